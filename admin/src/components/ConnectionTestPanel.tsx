@@ -1,0 +1,122 @@
+import * as React from 'react';
+import { Box, Button, Field, Flex, Loader, TextInput, Typography } from '@strapi/design-system';
+import { Play } from '@strapi/icons';
+import { useIntl } from 'react-intl';
+import { z } from 'zod';
+import type { ConnectionTestResult } from '../../../shared/contracts/connection-test';
+import { getTranslation } from '../utils/getTranslation';
+import { DismissibleAlert } from './DismissibleAlert';
+import { TestResult } from './TestResult';
+
+interface ConnectionTestPanelProps {
+  /** the button's text, e.g. "Test SMTP" */
+  label: string;
+  description: string;
+  pending: boolean;
+  result?: ConnectionTestResult;
+  /** the request itself failed (network, permission), as opposed to a failed test */
+  failure?: string;
+  /** SMTP only: offer "send a test email to…" */
+  withRecipient?: boolean;
+  onTest(to?: string): void;
+}
+
+/** What the page passes to a section to drive its Test button. */
+export type SectionTestProps = Pick<
+  ConnectionTestPanelProps,
+  'pending' | 'result' | 'failure' | 'onTest'
+>;
+
+const emailSchema = z.email();
+
+/** The Test button of a section, its optional recipient, and the outcome. */
+export const ConnectionTestPanel = (props: ConnectionTestPanelProps) => {
+  const { formatMessage } = useIntl();
+  const [to, setTo] = React.useState('');
+  const toInvalid = to.trim() !== '' && !emailSchema.safeParse(to.trim()).success;
+  const run = () => {
+    if (!toInvalid) props.onTest(to.trim() || undefined);
+  };
+
+  return (
+    <Box borderColor="neutral200" hasRadius padding={5}>
+      <Flex direction="column" alignItems="stretch" gap={4}>
+        <Typography textColor="neutral600">{props.description}</Typography>
+        <Flex gap={4} alignItems="flex-end" wrap="wrap">
+          {props.withRecipient ? (
+            <Box minWidth="28rem">
+              <Field.Root
+                name="test-recipient"
+                error={
+                  toInvalid
+                    ? formatMessage({
+                        id: getTranslation('Settings.error.email'),
+                        defaultMessage: 'Enter an email address',
+                      })
+                    : undefined
+                }
+                hint={formatMessage({
+                  id: getTranslation('Settings.test.to.hint'),
+                  defaultMessage: 'Optional: also send a real email to this address.',
+                })}
+              >
+                <Field.Label>
+                  {formatMessage({
+                    id: getTranslation('Settings.test.to.label'),
+                    defaultMessage: 'Send a test email to…',
+                  })}
+                </Field.Label>
+                <TextInput
+                  type="email"
+                  autoComplete="off"
+                  placeholder="you@example.com"
+                  value={to}
+                  onChange={(event: React.ChangeEvent<HTMLInputElement>) =>
+                    setTo(event.target.value)
+                  }
+                  // Enter runs the test here; it must not submit (save) the settings form.
+                  onKeyDown={(event: React.KeyboardEvent<HTMLInputElement>) => {
+                    if (event.key === 'Enter') {
+                      event.preventDefault();
+                      run();
+                    }
+                  }}
+                />
+                <Field.Hint />
+                <Field.Error />
+              </Field.Root>
+            </Box>
+          ) : null}
+          <Box paddingBottom={props.withRecipient ? 6 : 0}>
+            <Button
+              variant="secondary"
+              startIcon={<Play />}
+              loading={props.pending}
+              disabled={props.pending || toInvalid}
+              onClick={run}
+            >
+              {props.label}
+            </Button>
+          </Box>
+        </Flex>
+        <Box aria-live="polite" aria-busy={props.pending}>
+          {props.pending ? (
+            <Flex gap={2}>
+              <Loader small />
+              <Typography textColor="neutral600">
+                {formatMessage({
+                  id: getTranslation('Settings.test.running'),
+                  defaultMessage: 'Testing the connection…',
+                })}
+              </Typography>
+            </Flex>
+          ) : props.failure ? (
+            <DismissibleAlert variant="danger">{props.failure}</DismissibleAlert>
+          ) : props.result ? (
+            <TestResult result={props.result} />
+          ) : null}
+        </Box>
+      </Flex>
+    </Box>
+  );
+};

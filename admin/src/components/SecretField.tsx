@@ -1,0 +1,141 @@
+import * as React from 'react';
+import { Button, Field, Flex, TextButton, TextInput, Typography } from '@strapi/design-system';
+import { Lock } from '@strapi/icons';
+import { useIntl } from 'react-intl';
+import { useFormField } from '../hooks/useFormField';
+import type { SecretValue } from '../utils/form';
+import { getTranslation } from '../utils/getTranslation';
+
+interface SecretFieldProps {
+  path: string;
+  label: string;
+  hint?: React.ReactNode;
+}
+
+/**
+ * A password or client secret. The page never receives a stored secret: it shows that one is
+ * set, with Change (type a new one) and Clear (remove it on save).
+ */
+export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
+  const { formatMessage } = useIntl();
+  const field = useFormField<SecretValue>(path);
+  const secret = field.value;
+  const labelId = React.useId();
+  const inputRef = React.useRef<HTMLInputElement>(null);
+  const [focusInput, setFocusInput] = React.useState(false);
+
+  React.useEffect(() => {
+    if (focusInput && secret.mode === 'change') inputRef.current?.focus();
+  }, [focusInput, secret.mode]);
+
+  const set = (next: Partial<SecretValue>) => field.onChange({ ...secret, ...next });
+  const setLabel = formatMessage({
+    id: getTranslation('Settings.secret.set'),
+    defaultMessage: '••••••• set',
+  });
+
+  if (secret.mode === 'change') {
+    return (
+      <Field.Root name={path} error={field.error} hint={field.lockedHint ?? hint}>
+        <Field.Label>{label}</Field.Label>
+        <TextInput
+          ref={inputRef}
+          type="password"
+          autoComplete="new-password"
+          value={secret.value}
+          onChange={(event: React.ChangeEvent<HTMLInputElement>) =>
+            set({ value: event.target.value })
+          }
+          disabled={field.disabled}
+        />
+        <Field.Hint />
+        <Field.Error />
+        {secret.stored ? (
+          <TextButton onClick={() => set({ mode: 'keep', value: '' })}>
+            {formatMessage({
+              id: getTranslation('Settings.secret.keep'),
+              defaultMessage: 'Keep the saved one',
+            })}
+          </TextButton>
+        ) : null}
+      </Field.Root>
+    );
+  }
+
+  const status =
+    secret.mode === 'clear'
+      ? formatMessage({
+          id: getTranslation('Settings.secret.willClear'),
+          defaultMessage: 'Will be removed when you save',
+        })
+      : setLabel;
+
+  return (
+    <Field.Root name={path} error={field.error} hint={field.lockedHint ?? hint}>
+      <Flex direction="column" alignItems="stretch" gap={1} role="group" aria-labelledby={labelId}>
+        <Typography id={labelId} variant="pi" fontWeight="bold" textColor="neutral800">
+          {label}
+        </Typography>
+        <Flex gap={2} minHeight="4rem" wrap="wrap">
+          {field.locked ? <Lock aria-hidden /> : null}
+          <Typography
+            textColor={secret.mode === 'clear' ? 'danger600' : 'neutral800'}
+            aria-live="polite"
+          >
+            {status}
+          </Typography>
+          {field.disabled ? null : secret.mode === 'clear' ? (
+            <Button variant="tertiary" size="S" onClick={() => set({ mode: 'keep' })}>
+              {formatMessage({
+                id: getTranslation('Settings.secret.undo'),
+                defaultMessage: 'Undo',
+              })}
+            </Button>
+          ) : (
+            <>
+              <Button
+                variant="secondary"
+                size="S"
+                aria-label={formatMessage(
+                  {
+                    id: getTranslation('Settings.secret.change.aria'),
+                    defaultMessage: 'Change {label}',
+                  },
+                  { label }
+                )}
+                onClick={() => {
+                  set({ mode: 'change', value: '' });
+                  setFocusInput(true);
+                }}
+              >
+                {formatMessage({
+                  id: getTranslation('Settings.secret.change'),
+                  defaultMessage: 'Change',
+                })}
+              </Button>
+              <Button
+                variant="danger-light"
+                size="S"
+                aria-label={formatMessage(
+                  {
+                    id: getTranslation('Settings.secret.clear.aria'),
+                    defaultMessage: 'Clear {label}',
+                  },
+                  { label }
+                )}
+                onClick={() => set({ mode: 'clear' })}
+              >
+                {formatMessage({
+                  id: getTranslation('Settings.secret.clear'),
+                  defaultMessage: 'Clear',
+                })}
+              </Button>
+            </>
+          )}
+        </Flex>
+        <Field.Hint />
+        <Field.Error />
+      </Flex>
+    </Field.Root>
+  );
+};

@@ -1,0 +1,191 @@
+import * as React from 'react';
+import { Button, Flex } from '@strapi/design-system';
+import { Check } from '@strapi/icons';
+import { Layouts, Page, useNotification, useRBAC } from '@strapi/strapi/admin';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { useIntl } from 'react-intl';
+import type { SettingsView } from '../../../shared/contracts/settings';
+import { ApiError } from '../api/client';
+import { DismissibleAlert } from '../components/DismissibleAlert';
+import { ImapSection } from '../components/ImapSection';
+import { SmtpSection } from '../components/SmtpSection';
+import { UnsavedChangesDialog } from '../components/UnsavedChangesDialog';
+import { PERMISSIONS } from '../constants';
+import { useSaveSettings } from '../hooks/useSaveSettings';
+import { useSectionTest } from '../hooks/useSectionTest';
+import { useSettings } from '../hooks/useSettings';
+import { useSettingsForm } from '../hooks/useSettingsForm';
+import { useUnsavedChangesGuard } from '../hooks/useUnsavedChangesGuard';
+import { SettingsFormContext } from '../utils/formContext';
+import { getTranslation } from '../utils/getTranslation';
+import { queryClient } from '../utils/queryClient';
+import { rawError, type FieldErrors } from '../utils/validation';
+
+const ACTIONS = [...PERMISSIONS.update, ...PERMISSIONS.test];
+
+interface SettingsEditorProps {
+  view: SettingsView;
+  canUpdate: boolean;
+  canTest: boolean;
+}
+
+/** The form itself, once the settings and the admin's permissions are known. */
+const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
+  const { formatMessage } = useIntl();
+  const { toggleNotification } = useNotification();
+  const form = useSettingsForm(view);
+  const save = useSaveSettings();
+  const smtpTest = useSectionTest('smtp', form.values, form.setTestErrors);
+  const imapTest = useSectionTest('imap', form.values, form.setTestErrors);
+  const blocker = useUnsavedChangesGuard(form.dirty && !save.isPending);
+
+  const context = React.useMemo(
+    () => ({
+      values: form.values,
+      setField: form.setField,
+      errorFor: form.errorFor,
+      isLocked: (path: string) => form.locked.has(path),
+      readOnly: !canUpdate,
+    }),
+    [form.values, form.setField, form.errorFor, form.locked, canUpdate]
+  );
+
+  const onSubmit = (event: React.FormEvent) => {
+    event.preventDefault();
+    if (!canUpdate || !form.dirty || !form.valid || save.isPending) return;
+    save.mutate(form.request, {
+      onSuccess: (saved) => {
+        form.reset(saved);
+        toggleNotification({
+          type: 'success',
+          message: formatMessage({
+            id: getTranslation('Settings.save.success'),
+            defaultMessage: 'Mail server settings saved',
+          }),
+        });
+      },
+      onError: (error) => {
+        const fieldErrors: FieldErrors = {};
+        if (error instanceof ApiError) {
+          for (const [path, message] of Object.entries(error.fieldErrors))
+            fieldErrors[path] = rawError(message);
+        }
+        form.setServerErrors(fieldErrors);
+        toggleNotification({
+          type: 'danger',
+          message: formatMessage(
+            {
+              id: getTranslation('Settings.save.error'),
+              defaultMessage: 'The settings were not saved: {message}',
+            },
+            { message: error.message }
+          ),
+        });
+      },
+    });
+  };
+
+  return (
+    <SettingsFormContext.Provider value={context}>
+      <form onSubmit={onSubmit} noValidate>
+        <Layouts.Header
+          title={formatMessage({
+            id: getTranslation('Settings.title'),
+            defaultMessage: 'Mail Server',
+          })}
+          subtitle={formatMessage({
+            id: getTranslation('Settings.subtitle'),
+            defaultMessage:
+              "Connect Strapi to your organisation's mail server: SMTP to send, IMAP to read replies.",
+          })}
+          primaryAction={
+            canUpdate ? (
+              <Button
+                type="submit"
+                startIcon={<Check />}
+                disabled={!form.dirty || !form.valid}
+                loading={save.isPending}
+              >
+                {formatMessage({ id: getTranslation('Settings.save'), defaultMessage: 'Save' })}
+              </Button>
+            ) : undefined
+          }
+        />
+        <Layouts.Content>
+          <Flex direction="column" alignItems="stretch" gap={6}>
+            {!canUpdate ? (
+              <DismissibleAlert
+                variant="default"
+                title={formatMessage({
+                  id: getTranslation('Settings.readOnly.title'),
+                  defaultMessage: 'Read only',
+                })}
+              >
+                {formatMessage({
+                  id: getTranslation('Settings.readOnly.body'),
+                  defaultMessage: 'Your role can view these settings but not change them.',
+                })}
+              </DismissibleAlert>
+            ) : null}
+            {!view.encryptionAvailable && canUpdate ? (
+              <DismissibleAlert
+                variant="warning"
+                title={formatMessage({
+                  id: getTranslation('Settings.encryption.title'),
+                  defaultMessage: 'Passwords cannot be saved',
+                })}
+              >
+                {formatMessage({
+                  id: getTranslation('Settings.encryption.body'),
+                  defaultMessage:
+                    'No encryption key is configured. Set ENCRYPTION_KEY (admin.secrets.encryptionKey in config/admin) and restart Strapi.',
+                })}
+              </DismissibleAlert>
+            ) : null}
+            <SmtpSection test={canTest ? smtpTest : undefined} />
+            <ImapSection test={canTest ? imapTest : undefined} />
+          </Flex>
+        </Layouts.Content>
+      </form>
+      <UnsavedChangesDialog
+        open={blocker.state === 'blocked'}
+        onStay={() => blocker.reset?.()}
+        onLeave={() => blocker.proceed?.()}
+      />
+    </SettingsFormContext.Provider>
+  );
+};
+
+export const SettingsPage = () => {
+  const { formatMessage } = useIntl();
+  const { allowedActions, isLoading: loadingPermissions } = useRBAC(ACTIONS);
+  const settings = useSettings();
+  const name = formatMessage({
+    id: getTranslation('Settings.title'),
+    defaultMessage: 'Mail Server',
+  });
+
+  if (settings.isPending || loadingPermissions) return <Page.Loading />;
+  if (settings.isError) return <Page.Error />;
+
+  return (
+    <Page.Main>
+      <Page.Title>
+        {formatMessage({ id: 'Settings.PageTitle', defaultMessage: 'Settings - {name}' }, { name })}
+      </Page.Title>
+      <SettingsEditor
+        view={settings.data}
+        canUpdate={allowedActions.canUpdate === true}
+        canTest={allowedActions.canTest === true}
+      />
+    </Page.Main>
+  );
+};
+
+export const ProtectedSettingsPage = () => (
+  <QueryClientProvider client={queryClient}>
+    <Page.Protect permissions={PERMISSIONS.read}>
+      <SettingsPage />
+    </Page.Protect>
+  </QueryClientProvider>
+);

@@ -1,0 +1,90 @@
+/**
+ * The plugin's own config (`config/plugins.ts` of the app → `'mail-server': { config: {...} }`).
+ * Validated at boot by Strapi's `validator`, so a typo fails fast instead of at the first send.
+ */
+import { z } from 'zod';
+import {
+  imapInputSchema,
+  oauth2InputSchema,
+  smtpInputSchema,
+} from '../../../shared/contracts/settings';
+
+/**
+ * Values usually come from `env('SMTP_HOST')`, which is undefined when the variable is unset:
+ * undefined, null or '' mean "not set here", so the stored setting applies.
+ */
+function dropUnset(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const kept = Object.entries(raw).filter(([, v]) => v !== undefined && v !== null && v !== '');
+  return Object.fromEntries(kept.map(([k, v]) => [k, dropUnset(v)]));
+}
+
+/**
+ * zod applies a field's default even inside `.partial()`, which would turn every field into a
+ * config override. Keep only the keys the config really gives.
+ */
+function pickGiven(parsed: unknown, given: unknown): unknown {
+  if (!parsed || typeof parsed !== 'object' || !given || typeof given !== 'object') return parsed;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(given)) {
+    const value = (parsed as Record<string, unknown>)[key];
+    out[key] = key === 'oauth2' ? pickGiven(value, (given as Record<string, unknown>)[key]) : value;
+  }
+  return out;
+}
+
+const overrideOf = <T extends z.ZodType>(schema: T) =>
+  z
+    .unknown()
+    .optional()
+    .transform((raw, ctx): z.infer<T> => {
+      const given = dropUnset(raw ?? {});
+      const result = schema.safeParse(given);
+      if (!result.success) {
+        for (const issue of result.error.issues) {
+          ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+        }
+        return z.NEVER;
+      }
+      return pickGiven(result.data, given) as z.infer<T>;
+    });
+
+const secret = z.string().min(1).optional();
+const oauth2Override = oauth2InputSchema.partial().extend({ clientSecret: secret }).strict();
+
+const smtpOverride = smtpInputSchema
+  .partial()
+  .extend({ password: secret, oauth2: oauth2Override.optional() })
+  .strict();
+const imapOverride = imapInputSchema
+  .partial()
+  .extend({ password: secret, oauth2: oauth2Override.optional() })
+  .strict();
+
+export const pluginConfigSchema = z
+  .object({
+    /** per-field overrides of the SMTP section; a field set here is locked in the admin page */
+    smtp: overrideOf(smtpOverride),
+    imap: overrideOf(imapOverride),
+    /**
+     * Key for the AES-256-GCM encryption of stored secrets. Defaults to the admin's
+     * `admin.secrets.encryptionKey` (ENCRYPTION_KEY), which every Strapi 5 app has.
+     */
+    encryptionKey: z.string().min(16).optional(),
+    tls: z
+      .object({
+        /** extra trusted CA certificates (PEM text or paths to PEM files), e.g. a company CA */
+        ca: z.union([z.string(), z.array(z.string())]).optional(),
+      })
+      .strict()
+      .default({}),
+    /** install the plugin as Strapi's email provider in bootstrap */
+    replaceEmailProvider: z.boolean().default(true),
+    /** seconds a connection test may spend on each phase before the server is called dead */
+    testTimeoutSeconds: z.number().int().min(1).max(60).default(10),
+  })
+  .strict();
+
+export type PluginConfig = z.infer<typeof pluginConfigSchema>;
+export type SmtpOverride = z.infer<typeof smtpOverride>;
+export type ImapOverride = z.infer<typeof imapOverride>;

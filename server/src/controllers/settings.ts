@@ -1,0 +1,21 @@
+import type { Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { settingsInputSchema } from '../../../shared/contracts/settings';
+import { toHttpError } from '../errors';
+import { getService } from '../utils/get-service';
+import { parseInput } from '../utils/validate';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  async find(ctx: Context) {
+    ctx.body = { data: await getService(strapi, 'settings').getView() };
+  },
+
+  async update(ctx: Context) {
+    const input = parseInput(settingsInputSchema, ctx.request.body);
+    try {
+      ctx.body = { data: await getService(strapi, 'settings').save(input) };
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  },
+});

@@ -1,0 +1,94 @@
+/**
+ * The one error type of the mail core. Codes borrow nodemailer's vocabulary so that logs,
+ * the admin UI and tests can rely on them; `diagnosis` and `fix` are written for a Strapi
+ * admin, not for a protocol engineer. Nothing in here may carry a password or a token.
+ */
+
+/** Stable codes and what each one means. Tests and callers match on the key, never on text. */
+export const MAIL_ERROR_CODES = {
+  ECONFIG: 'Invalid or incomplete configuration',
+  EDNS: 'The host name could not be resolved',
+  ECONNECTION: 'The connection could not be opened or was closed unexpectedly',
+  ETIMEDOUT: 'The server did not answer in time',
+  ETLS: 'TLS handshake, certificate check or STARTTLS failed',
+  EAUTH: 'The server refused the login',
+  EOAUTH2: 'The OAuth2 access token could not be obtained or was rejected',
+  EPROTOCOL: 'The server answered something that is not the expected protocol',
+  EENVELOPE: 'The server refused the sender or a recipient',
+  EMESSAGE: 'The server refused the message',
+  EMAILBOX: 'The mailbox or folder does not exist or cannot be opened',
+  EUNKNOWN: 'Unexpected error',
+} as const;
+
+export type MailErrorCode = keyof typeof MAIL_ERROR_CODES;
+
+export type MailErrorOptions = {
+  diagnosis: string;
+  fix?: string;
+  response?: string;
+  responseCode?: number;
+  command?: string;
+  cause?: unknown;
+};
+
+/** Plain JSON form of a MailError, safe to send to the browser or store in a delivery log. */
+export type MailErrorInfo = {
+  code: MailErrorCode;
+  message: string;
+  diagnosis: string;
+  fix?: string;
+  response?: string;
+  responseCode?: number;
+  command?: string;
+};
+
+export class MailError extends Error {
+  readonly code: MailErrorCode;
+  /** what is wrong, in plain words */
+  readonly diagnosis: string;
+  /** what to change so that it works */
+  readonly fix?: string;
+  /** the server's response line(s), secrets removed */
+  readonly response?: string;
+  readonly responseCode?: number;
+  /** the protocol command that failed, e.g. "AUTH PLAIN" or "RCPT TO" */
+  readonly command?: string;
+
+  constructor(code: MailErrorCode, message: string, opts: MailErrorOptions) {
+    super(redact(message), { cause: opts.cause });
+    this.name = 'MailError';
+    this.code = code;
+    this.diagnosis = opts.diagnosis;
+    this.fix = opts.fix;
+    this.response = opts.response === undefined ? undefined : redact(opts.response);
+    this.responseCode = opts.responseCode;
+    this.command = opts.command === undefined ? undefined : redact(opts.command);
+  }
+}
+
+export function isMailError(err: unknown): err is MailError {
+  return err instanceof MailError;
+}
+
+export function toInfo(err: MailError): MailErrorInfo {
+  const info: MailErrorInfo = { code: err.code, message: err.message, diagnosis: err.diagnosis };
+  if (err.fix !== undefined) info.fix = err.fix;
+  if (err.response !== undefined) info.response = err.response;
+  if (err.responseCode !== undefined) info.responseCode = err.responseCode;
+  if (err.command !== undefined) info.command = err.command;
+  return info;
+}
+
+/**
+ * Removes credentials that a server may echo back (some answer "500 unrecognized command"
+ * with the whole AUTH line) and bearer tokens that end up in error texts.
+ */
+export function redact(text: string): string {
+  return text
+    .replace(
+      /\b(AUTH(?:ENTICATE)?\s+(?:PLAIN|LOGIN|XOAUTH2?|OAUTHBEARER|CRAM-MD5)\s+)\S+/gi,
+      '$1[redacted]'
+    )
+    .replace(/\b(Bearer\s+)[\w\-.~+/]+=*/gi, '$1[redacted]')
+    .replace(/\beyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*/g, '[redacted-token]');
+}

@@ -1,0 +1,30 @@
+/**
+ * Public API of the framework-free mail core. Services import from here only; this folder is
+ * the one place in the plugin that touches nodemailer, imapflow, mailparser and MSAL.
+ */
+export type {
+  Endpoint,
+  MailAuth,
+  ProbeResult,
+  ProbeStep,
+  ProbeStepName,
+  ProbeStepStatus,
+  Security,
+  TlsSettings,
+} from './types';
+export { isOAuth2 } from './types';
+export {
+  MAIL_ERROR_CODES,
+  MailError,
+  isMailError,
+  redact,
+  toInfo,
+  type MailErrorCode,
+  type MailErrorInfo,
+  type MailErrorOptions,
+} from './errors';
+export { diagnose, diagnoseTokenError, type DiagnoseContext } from './diagnose';
+export { DEFAULT_TIMEOUT_MS } from './connection';
+export { probeSmtp, type SmtpProbeInput } from './smtp-probe';
+export { probeImap, type ImapProbeInput } from './imap-probe';
+export { createTokenSource, DEFAULT_SCOPE, type OAuth2Settings, type TokenSource } from './oauth2';

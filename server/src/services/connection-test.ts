@@ -1,0 +1,120 @@
+/**
+ * The Test buttons: probe the SMTP or IMAP server step by step with the saved settings or with
+ * unsaved form values. A failure is a result the page explains, not an HTTP error.
+ */
+import type { Core } from '@strapi/strapi';
+import type {
+  ConnectionTestResult,
+  ImapTestRequest,
+  SmtpTestRequest,
+} from '../../../shared/contracts/connection-test';
+import { probeImap, probeSmtp, type MailAuth, type ProbeResult } from '../mail';
+import { PluginError } from '../errors';
+import { getPluginConfig } from '../utils/plugin-config';
+import { getService } from '../utils/get-service';
+import { trustedCas } from '../utils/tls';
+import { formSection } from '../utils/form-section';
+import { isConfigured, type Effective, type SectionKind } from '../utils/settings-model';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const settings = () => getService(strapi, 'settings');
+
+  /** The section to test: the form values (secrets reused only for the same server) or the saved one. */
+  async function sectionFor<K extends SectionKind>(kind: K, form: unknown) {
+    if (form === undefined)
+      return { source: 'saved' as const, section: await settings().getEffective(kind) };
+    const saved = await settings()
+      .getEffective(kind)
+      .catch(() => null);
+    const override = getPluginConfig(strapi)[kind];
+    return { source: 'form' as const, section: formSection(kind, form as never, saved, override) };
+  }
+
+  function authFor(kind: SectionKind, section: Effective<SectionKind>): MailAuth | undefined {
+    if (section.oauth2.enabled) {
+      const tokens = getService(strapi, 'oauth');
+      return {
+        user: section.username,
+        getAccessToken: (o) => tokens.getAccessToken(kind, section, o),
+      };
+    }
+    if (!section.username) return undefined;
+    if (section.password === undefined) {
+      throw new PluginError(
+        'ECONFIG',
+        `The ${kind.toUpperCase()} password is missing.`,
+        'Enter the password of the account, or clear the username if the server needs no login.'
+      );
+    }
+    return { user: section.username, pass: section.password };
+  }
+
+  async function run<K extends SectionKind>(
+    kind: K,
+    form: unknown,
+    probe: (section: Effective<K>, auth: MailAuth | undefined) => Promise<ProbeResult>
+  ): Promise<ConnectionTestResult> {
+    const started = Date.now();
+    let source: ConnectionTestResult['source'] = form === undefined ? 'saved' : 'form';
+    try {
+      const picked = await sectionFor(kind, form);
+      source = picked.source;
+      const section = picked.section as Effective<K>;
+      if (!isConfigured(section)) {
+        throw new PluginError(
+          'ECONFIG',
+          `No ${kind.toUpperCase()} server is configured.`,
+          `Fill in the host of the ${kind.toUpperCase()} section in Settings → Mail Server.`
+        );
+      }
+      const result = await probe(section, authFor(kind, section));
+      return { ...result, source };
+    } catch (err) {
+      if (!(err instanceof PluginError)) throw err;
+      return {
+        ok: false,
+        source,
+        steps: [],
+        error: { code: err.code, message: err.message, diagnosis: err.message, fix: err.fix },
+        durationMs: Date.now() - started,
+      };
+    }
+  }
+
+  const common = () => {
+    const config = getPluginConfig(strapi);
+    return { tls: { ca: trustedCas(config) }, timeoutMs: config.testTimeoutSeconds * 1000 };
+  };
+
+  return {
+    smtp(request: SmtpTestRequest): Promise<ConnectionTestResult> {
+      return run('smtp', request.smtp, (section, auth) =>
+        probeSmtp({
+          ...common(),
+          endpoint: { host: section.host, port: section.port, security: section.security },
+          auth,
+          send: request.to
+            ? {
+                from: section.fromAddress || section.username,
+                to: request.to,
+                subject: 'Mail Server test message from Strapi',
+                text: 'This message was sent by the Test button in Settings → Mail Server. Sending works.',
+              }
+            : undefined,
+        })
+      );
+    },
+
+    imap(request: ImapTestRequest): Promise<ConnectionTestResult> {
+      return run('imap', request.imap, (section, auth) =>
+        probeImap({
+          ...common(),
+          endpoint: { host: section.host, port: section.port, security: section.security },
+          auth,
+          mailbox: section.mailbox,
+          processedFolder: section.processedFolder,
+        })
+      );
+    },
+  };
+};

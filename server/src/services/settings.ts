@@ -1,0 +1,139 @@
+/**
+ * The Mail Server settings: one hidden single-type row, read through a small cache so the
+ * send path does not query the database for every email, and invalidated on save.
+ */
+import type { Core } from '@strapi/strapi';
+import type { SettingsInput, SettingsView } from '../../../shared/contracts/settings';
+import { PluginError } from '../errors';
+import { getPluginConfig } from '../utils/plugin-config';
+import { getService } from '../utils/get-service';
+import {
+  applyInput,
+  isConfigured,
+  lockedPaths,
+  normaliseStored,
+  toEffective,
+  toView,
+  type Effective,
+  type SectionKind,
+  type Stored,
+} from '../utils/settings-model';
+
+export const SETTINGS_UID = 'plugin::mail-server.settings';
+/** Other Strapi instances may save too; re-read the row at most this often (ms). */
+const STALE_AFTER_MS = 5_000;
+
+interface StoredSettings {
+  id: number | null;
+  smtp: Stored<'smtp'>;
+  imap: Stored<'imap'>;
+  revision: number;
+  updatedAt: string | null;
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  let cache: { at: number; value: StoredSettings } | null = null;
+  const listeners = new Set<(revision: number) => void>();
+  const query = () => strapi.db.query(SETTINGS_UID);
+  const secrets = () => getService(strapi, 'secrets');
+
+  async function read(): Promise<StoredSettings> {
+    if (cache && Date.now() - cache.at < STALE_AFTER_MS) return cache.value;
+    const row = await query().findOne({});
+    const value: StoredSettings = {
+      id: row?.id ?? null,
+      smtp: normaliseStored('smtp', row?.smtp),
+      imap: normaliseStored('imap', row?.imap),
+      revision: row?.revision ?? 0,
+      updatedAt: row?.updatedAt ? new Date(row.updatedAt).toISOString() : null,
+    };
+    const changed = cache !== null && cache.value.revision !== value.revision;
+    cache = { at: Date.now(), value };
+    if (changed) listeners.forEach((l) => l(value.revision));
+    return value;
+  }
+
+  function view(stored: StoredSettings): SettingsView {
+    const config = getPluginConfig(strapi);
+    return {
+      smtp: toView('smtp', stored.smtp, config.smtp),
+      imap: toView('imap', stored.imap, config.imap),
+      locked: [...lockedPaths('smtp', config.smtp), ...lockedPaths('imap', config.imap)],
+      configured: {
+        smtp: isConfigured({ ...stored.smtp, ...config.smtp }),
+        imap: isConfigured({ ...stored.imap, ...config.imap }),
+      },
+      encryptionAvailable: secrets().isAvailable(),
+      updatedAt: stored.updatedAt,
+    };
+  }
+
+  /** OAuth2 needs a client secret, stored or from config; checked after merging the save. */
+  function requireSecrets(kind: SectionKind, section: Stored<SectionKind>) {
+    const override = getPluginConfig(strapi)[kind];
+    const enabled = override.oauth2?.enabled ?? section.oauth2.enabled;
+    const host = override.host ?? section.host;
+    if (host && enabled && !section.oauth2.clientSecret && !override.oauth2?.clientSecret) {
+      throw new PluginError('ECONFIG', 'is required for OAuth2', undefined, [
+        kind,
+        'oauth2',
+        'clientSecret',
+      ]);
+    }
+  }
+
+  return {
+    async getView(): Promise<SettingsView> {
+      return view(await read());
+    },
+
+    /** Saves the sections present in the input; omitted sections and secrets are kept. */
+    async save(input: SettingsInput): Promise<SettingsView> {
+      cache = null;
+      const current = await read();
+      const encrypt = (plain: string) => secrets().encrypt(plain);
+      const next = {
+        smtp: input.smtp ? applyInput(current.smtp, input.smtp, encrypt) : current.smtp,
+        imap: input.imap ? applyInput(current.imap, input.imap, encrypt) : current.imap,
+      };
+      if (input.smtp) requireSecrets('smtp', next.smtp);
+      if (input.imap) requireSecrets('imap', next.imap);
+      const data = { ...next, revision: current.revision + 1 };
+      if (current.id === null) await query().create({ data });
+      else await query().update({ where: { id: current.id }, data });
+      cache = null;
+      const saved = await read();
+      strapi.log.info(
+        `[mail-server] settings saved (${Object.keys(input).join(', ') || 'nothing'}), revision ${saved.revision}`
+      );
+      listeners.forEach((l) => l(saved.revision));
+      return view(saved);
+    },
+
+    /** The stored secrets (encrypted) of a section, for reuse when testing unsaved values. */
+    async getStored<K extends SectionKind>(kind: K): Promise<Stored<K>> {
+      return (await read())[kind] as Stored<K>;
+    },
+
+    /** What the mail code uses; throws ESECRETKEY when a stored secret cannot be decrypted. */
+    async getEffective<K extends SectionKind>(kind: K): Promise<Effective<K>> {
+      const stored = (await read())[kind] as Stored<K>;
+      return toEffective(kind, stored, getPluginConfig(strapi)[kind], (v) => secrets().decrypt(v));
+    },
+
+    async getRevision(): Promise<number> {
+      return (await read()).revision;
+    },
+
+    /** Called with the new revision whenever a save (here or, within seconds, elsewhere) lands. */
+    onChange(listener: (revision: number) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    clear() {
+      listeners.clear();
+      cache = null;
+    },
+  };
+};

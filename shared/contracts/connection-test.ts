@@ -1,0 +1,59 @@
+/**
+ * The "Test" buttons: request and result, shared by the admin page and the server.
+ * A failed test is a result (200, `ok: false`), not an HTTP error: the page shows the steps.
+ */
+import { z } from 'zod';
+import { imapInputSchema, smtpInputSchema } from './settings';
+
+export const smtpTestRequestSchema = z
+  .object({
+    /** unsaved form values; omitted: test the saved settings */
+    smtp: smtpInputSchema.optional(),
+    /** also send a real test message to this address */
+    to: z.email().max(254).optional(),
+  })
+  .strict();
+
+export const imapTestRequestSchema = z.object({ imap: imapInputSchema.optional() }).strict();
+
+export const PROBE_STEPS = [
+  'resolve',
+  'connect',
+  'tls',
+  'greeting',
+  'oauth2',
+  'authenticate',
+  'send',
+  'mailbox',
+  'folder',
+] as const;
+
+export const probeStepSchema = z.object({
+  name: z.enum(PROBE_STEPS),
+  status: z.enum(['ok', 'failed', 'skipped', 'warning']),
+  ms: z.number(),
+  detail: z.string().optional(),
+});
+
+export const probeErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  diagnosis: z.string(),
+  fix: z.string().optional(),
+  response: z.string().optional(),
+  responseCode: z.number().optional(),
+  command: z.string().optional(),
+});
+
+export const connectionTestResultSchema = z.object({
+  ok: z.boolean(),
+  /** `saved`: the stored settings were tested; `form`: values sent with the request */
+  source: z.enum(['saved', 'form']),
+  steps: z.array(probeStepSchema),
+  error: probeErrorSchema.optional(),
+  durationMs: z.number(),
+});
+
+export type SmtpTestRequest = z.infer<typeof smtpTestRequestSchema>;
+export type ImapTestRequest = z.infer<typeof imapTestRequestSchema>;
+export type ConnectionTestResult = z.infer<typeof connectionTestResultSchema>;

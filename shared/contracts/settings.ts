@@ -1,0 +1,149 @@
+/**
+ * The settings contract, shared by the server (validation of every request) and the admin page
+ * (form validation and response parsing), so the two can never disagree on what is valid.
+ */
+import { z } from 'zod';
+
+export const SECURITY = ['tls', 'starttls', 'none'] as const;
+export const OAUTH2_GRANTS = ['client_credentials', 'authorization_code', 'password'] as const;
+export const DEFAULT_AUTHORITY_HOST = 'login.microsoftonline.com';
+
+/** Ports used when the port is left empty: the IANA/RFC 8314 defaults for each security mode. */
+export const DEFAULT_PORTS = {
+  smtp: { tls: 465, starttls: 587, none: 25 },
+  imap: { tls: 993, starttls: 143, none: 143 },
+} as const;
+
+// A header value must never contain CR/LF: it would let a setting inject headers into mail.
+const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
+const HOST =
+  /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+
+const text = (max: number) =>
+  z.string().trim().max(max).regex(NO_CONTROL, { message: 'must not contain control characters' });
+
+export const hostSchema = z
+  .string()
+  .trim()
+  .max(253)
+  .refine((v) => v === '' || HOST.test(v), { message: 'must be a host name or an IP address' });
+
+export const portSchema = z.number().int().min(1).max(65535).nullable();
+
+const optionalEmail = z
+  .string()
+  .trim()
+  .max(254)
+  .refine((v) => v === '' || z.email().safeParse(v).success, {
+    message: 'must be an email address',
+  });
+
+/**
+ * A secret in a save request: omitted keeps the stored one, `null` clears it, a string replaces
+ * it. The empty string is refused so that "cleared by mistake" cannot happen silently.
+ */
+export const secretInput = z.string().min(1).max(4096).nullable().optional();
+
+const folder = text(200).min(1);
+
+export const oauth2InputSchema = z.object({
+  enabled: z.boolean().default(false),
+  grant: z.enum(OAUTH2_GRANTS).default('client_credentials'),
+  tenantId: text(200).default(''),
+  clientId: text(200).default(''),
+  clientSecret: secretInput,
+  authorityHost: z
+    .string()
+    .trim()
+    .max(253)
+    .refine((v) => HOST_PORT.test(v), { message: 'must be a host name, optionally with :port' })
+    .default(DEFAULT_AUTHORITY_HOST),
+  scopes: z.array(text(300).min(1)).max(10).default([]),
+});
+
+const serverFields = {
+  host: hostSchema.default(''),
+  port: portSchema.default(null),
+  security: z.enum(SECURITY).default('starttls'),
+  username: text(320).default(''),
+  password: secretInput,
+  oauth2: oauth2InputSchema.default(() => oauth2InputSchema.parse({})),
+};
+
+export const smtpInputSchema = z.object({
+  ...serverFields,
+  fromName: text(200).default(''),
+  fromAddress: optionalEmail.default(''),
+  replyTo: optionalEmail.default(''),
+});
+
+export const imapInputSchema = z.object({
+  ...serverFields,
+  security: z.enum(SECURITY).default('tls'),
+  mailbox: folder.default('INBOX'),
+  processedFolder: folder.default('Processed'),
+  /** seconds between two reads of the mailbox when IDLE is off or as a safety net */
+  pollInterval: z.number().int().min(10).max(86400).default(60),
+  idle: z.boolean().default(true),
+});
+
+type SectionInput = { host: string; username: string; oauth2: z.infer<typeof oauth2InputSchema> };
+
+/** Checks that only make sense across fields; paths are relative to the section. */
+function sectionRules(value: SectionInput, ctx: z.RefinementCtx) {
+  if (value.host === '' || !value.oauth2.enabled) return;
+  for (const key of ['tenantId', 'clientId'] as const) {
+    if (value.oauth2[key] === '') {
+      ctx.addIssue({ code: 'custom', path: ['oauth2', key], message: 'is required for OAuth2' });
+    }
+  }
+  if (value.username === '') {
+    // XOAUTH2 names the mailbox in `user=`; without it the server cannot pick the mailbox.
+    ctx.addIssue({
+      code: 'custom',
+      path: ['username'],
+      message: 'is required for OAuth2 (the mailbox address)',
+    });
+  }
+}
+
+export const settingsInputSchema = z
+  .object({
+    smtp: smtpInputSchema.superRefine(sectionRules).optional(),
+    imap: imapInputSchema.superRefine(sectionRules).optional(),
+  })
+  .strict();
+
+export type SmtpInput = z.infer<typeof smtpInputSchema>;
+export type ImapInput = z.infer<typeof imapInputSchema>;
+export type SettingsInput = z.infer<typeof settingsInputSchema>;
+
+/* ----- what the API returns: never a secret, only whether one is set ----- */
+
+const oauth2ViewSchema = oauth2InputSchema.omit({ clientSecret: true }).extend({
+  clientSecretSet: z.boolean(),
+});
+
+export const smtpViewSchema = smtpInputSchema
+  .omit({ password: true, oauth2: true })
+  .extend({ passwordSet: z.boolean(), oauth2: oauth2ViewSchema });
+
+export const imapViewSchema = imapInputSchema
+  .omit({ password: true, oauth2: true })
+  .extend({ passwordSet: z.boolean(), oauth2: oauth2ViewSchema });
+
+export const settingsViewSchema = z.object({
+  smtp: smtpViewSchema,
+  imap: imapViewSchema,
+  /** dotted paths (e.g. `smtp.host`) whose value comes from the app's config and cannot be edited */
+  locked: z.array(z.string()),
+  configured: z.object({ smtp: z.boolean(), imap: z.boolean() }),
+  /** false when no encryption key is configured: secrets cannot be saved */
+  encryptionAvailable: z.boolean(),
+  updatedAt: z.string().nullable(),
+});
+
+export type SmtpView = z.infer<typeof smtpViewSchema>;
+export type ImapView = z.infer<typeof imapViewSchema>;
+export type SettingsView = z.infer<typeof settingsViewSchema>;

@@ -1,0 +1,28 @@
+const path = require('node:path');
+
+module.exports = ({ env }) => ({
+  'users-permissions': {
+    config: { jwtSecret: env('JWT_SECRET', 'test-users-permissions-jwt-secret') },
+  },
+  'mail-server': {
+    enabled: true,
+    // The plugin under development is the repository root (built into dist/ before boot).
+    resolve: path.resolve(__dirname, '../../..'),
+    config: {
+      // Trust the CA of the local test mail servers (a company CA in real deployments).
+      tls: { ca: env('MAIL_SERVER_CA_FILE') },
+      // Any field can come from the environment; such a field is locked in the admin page.
+      smtp: {
+        host: env('MAIL_SERVER_SMTP_HOST'),
+        port: env.int('MAIL_SERVER_SMTP_PORT'),
+        username: env('MAIL_SERVER_SMTP_USERNAME'),
+        password: env('MAIL_SERVER_SMTP_PASSWORD'),
+        fromName: env('MAIL_SERVER_SMTP_FROM_NAME'),
+      },
+      imap: {
+        host: env('MAIL_SERVER_IMAP_HOST'),
+        password: env('MAIL_SERVER_IMAP_PASSWORD'),
+      },
+    },
+  },
+});

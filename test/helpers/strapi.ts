@@ -1,0 +1,129 @@
+/**
+ * Boots the real test app (test/app) in this process, with the plugin built from the repo
+ * root, on SQLite (a fresh file per suite) or on PostgreSQL (a fresh schema per suite) when
+ * DATABASE_CLIENT=postgres. Everything Strapi logs is captured so suites can assert that no
+ * secret was ever logged.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createStrapi, compileStrapi, type Core } from '@strapi/strapi';
+import pg from 'pg';
+
+export const APP_DIR = path.resolve(import.meta.dirname, '..', 'app');
+
+export interface TestStrapi {
+  strapi: Core.Strapi;
+  /** `http://127.0.0.1:<port>` when booted with `listen: true` */
+  url?: string;
+  /** everything written to stdout/stderr since boot (Strapi's logs) */
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Collects what Strapi logs (through the test app's config/logger.js) and anything written
+ * with console.*, without touching process.stdout, which node:test uses for its reports.
+ */
+function captureOutput() {
+  const sink: string[] = [];
+  (globalThis as Record<string, unknown>).__MAIL_SERVER_TEST_LOGS__ = sink;
+  const methods = ['log', 'info', 'warn', 'error', 'debug'] as const;
+  const originals = methods.map((m) => console[m]);
+  const verbose = process.env.TEST_VERBOSE === '1';
+  methods.forEach((m, i) => {
+    console[m] = (...args: unknown[]) => {
+      sink.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' '));
+      if (verbose) originals[i]!(...args);
+    };
+  });
+  return {
+    text: () => sink.join('\n'),
+    restore: () => {
+      methods.forEach((m, i) => (console[m] = originals[i]!));
+      delete (globalThis as Record<string, unknown>).__MAIL_SERVER_TEST_LOGS__;
+    },
+  };
+}
+
+async function prepareDatabase(): Promise<() => Promise<void>> {
+  const id = `t${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  if ((process.env.DATABASE_CLIENT ?? 'sqlite') === 'postgres') {
+    const admin = new pg.Client({
+      host: process.env.DATABASE_HOST ?? '127.0.0.1',
+      port: Number(process.env.DATABASE_PORT ?? 5432),
+      user: process.env.DATABASE_USERNAME ?? 'postgres',
+      database: process.env.DATABASE_NAME ?? 'test',
+    });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA "${id}"`);
+    process.env.DATABASE_SCHEMA = id;
+    return async () => {
+      await admin.query(`DROP SCHEMA "${id}" CASCADE`);
+      await admin.end();
+    };
+  }
+  const file = path.join('.tmp', `${id}.db`);
+  process.env.DATABASE_FILENAME = file;
+  return async () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) {
+      fs.rmSync(path.join(APP_DIR, file + suffix), { force: true });
+    }
+  };
+}
+
+export interface BootOptions {
+  /** serve the built admin panel (test/app/build, see test/helpers/browser.ts) at /admin */
+  serveAdminPanel?: boolean;
+  /** listen on a free 127.0.0.1 port, for a browser; `url` is then set */
+  listen?: boolean;
+}
+
+/** `env` is applied before the app's config is read (e.g. MAIL_SERVER_CA_FILE). */
+export async function bootStrapi(
+  env: Record<string, string> = {},
+  options: BootOptions = {}
+): Promise<TestStrapi> {
+  const distEntry = path.resolve(APP_DIR, '../../dist/server/index.js');
+  if (!fs.existsSync(distEntry)) {
+    throw new Error('The plugin is not built: run `npm run build` first (npm test does it).');
+  }
+  Object.assign(process.env, { STRAPI_TELEMETRY_DISABLED: 'true', ...env });
+  const dropDatabase = await prepareDatabase();
+  const output = captureOutput();
+  let strapi: Core.Strapi | undefined;
+  let url: string | undefined;
+  try {
+    const ctx = await compileStrapi({ appDir: APP_DIR, ignoreDiagnostics: true });
+    strapi = createStrapi({
+      ...ctx,
+      autoReload: false,
+      serveAdminPanel: options.serveAdminPanel ?? false,
+    });
+    await strapi.load();
+    await strapi.server.mount();
+    if (options.listen) url = await listen(strapi);
+  } catch (err) {
+    // A half-loaded Strapi still holds its database pool: close it or the process never exits.
+    await strapi?.destroy().catch(() => undefined);
+    output.restore();
+    await dropDatabase();
+    throw err;
+  }
+  const booted = strapi;
+  return {
+    strapi: booted,
+    url,
+    logs: output.text,
+    async stop() {
+      try {
+        await booted.destroy();
+      } finally {
+        output.restore();
+        await dropDatabase();
+        for (const key of Object.keys(env)) delete process.env[key];
+      }
+    },
+  };
+}

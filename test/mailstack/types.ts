@@ -1,0 +1,77 @@
+/**
+ * The contract of the real mail test stack. Every suite that needs mail servers calls
+ * `startMailStack()` in its `before` hook and `stack.stop()` in its `after` hook.
+ * Everything listens on 127.0.0.1 only, all state lives under `dir`, nothing survives stop().
+ */
+export interface MailUser {
+  /** login name, also the mailbox address, e.g. `editor@example.test` */
+  address: string;
+  password: string;
+}
+
+export interface MailStackOptions {
+  /** SASL mechanisms Dovecot offers; `['xoauth2']` mimics Office 365. Default plain login xoauth2 oauthbearer. */
+  imapMechanisms?: Array<'plain' | 'login' | 'xoauth2' | 'oauthbearer'>;
+  /** lifetime of access tokens issued by the identity platform, seconds (default 3600) */
+  tokenLifetimeSec?: number;
+  /** extra users besides the defaults */
+  users?: MailUser[];
+  /**
+   * `aud` that IMAP (Dovecot) and SMTP require in access tokens, like Exchange Online.
+   * Default `https://outlook.office365.com` (what the scope `https://outlook.office365.com/.default`
+   * yields); `''` accepts any audience.
+   */
+  mailAudience?: string;
+  /** SMTP rejects MAIL FROM other than the authenticated mailbox (554 5.2.252 SendAsDenied), like Office 365. Default false. */
+  enforceSendAs?: boolean;
+  /** verbose Dovecot auth logging (auth_debug, oauth2 debug) into `dovecot.logFile` */
+  debug?: boolean;
+}
+
+export interface IdentityClient {
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  /** mailbox the app-only token is issued for (put in the `email` claim) */
+  mailbox: string;
+}
+
+export interface MailStack {
+  dir: string;
+  /** PEM of the self-signed CA that signed every server certificate (SAN localhost, 127.0.0.1) */
+  caPem: string;
+  caFile: string;
+  /** the defaults plus opts.users; registerClient() appends a user for an unknown mailbox */
+  users: MailUser[];
+  imap: { host: string; /** STARTTLS */ port: number; /** implicit TLS */ tlsPort: number };
+  smtp: {
+    host: string;
+    /** STARTTLS + AUTH */ port: number;
+    /** implicit TLS + AUTH */ tlsPort: number;
+  };
+  lmtp: { host: string; port: number };
+  idp: {
+    /** https://127.0.0.1:<port> */
+    url: string;
+    /** host:port, what the plugin stores as the OAuth2 authority host */
+    authorityHost: string;
+    /** a registered confidential client (client-credentials grant) */
+    client: IdentityClient;
+    /**
+     * Synchronous: on return the token endpoint knows the client and IMAP/SMTP accept its tokens
+     * (key published, a new tenant's issuer added with a ~30 ms Dovecot reload, mailbox created).
+     */
+    registerClient(client: IdentityClient): void;
+    /** number of successful token responses since start */
+    tokenRequests(): number;
+    /** `iss` of the tenant's tokens (`<url>/<tenantId>/v2.0`) */
+    issuer?(tenantId: string): string;
+  };
+  /** number of messages the SMTP server accepted (delivered to LMTP) */
+  smtpAccepted(): number;
+  /** the private Dovecot: master pid (leader of its process group), files, log tail for debugging */
+  dovecot?: { pid: number; configFile: string; logFile: string; logTail(lines?: number): string };
+  /** how long startMailStack() took, ms */
+  startupMs?: number;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,462 @@
+/**
+ * diagnose() against real errors wherever they can be produced on loopback: refused and reset
+ * connections, OpenSSL reading a plain-text greeting, untrusted and mismatching certificates,
+ * an unresolvable name, and nodemailer talking to a scripted SMTP server that answers like
+ * Microsoft 365. Assertions are on codes (and that diagnoses exist and differ), never on text.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import dns from 'node:dns';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import XOAuth2 from 'nodemailer/lib/xoauth2';
+import { AuthenticationFailure } from 'imapflow';
+import {
+  MAIL_ERROR_CODES,
+  MailError,
+  diagnose,
+  diagnoseTokenError,
+  toInfo,
+  type DiagnoseContext,
+} from '../../server/src/mail';
+
+const T = { timeout: 10_000 };
+const HOST = '127.0.0.1';
+
+const ctx = (over: Partial<DiagnoseContext> = {}): DiagnoseContext => ({
+  protocol: 'smtp',
+  step: 'connect',
+  endpoint: { host: HOST, port: 587, security: 'starttls' },
+  user: 'editor@example.test',
+  ...over,
+});
+
+/** Resolves with the error a callback-style operation ends with (it must fail). */
+function failure(start: (fail: (err: unknown) => void) => void): Promise<any> {
+  return new Promise((resolve) => start(resolve));
+}
+
+function listen(server: net.Server): Promise<number> {
+  return new Promise((resolve) =>
+    server.listen(0, HOST, () => resolve((server.address() as net.AddressInfo).port))
+  );
+}
+
+/**
+ * A scripted SMTP server: greets, answers EHLO with AUTH, and replies to other commands from
+ * `replies` (matched by prefix); the end of DATA answers `replies['.']`.
+ */
+async function scriptedSmtp(replies: Record<string, string>) {
+  const server = net.createServer((socket) => {
+    let inData = false;
+    let buffer = '';
+    socket.on('error', () => undefined);
+    socket.write('220 mx.example.test Microsoft ESMTP MAIL Service ready\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('latin1');
+      let i: number;
+      while ((i = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            socket.write(`${replies['.'] ?? '250 2.0.0 OK queued'}\r\n`);
+          }
+          continue;
+        }
+        const verb = line.toUpperCase();
+        if (verb.startsWith('EHLO')) {
+          socket.write('250-mx.example.test\r\n250-AUTH LOGIN XOAUTH2\r\n250 8BITMIME\r\n');
+          continue;
+        }
+        if (verb === 'QUIT') {
+          socket.end('221 2.0.0 Bye\r\n');
+          continue;
+        }
+        const key = Object.keys(replies).find((k) => k !== '.' && verb.startsWith(k));
+        const reply = key ? replies[key] : '250 2.0.0 OK';
+        if (verb === 'DATA' && reply.startsWith('354')) inData = true;
+        socket.write(`${reply}\r\n`);
+      }
+    });
+  });
+  const port = await listen(server);
+  return { port, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** Runs nodemailer against the scripted server and returns the error it ends with. */
+async function nodemailerError(
+  replies: Record<string, string>,
+  run: 'login' | 'oauth2' | 'send'
+): Promise<any> {
+  const server = await scriptedSmtp(replies);
+  const conn = new SMTPConnection({
+    host: HOST,
+    port: server.port,
+    ignoreTLS: true,
+    logger: false,
+  });
+  conn.on('error', () => undefined);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      conn.once('error', reject);
+      conn.connect(() => resolve());
+    });
+    return await failure((fail) => {
+      if (run === 'login') conn.login({ user: 'editor@example.test', pass: 'secret-pass' }, fail);
+      else if (run === 'oauth2')
+        conn.login(
+          {
+            user: 'editor@example.test',
+            oauth2: new XOAuth2({ user: 'editor@example.test', accessToken: 'ey.token' }, false),
+          },
+          fail
+        );
+      else
+        conn.send(
+          { from: 'editor@example.test', to: ['boss@example.test'] },
+          'Subject: x\r\n\r\nx',
+          fail
+        );
+    });
+  } finally {
+    conn.close();
+    await server.close();
+  }
+}
+
+describe('diagnose: network', () => {
+  test('a closed loopback port is ECONNECTION', T, async () => {
+    const server = net.createServer();
+    const port = await listen(server);
+    await new Promise<void>((r) => server.close(() => r()));
+    const err = await failure((fail) => net.connect(port, HOST).on('error', fail));
+    const e = diagnose(err, ctx({ endpoint: { host: HOST, port, security: 'starttls' } }));
+    assert.equal(e.code, 'ECONNECTION');
+    assert.ok(e.diagnosis && e.fix);
+  });
+
+  test('a connection reset before the greeting is ECONNECTION', T, async () => {
+    const server = net.createServer((s) => s.resetAndDestroy());
+    const port = await listen(server);
+    const err = await failure((fail) => net.connect(port, HOST).on('error', fail));
+    server.close();
+    assert.equal(diagnose(err, ctx({ step: 'greeting' })).code, 'ECONNECTION');
+  });
+
+  test('an unresolvable .invalid host name is EDNS', T, async () => {
+    const err = await dns.promises.lookup('nonexistent.invalid').catch((e: unknown) => e);
+    const e = diagnose(
+      err,
+      ctx({
+        step: 'resolve',
+        endpoint: { host: 'nonexistent.invalid', port: 587, security: 'starttls' },
+      })
+    );
+    assert.equal(e.code, 'EDNS');
+    assert.ok(e.fix);
+  });
+
+  test('nodemailer giving up on a silent server is ETIMEDOUT', T, async () => {
+    const server = net.createServer((s) => s.on('error', () => undefined));
+    const port = await listen(server);
+    const conn = new SMTPConnection({ host: HOST, port, greetingTimeout: 200, logger: false });
+    const err = await failure((fail) => {
+      conn.on('error', fail);
+      conn.connect();
+    });
+    conn.close();
+    server.close();
+    const e = diagnose(
+      err,
+      ctx({ step: 'greeting', endpoint: { host: HOST, port, security: 'starttls' } })
+    );
+    assert.equal(e.code, 'ETIMEDOUT');
+  });
+
+  test('a connect attempt that is never answered is ETIMEDOUT', () => {
+    const err = Object.assign(new Error('Connecting did not complete within 10000 ms'), {
+      code: 'ETIMEDOUT',
+    });
+    const e = diagnose(err, ctx({ step: 'connect' }));
+    assert.equal(e.code, 'ETIMEDOUT');
+    assert.ok(e.fix);
+  });
+
+  test('an IMAP greeting on the SMTP port is EPROTOCOL', T, async () => {
+    const server = net.createServer((s) => s.end('* OK [CAPABILITY IMAP4rev1] ready\r\n'));
+    const port = await listen(server);
+    const conn = new SMTPConnection({ host: HOST, port, logger: false });
+    const err = await failure((fail) => {
+      conn.on('error', fail);
+      conn.connect();
+    });
+    conn.close();
+    server.close();
+    assert.equal(diagnose(err, ctx({ step: 'greeting' })).code, 'EPROTOCOL');
+  });
+});
+
+describe('diagnose: TLS', () => {
+  let dir: string;
+  let tlsServer: tls.Server;
+  let tlsPort: number;
+  let certPem: string;
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mail-diagnose-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        path.join(dir, 'key.pem'),
+        '-out',
+        path.join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' }
+    );
+    certPem = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+    tlsServer = tls.createServer({
+      cert: certPem,
+      key: fs.readFileSync(path.join(dir, 'key.pem')),
+    });
+    tlsServer.on('tlsClientError', () => undefined);
+    tlsPort = await listen(tlsServer);
+  });
+
+  after(() => {
+    tlsServer.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tlsCtx = (host = 'localhost') =>
+    ctx({ step: 'tls', endpoint: { host, port: tlsPort, security: 'tls' } });
+
+  test('a self-signed certificate is ETLS', T, async () => {
+    const err = await failure((fail) =>
+      tls.connect({ host: HOST, port: tlsPort, servername: 'localhost' }).on('error', fail)
+    );
+    assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
+    assert.equal(diagnose(err, tlsCtx()).code, 'ETLS');
+  });
+
+  test('a certificate for another host name is ETLS', T, async () => {
+    const err = await failure((fail) =>
+      tls
+        .connect({ host: HOST, port: tlsPort, servername: 'mail.example.test', ca: certPem })
+        .on('error', fail)
+    );
+    assert.equal(err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
+    assert.equal(diagnose(err, tlsCtx('mail.example.test')).code, 'ETLS');
+  });
+
+  test('implicit TLS against a plain-text greeting is ETLS', T, async () => {
+    const plain = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.write('220 mx.example.test ESMTP\r\n');
+    });
+    const port = await listen(plain);
+    const err = await failure((fail) =>
+      tls.connect({ host: HOST, port, servername: 'localhost' }).on('error', fail)
+    );
+    plain.close();
+    const e = diagnose(
+      err,
+      ctx({ step: 'tls', endpoint: { host: HOST, port: 587, security: 'tls' } })
+    );
+    assert.equal(e.code, 'ETLS');
+    assert.ok(e.fix);
+  });
+
+  test('an expired certificate is ETLS', () => {
+    const err = Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
+    assert.equal(diagnose(err, tlsCtx()).code, 'ETLS');
+  });
+
+  test('a server without STARTTLS is ETLS', T, async () => {
+    const server = await scriptedSmtp({ STARTTLS: '502 5.5.1 Unrecognized command' });
+    const conn = new SMTPConnection({
+      host: HOST,
+      port: server.port,
+      requireTLS: true,
+      logger: false,
+    });
+    const err = await failure((fail) => {
+      conn.on('error', fail);
+      conn.connect();
+    });
+    conn.close();
+    await server.close();
+    assert.equal(diagnose(err, ctx({ step: 'greeting' })).code, 'ETLS');
+  });
+});
+
+describe('diagnose: authentication and Microsoft 365', () => {
+  test('M365 responses get the right codes and distinct diagnoses', T, async () => {
+    const cases = [
+      {
+        reply: {
+          AUTH: '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.',
+        },
+        run: 'login',
+        oauth2: false,
+        code: 'EAUTH',
+      },
+      {
+        reply: { AUTH: '535 5.7.3 Authentication unsuccessful' },
+        run: 'login',
+        oauth2: false,
+        code: 'EAUTH',
+      },
+      {
+        reply: { AUTH: '535 5.7.3 Authentication unsuccessful' },
+        run: 'oauth2',
+        oauth2: true,
+        code: 'EAUTH',
+      },
+      {
+        reply: { AUTH: '550 5.7.30 Basic authentication is not supported for Client Submission.' },
+        run: 'login',
+        oauth2: false,
+        code: 'EAUTH',
+      },
+      {
+        reply: { MAIL: '530 5.7.57 Client not authenticated to send mail.' },
+        run: 'send',
+        oauth2: false,
+        code: 'EAUTH',
+      },
+    ] as const;
+    const seen = new Set<string>();
+    for (const c of cases) {
+      const err = await nodemailerError(c.reply, c.run);
+      const e = diagnose(
+        err,
+        ctx({ step: c.run === 'send' ? 'send' : 'authenticate', oauth2: c.oauth2 })
+      );
+      assert.equal(e.code, c.code, JSON.stringify(c.reply));
+      assert.ok(e.diagnosis && e.fix, 'diagnosis and fix are filled in');
+      assert.equal(typeof e.responseCode, 'number');
+      seen.add(e.diagnosis).add(e.fix!);
+      assert.ok(!e.message.includes('secret-pass') && !e.message.includes('ey.token'));
+    }
+    assert.equal(seen.size, cases.length * 2, 'every M365 case has its own diagnosis and fix');
+  });
+
+  test('SendAsDenied after DATA is EENVELOPE, an unknown recipient is EENVELOPE', T, async () => {
+    const sendAs = await nodemailerError(
+      {
+        DATA: '354 go ahead',
+        '.': '554 5.2.252 SendAsDenied; editor@example.test not allowed to send as boss@example.test',
+      },
+      'send'
+    );
+    assert.equal(diagnose(sendAs, ctx({ step: 'send' })).code, 'EENVELOPE');
+    const unknown = await nodemailerError({ RCPT: '550 5.1.1 User unknown' }, 'send');
+    assert.equal(diagnose(unknown, ctx({ step: 'send' })).code, 'EENVELOPE');
+    const spam = await nodemailerError(
+      { DATA: '354 go ahead', '.': '550 5.7.350 Message rejected as spam' },
+      'send'
+    );
+    assert.equal(diagnose(spam, ctx({ step: 'send' })).code, 'EMESSAGE');
+  });
+
+  test('530 at MAIL FROM without a login is EAUTH', T, async () => {
+    const err = await nodemailerError({ MAIL: '530 5.7.0 Authentication required' }, 'send');
+    assert.equal(diagnose(err, ctx({ step: 'send', user: undefined })).code, 'EAUTH');
+  });
+
+  test('a plain 535 is EAUTH; the response never echoes the credentials', T, async () => {
+    const err = await nodemailerError(
+      { AUTH: '535 5.7.8 Error: authentication failed: AUTH LOGIN ZWRpdG9y' },
+      'login'
+    );
+    const e = diagnose(err, ctx({ step: 'authenticate' }));
+    assert.equal(e.code, 'EAUTH');
+    assert.ok(!JSON.stringify(toInfo(e)).includes('ZWRpdG9y'), 'echoed SASL payload is redacted');
+  });
+
+  test('imapflow authentication failures are EAUTH, and EOAUTH2 when the token was rejected', () => {
+    const plain = Object.assign(new AuthenticationFailure('Authentication failed'), {
+      response: 'AUTHENTICATE failed.',
+      serverResponseCode: 'AUTHENTICATIONFAILED',
+    });
+    const imap = ctx({ protocol: 'imap', step: 'authenticate' });
+    assert.equal(diagnose(plain, imap).code, 'EAUTH');
+    assert.equal(diagnose(plain, { ...imap, oauth2: true }).code, 'EAUTH');
+    const rejected = Object.assign(new AuthenticationFailure('Authentication failed'), {
+      oauthError: { status: '401', schemes: 'bearer' },
+    });
+    assert.equal(diagnose(rejected, { ...imap, oauth2: true }).code, 'EOAUTH2');
+  });
+
+  test('token source errors: EOAUTH2 MailErrors pass through, MSAL errors become EOAUTH2', () => {
+    const own = new MailError('EOAUTH2', 'secret expired', { diagnosis: 'expired', fix: 'renew' });
+    assert.equal(diagnose(own, ctx({ step: 'authenticate', oauth2: true })), own);
+    assert.equal(diagnoseTokenError(own), own);
+    const msal = Object.assign(
+      new Error('invalid_client: AADSTS7000215: Invalid client secret provided.'),
+      {
+        name: 'ServerError',
+        errorCode: 'invalid_client',
+        errorMessage: 'AADSTS7000215: Invalid client secret provided.',
+      }
+    );
+    assert.equal(diagnose(msal, ctx({ step: 'authenticate', oauth2: true })).code, 'EOAUTH2');
+    assert.equal(diagnoseTokenError(new Error('socket hang up')).code, 'EOAUTH2');
+  });
+});
+
+describe('diagnose: mailbox, unknown errors and the registry', () => {
+  test('a missing IMAP mailbox is EMAILBOX', () => {
+    const err = Object.assign(new Error("Mailbox doesn't exist: Approvals"), { code: 'NotFound' });
+    assert.equal(diagnose(err, ctx({ protocol: 'imap', step: 'mailbox' })).code, 'EMAILBOX');
+  });
+
+  test('an unknown error keeps a generic code and its message', () => {
+    const e = diagnose(new Error('something odd'), ctx({ step: 'send' }));
+    assert.equal(e.code, 'EUNKNOWN');
+    assert.equal(e.message, 'something odd');
+  });
+
+  test('every code has a description and toInfo is plain JSON', () => {
+    for (const code of [
+      'ECONFIG',
+      'EDNS',
+      'ECONNECTION',
+      'ETIMEDOUT',
+      'ETLS',
+      'EAUTH',
+      'EOAUTH2',
+      'EPROTOCOL',
+      'EENVELOPE',
+      'EMESSAGE',
+      'EMAILBOX',
+    ]) {
+      assert.ok(MAIL_ERROR_CODES[code as keyof typeof MAIL_ERROR_CODES], code);
+    }
+    const info = toInfo(
+      new MailError('EAUTH', 'x', { diagnosis: 'd', fix: 'f', responseCode: 535 })
+    );
+    assert.deepEqual(JSON.parse(JSON.stringify(info)), info);
+  });
+});
