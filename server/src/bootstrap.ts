@@ -1,6 +1,33 @@
 import type { Core } from '@strapi/strapi';
 import { ACTION_DEFINITIONS } from './permissions';
+import { createProvider, type EmailPluginSettings } from './provider';
+import { getPluginConfig } from './utils/plugin-config';
+import { getService } from './utils/get-service';
+
+export const PRUNE_JOB = 'mail-server-delivery-log-prune';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(ACTION_DEFINITIONS);
+
+  // The email plugin bootstraps before this one (internal plugins first), so replacing its
+  // provider here sticks; it reads the property on every send.
+  if (getPluginConfig(strapi).replaceEmailProvider) {
+    const settings = (strapi.config.get('plugin::email') as { settings?: EmailPluginSettings })
+      ?.settings;
+    strapi.plugin('email').provider = createProvider(() => strapi, settings);
+  }
+  await getService(strapi, 'transport').prepare();
+
+  strapi.cron.add({
+    [PRUNE_JOB]: {
+      task: async () => {
+        try {
+          await getService(strapi, 'delivery-log').prune();
+        } catch (err) {
+          strapi.log.error(`[mail-server] delivery log pruning failed: ${(err as Error).message}`);
+        }
+      },
+      options: { rule: '17 3 * * *' },
+    },
+  });
 };

@@ -80,6 +80,26 @@ export const pluginConfigSchema = z
       .default({}),
     /** install the plugin as Strapi's email provider in bootstrap */
     replaceEmailProvider: z.boolean().default(true),
+    /** how sends are pooled and retried */
+    send: z
+      .object({
+        maxConnections: z.number().int().min(1).max(50).default(5),
+        maxMessagesPerConnection: z.number().int().min(1).max(10_000).default(100),
+        /** retries of a transient failure (connection lost, timeout, 4xx reply) */
+        retries: z.number().int().min(0).max(5).default(2),
+        /** first retry delay; each next one is four times longer */
+        retryDelayMs: z.number().int().min(0).max(60_000).default(500),
+      })
+      .strict()
+      .default({ maxConnections: 5, maxMessagesPerConnection: 100, retries: 2, retryDelayMs: 500 }),
+    deliveryLog: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** rows older than this are deleted daily */
+        retentionDays: z.number().int().min(1).max(3650).default(30),
+      })
+      .strict()
+      .default({ enabled: true, retentionDays: 30 }),
     /** seconds a connection test may spend on each phase before the server is called dead */
     testTimeoutSeconds: z.number().int().min(1).max(60).default(10),
   })

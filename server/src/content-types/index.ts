@@ -1,4 +1,5 @@
 import settings from './settings';
+import outboundMessage from './outbound-message';
 
 // Keys must equal each schema's `info.singularName` (Strapi checks it).
-export default { settings };
+export default { settings, 'outbound-message': outboundMessage };

@@ -11,7 +11,7 @@ import {
   type NetworkResponse,
 } from '@azure/msal-node';
 import { MailError } from './errors';
-import { explainTokenError } from './oauth2-errors';
+import { diagnoseTokenError } from './diagnose';
 
 export const DEFAULT_SCOPE = 'https://outlook.office365.com/.default';
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -108,7 +108,7 @@ export function createTokenSource(
         if (!result?.accessToken) throw new Error('the identity platform returned no access token');
         return result.accessToken;
       } catch (err) {
-        throw explainTokenError(err, settings);
+        throw diagnoseTokenError(err);
       }
     },
   };

@@ -9,6 +9,7 @@ import type {
   SmtpTestRequest,
 } from '../../../shared/contracts/connection-test';
 import { probeImap, probeSmtp, type MailAuth, type ProbeResult } from '../mail';
+import { sectionAuth } from '../utils/section-auth';
 import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
@@ -30,25 +31,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { source: 'form' as const, section: formSection(kind, form as never, saved, override) };
   }
 
-  function authFor(kind: SectionKind, section: Effective<SectionKind>): MailAuth | undefined {
-    if (section.oauth2.enabled) {
-      const tokens = getService(strapi, 'oauth');
-      return {
-        user: section.username,
-        getAccessToken: (o) => tokens.getAccessToken(kind, section, o),
-      };
-    }
-    if (!section.username) return undefined;
-    if (section.password === undefined) {
-      throw new PluginError(
-        'ECONFIG',
-        `The ${kind.toUpperCase()} password is missing.`,
-        'Enter the password of the account, or clear the username if the server needs no login.'
-      );
-    }
-    return { user: section.username, pass: section.password };
-  }
-
   async function run<K extends SectionKind>(
     kind: K,
     form: unknown,
@@ -67,7 +49,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `Fill in the host of the ${kind.toUpperCase()} section in Settings → Mail Server.`
         );
       }
-      const result = await probe(section, authFor(kind, section));
+      const result = await probe(section, sectionAuth(strapi, kind, section));
       return { ...result, source };
     } catch (err) {
       if (!(err instanceof PluginError)) throw err;

@@ -11,6 +11,8 @@ module.exports = ({ env }) => ({
     config: {
       // Trust the CA of the local test mail servers (a company CA in real deployments).
       tls: { ca: env('MAIL_SERVER_CA_FILE') },
+      // Tests shorten the retry backoff; the default is 500 ms, then 2 s.
+      send: { retryDelayMs: env.int('MAIL_SERVER_RETRY_DELAY_MS') },
       // Any field can come from the environment; such a field is locked in the admin page.
       smtp: {
         host: env('MAIL_SERVER_SMTP_HOST'),

@@ -1,0 +1,73 @@
+/**
+ * The delivery log: one row per email handed to the plugin, sent or not. Rows are written
+ * behind the send (batched), so logging never slows a send down or fails it; `flush` runs in
+ * destroy so a clean shutdown loses nothing.
+ */
+import type { Core } from '@strapi/strapi';
+import { getPluginConfig } from '../utils/plugin-config';
+
+export const OUTBOUND_UID = 'plugin::mail-server.outbound-message';
+const FLUSH_EVERY_MS = 200;
+const BATCH = 100;
+const DAY_MS = 86_400_000;
+
+export interface DeliveryEntry {
+  recipients: string;
+  subject: string;
+  messageId?: string;
+  status: 'sent' | 'failed';
+  errorCode?: string;
+  errorMessage?: string;
+  response?: string;
+  attempts: number;
+  durationMs: number;
+  revision: number;
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  let queue: DeliveryEntry[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let writing: Promise<void> = Promise.resolve();
+
+  const write = (rows: DeliveryEntry[]) =>
+    strapi.db
+      .query(OUTBOUND_UID)
+      .createMany({ data: rows })
+      .then(() => undefined)
+      .catch((err: Error) => {
+        strapi.log.error(`[mail-server] could not write ${rows.length} delivery log rows: ${err.message}`);
+      });
+
+  function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (queue.length) {
+      const rows = queue;
+      queue = [];
+      // Serialised so rows land in the order they were sent.
+      writing = writing.then(() => write(rows));
+    }
+    return writing;
+  }
+
+  return {
+    record(entry: DeliveryEntry) {
+      if (!getPluginConfig(strapi).deliveryLog.enabled) return;
+      queue.push(entry);
+      if (queue.length >= BATCH) void flush();
+      else timer ??= setTimeout(() => void flush(), FLUSH_EVERY_MS);
+    },
+
+    flush,
+
+    /** Deletes rows past the retention; returns how many. */
+    async prune(now = Date.now()): Promise<number> {
+      const days = getPluginConfig(strapi).deliveryLog.retentionDays;
+      const before = new Date(now - days * DAY_MS);
+      const result = await strapi.db
+        .query(OUTBOUND_UID)
+        .deleteMany({ where: { createdAt: { $lt: before } } });
+      return result.count;
+    },
+  };
+};

@@ -1,0 +1,201 @@
+/**
+ * Sending: the SMTP sender built from the saved settings, rebuilt when they change (the next
+ * send uses the new settings; sends in flight finish on the old pool, which then closes),
+ * transient failures retried with backoff, every outcome written to the delivery log.
+ */
+import type { Core } from '@strapi/strapi';
+import {
+  createSmtpSender,
+  MailError,
+  type MailSender,
+  type OutgoingMessage,
+  type SendResult,
+} from '../mail';
+import { PluginError } from '../errors';
+import { getPluginConfig } from '../utils/plugin-config';
+import { getService } from '../utils/get-service';
+import { trustedCas } from '../utils/tls';
+import { isConfigured } from '../utils/settings-model';
+import { sectionAuth } from '../utils/section-auth';
+import { isTransient, describeRecipients } from '../utils/send-policy';
+
+export interface SendDefaults {
+  from?: string;
+  replyTo?: string;
+}
+
+export type Capabilities = {
+  transport?: { host?: string; port?: number; secure?: boolean; pool?: boolean; maxConnections?: number };
+  auth?: { type?: string; user?: string };
+  features?: string[];
+};
+
+/** A configuration problem found while building the sender is an ECONFIG send error. */
+function configAuth<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (err) {
+    if (!(err instanceof PluginError)) throw err;
+    throw new MailError('ECONFIG', err.message, { diagnosis: err.message, fix: err.fix });
+  }
+}
+
+/** Strapi passes '' for an unset default: that is "not given", not an address. */
+const given = <T>(v: T): T | undefined => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  type Active = { revision: number; sender: MailSender; from?: string; replyTo?: string };
+  let current: Active | null = null;
+  let building: Promise<Active> | null = null;
+  const retiring = new Set<MailSender>();
+  const settings = () => getService(strapi, 'settings');
+
+  function retire(sender: MailSender) {
+    retiring.add(sender);
+    void sender.close().finally(() => retiring.delete(sender));
+  }
+
+  async function build(revision: number): Promise<Active> {
+    const section = await settings().getEffective('smtp');
+    if (!isConfigured(section)) {
+      throw new MailError('ECONFIG', 'No SMTP server is configured.', {
+        diagnosis: 'Strapi cannot send email: no SMTP server is configured.',
+        fix: 'Fill in the SMTP section in Settings → Mail Server, save, and press Test.',
+      });
+    }
+    const config = getPluginConfig(strapi);
+    const sender = createSmtpSender({
+      endpoint: { host: section.host, port: section.port, security: section.security },
+      auth: configAuth(() => sectionAuth(strapi, 'smtp', section)),
+      tls: { ca: trustedCas(config) },
+      timeoutMs: config.testTimeoutSeconds * 1000,
+      maxConnections: config.send.maxConnections,
+      maxMessages: config.send.maxMessagesPerConnection,
+    });
+    const from = section.fromAddress
+      ? section.fromName
+        ? `"${section.fromName.replace(/["\\]/g, '')}" <${section.fromAddress}>`
+        : section.fromAddress
+      : undefined;
+    return { revision, sender, from, replyTo: section.replyTo || undefined };
+  }
+
+  /** The sender for the current settings revision (cheap when nothing changed). */
+  async function active(): Promise<Active> {
+    const revision = await settings().getRevision();
+    if (current?.revision === revision) return current;
+    if (!building) {
+      building = build(revision)
+        .then((next) => {
+          if (current) retire(current.sender);
+          current = next;
+          return next;
+        })
+        .finally(() => {
+          building = null;
+        });
+    }
+    return building;
+  }
+
+  return {
+    async send(options: OutgoingMessage, defaults: SendDefaults = {}): Promise<SendResult> {
+      const started = Date.now();
+      const { retries, retryDelayMs } = getPluginConfig(strapi).send;
+      const log = getService(strapi, 'delivery-log');
+      let attempts = 0;
+      let revision = 0;
+      for (;;) {
+        attempts++;
+        try {
+          const target = await active();
+          revision = target.revision;
+          const message = {
+            ...options,
+            from: given(options.from) ?? target.from ?? defaults.from,
+            replyTo: given(options.replyTo) ?? target.replyTo ?? defaults.replyTo,
+          };
+          const result = await target.sender.send(message);
+          log.record({
+            recipients: describeRecipients(options),
+            subject: String(options.subject ?? ''),
+            messageId: result.messageId,
+            status: 'sent',
+            response: result.response,
+            attempts,
+            durationMs: Date.now() - started,
+            revision,
+          });
+          return result;
+        } catch (err) {
+          const error =
+            err instanceof MailError
+              ? err
+              : new MailError('EUNKNOWN', (err as Error)?.message ?? String(err), {
+                  diagnosis: 'Unexpected error while sending.',
+                  cause: err,
+                });
+          if (attempts <= retries && isTransient(error)) {
+            await sleep(retryDelayMs * 4 ** (attempts - 1));
+            continue;
+          }
+          log.record({
+            recipients: describeRecipients(options),
+            subject: String(options.subject ?? ''),
+            status: 'failed',
+            errorCode: error.code,
+            errorMessage: `${error.diagnosis}${error.fix ? ` ${error.fix}` : ''}`.slice(0, 2000),
+            response: error.response,
+            attempts,
+            durationMs: Date.now() - started,
+            revision,
+          });
+          strapi.log.warn(
+            `[mail-server] email not sent (${error.code}) after ${attempts} attempt(s): ${error.diagnosis}`
+          );
+          throw error;
+        }
+      }
+    },
+
+    async verify(): Promise<void> {
+      const target = await active();
+      await target.sender.verify();
+    },
+
+    isIdle(): boolean {
+      return (!current || current.sender.isIdle()) && retiring.size === 0;
+    },
+
+    /** What Strapi's Settings → Email page shows; synchronous, so from the last sender built. */
+    capabilities(): Capabilities {
+      if (!current) {
+        void active().catch(() => undefined);
+        return { features: ['pool'] };
+      }
+      const d = current.sender.description;
+      const features = ['pool', 'settings-in-admin'];
+      if (d.authType === 'OAuth2') features.push('oauth2');
+      return {
+        transport: { host: d.host, port: d.port, secure: d.secure, pool: true, maxConnections: d.maxConnections },
+        auth: d.authType ? { type: d.authType, user: d.user } : undefined,
+        features,
+      };
+    },
+
+    /** Warm the sender so the capabilities are known; a missing configuration is fine. */
+    async prepare() {
+      await active().catch(() => undefined);
+    },
+
+    async close(): Promise<void> {
+      const all = [...retiring];
+      if (current) all.push(current.sender);
+      current = null;
+      await Promise.all(all.map((s) => s.close()));
+      retiring.clear();
+    },
+  };
+};

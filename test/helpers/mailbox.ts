@@ -1,0 +1,42 @@
+/**
+ * Reads what arrived in a Dovecot mailbox of the test stack, parsed with mailparser, so tests
+ * compare headers, bodies and attachment bytes with what was sent.
+ */
+import { ImapFlow } from 'imapflow';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import type { MailStack, MailUser } from '../mailstack/types';
+
+export async function readMailbox(
+  stack: MailStack,
+  user: MailUser,
+  filter: { subject?: string } = {},
+  folder = 'INBOX'
+): Promise<ParsedMail[]> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: stack.imap.tlsPort,
+    secure: true,
+    tls: { ca: [stack.caPem] },
+    auth: { user: user.address, pass: user.password },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const lock = await client.getMailboxLock(folder);
+    try {
+      const uids = await client.search(filter.subject ? { subject: filter.subject } : { all: true }, {
+        uid: true,
+      });
+      const out: ParsedMail[] = [];
+      if (!uids || uids.length === 0) return out;
+      for await (const msg of client.fetch(uids, { source: true }, { uid: true })) {
+        if (msg.source) out.push(await simpleParser(msg.source));
+      }
+      return out;
+    } finally {
+      lock.release();
+    }
+  } finally {
+    await client.logout();
+  }
+}

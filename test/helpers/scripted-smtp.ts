@@ -1,0 +1,62 @@
+/**
+ * A plain SMTP server (nodemailer's smtp-server) on loopback whose answer to each message is
+ * scripted by the test: accept, or reply with a given code (421 "try later", 550 "no").
+ */
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+
+export interface ScriptedSmtp {
+  port: number;
+  /** messages accepted so far (raw) */
+  accepted: Buffer[];
+  /** DATA commands seen, accepted or not */
+  attempts(): number;
+  openConnections(): number;
+  close(): Promise<void>;
+}
+
+export async function startScriptedSmtp(
+  answer: (attempt: number) => { code: number; message: string } | null
+): Promise<ScriptedSmtp> {
+  const accepted: Buffer[] = [];
+  let attempts = 0;
+  let open = 0;
+  const server = new SMTPServer({
+    secure: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onConnect(_session, done) {
+      open++;
+      done();
+    },
+    onClose() {
+      open--;
+    },
+    onData(stream, _session, done) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        const verdict = answer(++attempts);
+        if (verdict) {
+          const err = Object.assign(new Error(verdict.message), { responseCode: verdict.code });
+          return done(err);
+        }
+        accepted.push(Buffer.concat(chunks));
+        done();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.server.address() as AddressInfo;
+  return {
+    port,
+    accepted,
+    attempts: () => attempts,
+    openConnections: () => open,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
