@@ -6,15 +6,20 @@ export const ACTIONS = {
   read: 'plugin::mail-server.settings.read',
   update: 'plugin::mail-server.settings.update',
   test: 'plugin::mail-server.settings.test',
+  deliveryLog: 'plugin::mail-server.delivery-log.read',
 } as const;
 
 export const ACTION_DEFINITIONS = [
-  { uid: 'settings.read', displayName: 'Read the mail server settings' },
-  { uid: 'settings.update', displayName: 'Change the mail server settings' },
-  { uid: 'settings.test', displayName: 'Test the mail server connections' },
-].map((action) => ({
-  ...action,
-  section: 'plugins' as const,
-  subCategory: 'settings',
-  pluginName: 'mail-server',
-}));
+  { uid: 'settings.read', displayName: 'Read the mail server settings', subCategory: 'settings' },
+  {
+    uid: 'settings.update',
+    displayName: 'Change the mail server settings',
+    subCategory: 'settings',
+  },
+  {
+    uid: 'settings.test',
+    displayName: 'Test the mail server connections',
+    subCategory: 'settings',
+  },
+  { uid: 'delivery-log.read', displayName: 'Read the delivery log', subCategory: 'delivery log' },
+].map((action) => ({ ...action, section: 'plugins' as const, pluginName: 'mail-server' }));

@@ -51,8 +51,8 @@ describe('email provider', () => {
 
   before(async () => {
     stack = await startMailStack();
-    [editor, approver, mailbox] = ['editor@', 'approver@', 'mailbox@'].map(
-      (p) => stack.users.find((u) => u.address.startsWith(p))!
+    [editor, approver, mailbox] = ['editor@', 'approver@', 'mailbox@'].map((p) =>
+      stack.users.find((u) => u.address.startsWith(p))!
     );
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '50' });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
@@ -72,7 +72,7 @@ describe('email provider', () => {
     assert.equal(row?.errorCode, 'ECONFIG');
   });
 
-  test('a message through Strapi\'s email service arrives intact, with the defaults applied', async () => {
+  test("a message through Strapi's email service arrives intact, with the defaults applied", async () => {
     await saveSmtp(stackSmtp(editor));
     const token = crypto.randomBytes(8).toString('hex');
     const binary = crypto.randomBytes(200_000);
@@ -109,7 +109,12 @@ describe('email provider', () => {
 
   test('attachments that would read local files or URLs are refused', async () => {
     await assert.rejects(
-      send({ to: approver.address, subject: 'lfi', text: 'x', attachments: [{ path: '/etc/passwd' }] }),
+      send({
+        to: approver.address,
+        subject: 'lfi',
+        text: 'x',
+        attachments: [{ path: '/etc/passwd' }],
+      }),
       { code: 'EMESSAGE' }
     );
   });
@@ -120,7 +125,9 @@ describe('email provider', () => {
       .set('Authorization', `Bearer ${admin.token}`)
       .send({ to: approver.address })
       .expect(200);
-    const tests = await readMailbox(stack, approver, { subject: `Strapi test mail to: ${approver.address}` });
+    const tests = await readMailbox(stack, approver, {
+      subject: `Strapi test mail to: ${approver.address}`,
+    });
     assert.equal(tests.length, 1);
 
     const role = await app.strapi.db
@@ -149,10 +156,7 @@ describe('email provider', () => {
     assert.equal(res.body.capabilities.transport.host, '127.0.0.1');
     assert.equal(res.body.capabilities.transport.port, stack.smtp.port);
     assert.equal(res.body.capabilities.auth.user, editor.address);
-    await http()
-      .post('/email/verify')
-      .set('Authorization', `Bearer ${admin.token}`)
-      .expect(200);
+    await http().post('/email/verify').set('Authorization', `Bearer ${admin.token}`).expect(200);
   });
 
   test('a settings change applies to the next send without a restart', async () => {
@@ -201,14 +205,14 @@ describe('email provider', () => {
     test('550 fails at once with its code, logged', async () => {
       answers = Array(10).fill({ code: 550, message: 'Mailbox unavailable' });
       const before = scripted.attempts();
-      await assert.rejects(send({ to: 'someone@example.test', subject: 'refused', text: 'x' }), (err: {
-        code: string;
-        responseCode: number;
-      }) => {
-        assert.equal(err.responseCode, 550);
-        assert.ok(['EMESSAGE', 'EENVELOPE'].includes(err.code), err.code);
-        return true;
-      });
+      await assert.rejects(
+        send({ to: 'someone@example.test', subject: 'refused', text: 'x' }),
+        (err: { code: string; responseCode: number }) => {
+          assert.equal(err.responseCode, 550);
+          assert.ok(['EMESSAGE', 'EENVELOPE'].includes(err.code), err.code);
+          return true;
+        }
+      );
       assert.equal(scripted.attempts() - before, 1, 'no retry of a permanent failure');
       await flushLog();
       const [row] = await logRows({ subject: 'refused' });
@@ -219,9 +223,12 @@ describe('email provider', () => {
     test('the server down: ECONNECTION after the bounded retries, logged', async () => {
       await scripted.close();
       const started = Date.now();
-      await assert.rejects(send({ to: 'someone@example.test', subject: 'server down', text: 'x' }), {
-        code: 'ECONNECTION',
-      });
+      await assert.rejects(
+        send({ to: 'someone@example.test', subject: 'server down', text: 'x' }),
+        {
+          code: 'ECONNECTION',
+        }
+      );
       assert.ok(Date.now() - started < 10_000, 'bounded in time');
       await flushLog();
       const [row] = await logRows({ subject: 'server down' });
@@ -229,6 +236,28 @@ describe('email provider', () => {
       assert.equal(row?.errorCode, 'ECONNECTION');
       assert.equal(row?.attempts, 3, 'first try + 2 retries');
     });
+  });
+
+  test('the delivery log is served to admins with filters, and to nobody else', async () => {
+    const list = (query: string, token = admin.token) =>
+      http().get(`/mail-server/outbound-messages?${query}`).set('Authorization', `Bearer ${token}`);
+    const failed = await list('status=failed').expect(200);
+    const subjects = failed.body.data.map((r: { subject: string }) => r.subject);
+    assert.ok(subjects.includes('refused') && subjects.includes('server down'));
+    assert.ok(failed.body.data.every((r: { status: string }) => r.status === 'failed'));
+    const byRecipient = await list(
+      `recipient=${encodeURIComponent(mailbox.address.toUpperCase())}`
+    ).expect(200);
+    assert.ok(byRecipient.body.data.length >= 1);
+    assert.ok(
+      byRecipient.body.data.every((r: { recipients: string }) =>
+        r.recipients.includes(mailbox.address)
+      )
+    );
+    assert.equal(byRecipient.body.meta.pagination.total, byRecipient.body.data.length);
+    await list('status=bogus').expect(400);
+    const editorSession = await createAdmin(app.strapi, 'strapi-editor');
+    await list('', editorSession.token).expect(403);
   });
 
   test('no password ever reached the logs', () => {

@@ -15,8 +15,10 @@ export interface ScriptedSmtp {
   close(): Promise<void>;
 }
 
+export type Answer = { code: number; message: string } | { delayMs: number } | null;
+
 export async function startScriptedSmtp(
-  answer: (attempt: number) => { code: number; message: string } | null
+  answer: (attempt: number) => Answer
 ): Promise<ScriptedSmtp> {
   const accepted: Buffer[] = [];
   let attempts = 0;
@@ -38,12 +40,16 @@ export async function startScriptedSmtp(
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const verdict = answer(++attempts);
-        if (verdict) {
+        if (verdict && 'code' in verdict) {
           const err = Object.assign(new Error(verdict.message), { responseCode: verdict.code });
           return done(err);
         }
-        accepted.push(Buffer.concat(chunks));
-        done();
+        const accept = () => {
+          accepted.push(Buffer.concat(chunks));
+          done();
+        };
+        if (verdict) setTimeout(accept, verdict.delayMs);
+        else accept();
       });
     },
   });

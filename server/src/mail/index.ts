@@ -28,5 +28,10 @@ export { DEFAULT_TIMEOUT_MS } from './connection';
 export { probeSmtp, type SmtpProbeInput } from './smtp-probe';
 export { probeImap, type ImapProbeInput } from './imap-probe';
 export { createTokenSource, DEFAULT_SCOPE, type OAuth2Settings, type TokenSource } from './oauth2';
-export { createSmtpSender, type MailSender, type SendResult, type SmtpSenderConfig } from './smtp-sender';
+export {
+  createSmtpSender,
+  type MailSender,
+  type SendResult,
+  type SmtpSenderConfig,
+} from './smtp-sender';
 export { parseMessage, outgoingMessageSchema, type OutgoingMessage } from './message';

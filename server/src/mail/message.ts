@@ -18,10 +18,14 @@ const addresses = z.union([address, z.array(address).min(1)]);
 const content = z.union([
   z.string(),
   // Buffer is a Uint8Array; a plain Uint8Array is wrapped without copying.
-  z.instanceof(Uint8Array).transform((bytes) =>
-    Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  ),
-  z.custom<Readable>((v) => v instanceof Readable, { message: 'must be a string, Buffer or stream' }),
+  z
+    .instanceof(Uint8Array)
+    .transform((bytes) =>
+      Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    ),
+  z.custom<Readable>((v) => v instanceof Readable, {
+    message: 'must be a string, Buffer or stream',
+  }),
 ]);
 
 const attachment = z

@@ -37,7 +37,14 @@ export interface MailSender {
   isIdle(): boolean;
   /** waits for sends in flight, then closes every connection; idempotent */
   close(): Promise<void>;
-  readonly description: { host: string; port: number; secure: boolean; authType?: string; user?: string; maxConnections: number };
+  readonly description: {
+    host: string;
+    port: number;
+    secure: boolean;
+    authType?: string;
+    user?: string;
+    maxConnections: number;
+  };
 }
 
 const list = (v: unknown): string[] =>
@@ -113,7 +120,10 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
     },
 
     async send(message) {
-      if (closing) throw new MailError('ECONNECTION', 'This sender is closed.', { diagnosis: 'The SMTP connection pool was closed.' });
+      if (closing)
+        throw new MailError('ECONNECTION', 'This sender is closed.', {
+          diagnosis: 'The SMTP connection pool was closed.',
+        });
       inFlight++;
       try {
         try {

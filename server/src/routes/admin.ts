@@ -25,5 +25,11 @@ export default {
       handler: 'connection-test.imap',
       config: guard(ACTIONS.test),
     },
+    {
+      method: 'GET',
+      path: '/outbound-messages',
+      handler: 'outbound-message.find',
+      config: guard(ACTIONS.deliveryLog),
+    },
   ],
 };

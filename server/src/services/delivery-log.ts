@@ -4,6 +4,10 @@
  * destroy so a clean shutdown loses nothing.
  */
 import type { Core } from '@strapi/strapi';
+import type {
+  OutboundMessageList,
+  OutboundMessageQuery,
+} from '../../../shared/contracts/outbound-message';
 import { getPluginConfig } from '../utils/plugin-config';
 
 export const OUTBOUND_UID = 'plugin::mail-server.outbound-message';
@@ -35,7 +39,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .createMany({ data: rows })
       .then(() => undefined)
       .catch((err: Error) => {
-        strapi.log.error(`[mail-server] could not write ${rows.length} delivery log rows: ${err.message}`);
+        strapi.log.error(
+          `[mail-server] could not write ${rows.length} delivery log rows: ${err.message}`
+        );
       });
 
   function flush(): Promise<void> {
@@ -59,6 +65,46 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     flush,
+
+    /** A page of the log, newest first, filtered by status and part of a recipient. */
+    async find(query: OutboundMessageQuery): Promise<OutboundMessageList> {
+      await flush();
+      const where: Record<string, unknown> = {};
+      if (query.status) where.status = query.status;
+      if (query.recipient) where.recipients = { $containsi: query.recipient };
+      const [rows, total] = await Promise.all([
+        strapi.db.query(OUTBOUND_UID).findMany({
+          where,
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          offset: (query.page - 1) * query.pageSize,
+          limit: query.pageSize,
+        }),
+        strapi.db.query(OUTBOUND_UID).count({ where }),
+      ]);
+      return {
+        data: rows.map((row: Record<string, unknown>) => ({
+          id: row.id as number,
+          recipients: (row.recipients as string) ?? null,
+          subject: (row.subject as string) ?? null,
+          messageId: (row.messageId as string) ?? null,
+          status: row.status as 'sent' | 'failed',
+          errorCode: (row.errorCode as string) ?? null,
+          errorMessage: (row.errorMessage as string) ?? null,
+          response: (row.response as string) ?? null,
+          attempts: (row.attempts as number) ?? null,
+          durationMs: (row.durationMs as number) ?? null,
+          createdAt: new Date(row.createdAt as string).toISOString(),
+        })),
+        meta: {
+          pagination: {
+            page: query.page,
+            pageSize: query.pageSize,
+            total,
+            pageCount: Math.ceil(total / query.pageSize),
+          },
+        },
+      };
+    },
 
     /** Deletes rows past the retention; returns how many. */
     async prune(now = Date.now()): Promise<number> {

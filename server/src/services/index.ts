@@ -5,7 +5,10 @@ import oauth from './oauth';
 import transport from './transport';
 import deliveryLog from './delivery-log';
 
-const services = { secrets, settings, 'connection-test': connectionTest,
+const services = {
+  secrets,
+  settings,
+  'connection-test': connectionTest,
   oauth,
   transport,
   'delivery-log': deliveryLog,

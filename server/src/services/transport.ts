@@ -25,7 +25,13 @@ export interface SendDefaults {
 }
 
 export type Capabilities = {
-  transport?: { host?: string; port?: number; secure?: boolean; pool?: boolean; maxConnections?: number };
+  transport?: {
+    host?: string;
+    port?: number;
+    secure?: boolean;
+    pool?: boolean;
+    maxConnections?: number;
+  };
   auth?: { type?: string; user?: string };
   features?: string[];
 };
@@ -41,7 +47,8 @@ function configAuth<T>(make: () => T): T {
 }
 
 /** Strapi passes '' for an unset default: that is "not given", not an address. */
-const given = <T>(v: T): T | undefined => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const given = <T>(v: T): T | undefined =>
+  typeof v === 'string' && v.trim() === '' ? undefined : v;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -179,7 +186,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const features = ['pool', 'settings-in-admin'];
       if (d.authType === 'OAuth2') features.push('oauth2');
       return {
-        transport: { host: d.host, port: d.port, secure: d.secure, pool: true, maxConnections: d.maxConnections },
+        transport: {
+          host: d.host,
+          port: d.port,
+          secure: d.secure,
+          pool: true,
+          maxConnections: d.maxConnections,
+        },
         auth: d.authType ? { type: d.authType, user: d.user } : undefined,
         features,
       };

@@ -19,9 +19,5 @@ export function describeRecipients(message: OutgoingMessage): string {
         : typeof v === 'string'
           ? v
           : String((v as { address?: string }).address ?? '');
-  return [message.to, message.cc, message.bcc]
-    .map(text)
-    .filter(Boolean)
-    .join('; ')
-    .slice(0, 2000);
+  return [message.to, message.cc, message.bcc].map(text).filter(Boolean).join('; ').slice(0, 2000);
 }

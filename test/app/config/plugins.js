@@ -4,11 +4,23 @@ module.exports = ({ env }) => ({
   'users-permissions': {
     config: { jwtSecret: env('JWT_SECRET', 'test-users-permissions-jwt-secret') },
   },
+  // Tests of the provider subpath: the email plugin names our provider itself.
+  ...(env('MAIL_SERVER_TEST_EMAIL_PROVIDER')
+    ? {
+        email: {
+          config: {
+            provider: env('MAIL_SERVER_TEST_EMAIL_PROVIDER'),
+            settings: { defaultFrom: 'Subpath Sender <subpath@example.test>' },
+          },
+        },
+      }
+    : {}),
   'mail-server': {
     enabled: true,
     // The plugin under development is the repository root (built into dist/ before boot).
     resolve: path.resolve(__dirname, '../../..'),
     config: {
+      replaceEmailProvider: env.bool('MAIL_SERVER_REPLACE_PROVIDER', true),
       // Trust the CA of the local test mail servers (a company CA in real deployments).
       tls: { ca: env('MAIL_SERVER_CA_FILE') },
       // Tests shorten the retry backoff; the default is 500 ms, then 2 s.

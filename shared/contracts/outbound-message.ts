@@ -1,0 +1,42 @@
+/** The delivery log as the admin API serves it. */
+import { z } from 'zod';
+
+export const outboundMessageQuerySchema = z
+  .object({
+    status: z.enum(['sent', 'failed']).optional(),
+    /** part of an address; case-insensitive */
+    recipient: z.string().trim().max(320).optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(25),
+  })
+  .strict();
+
+export const outboundMessageSchema = z.object({
+  id: z.number(),
+  recipients: z.string().nullable(),
+  subject: z.string().nullable(),
+  messageId: z.string().nullable(),
+  status: z.enum(['sent', 'failed']),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  response: z.string().nullable(),
+  attempts: z.number().nullable(),
+  durationMs: z.number().nullable(),
+  createdAt: z.string(),
+});
+
+export const outboundMessageListSchema = z.object({
+  data: z.array(outboundMessageSchema),
+  meta: z.object({
+    pagination: z.object({
+      page: z.number(),
+      pageSize: z.number(),
+      total: z.number(),
+      pageCount: z.number(),
+    }),
+  }),
+});
+
+export type OutboundMessageQuery = z.infer<typeof outboundMessageQuerySchema>;
+export type OutboundMessage = z.infer<typeof outboundMessageSchema>;
+export type OutboundMessageList = z.infer<typeof outboundMessageListSchema>;
