@@ -3,8 +3,12 @@ import { ACTION_DEFINITIONS } from './permissions';
 import { createProvider, type EmailPluginSettings } from './provider';
 import { getPluginConfig } from './utils/plugin-config';
 import { getService } from './utils/get-service';
+import { ensureUniqueIndex } from './utils/unique-index';
+import { INBOUND_UID } from './services/inbox';
+import { LEASE_UID } from './services/lease';
 
 export const PRUNE_JOB = 'mail-server-delivery-log-prune';
+export const INBOX_JOB = 'mail-server-inbox';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(ACTION_DEFINITIONS);
@@ -18,7 +22,17 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   }
   await getService(strapi, 'transport').prepare();
 
+  // The idempotence of the approvals job rests on these being enforced by the database.
+  await ensureUniqueIndex(strapi, INBOUND_UID, 'messageKey');
+  await ensureUniqueIndex(strapi, LEASE_UID, 'name');
+
   strapi.cron.add({
+    // Ticks every 10 s; the job itself waits for the poll interval of the settings, so a
+    // change of interval applies without re-registering anything.
+    [INBOX_JOB]: {
+      task: () => getService(strapi, 'inbox').tick(),
+      options: { rule: '*/10 * * * * *' },
+    },
     [PRUNE_JOB]: {
       task: async () => {
         try {

@@ -83,6 +83,10 @@ export const imapInputSchema = z.object({
   security: z.enum(SECURITY).default('tls'),
   mailbox: folder.default('INBOX'),
   processedFolder: folder.default('Processed'),
+  /** replies that could not be accepted, kept for an admin to review */
+  quarantineFolder: folder.default('Quarantine'),
+  /** auto-replies, bounces and other mail that is not a reply to a request */
+  ignoredFolder: folder.default('Ignored'),
   /** seconds between two reads of the mailbox when IDLE is off or as a safety net */
   pollInterval: z.number().int().min(10).max(86400).default(60),
   idle: z.boolean().default(true),

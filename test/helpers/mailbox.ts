@@ -24,9 +24,12 @@ export async function readMailbox(
   try {
     const lock = await client.getMailboxLock(folder);
     try {
-      const uids = await client.search(filter.subject ? { subject: filter.subject } : { all: true }, {
-        uid: true,
-      });
+      const uids = await client.search(
+        filter.subject ? { subject: filter.subject } : { all: true },
+        {
+          uid: true,
+        }
+      );
       const out: ParsedMail[] = [];
       if (!uids || uids.length === 0) return out;
       for await (const msg of client.fetch(uids, { source: true }, { uid: true })) {
@@ -36,6 +39,55 @@ export async function readMailbox(
     } finally {
       lock.release();
     }
+  } finally {
+    await client.logout();
+  }
+}
+
+/** Puts a raw message straight into a mailbox (as a delivery would), for crafted mail. */
+export async function appendRaw(
+  stack: MailStack,
+  user: MailUser,
+  raw: string | Buffer,
+  folder = 'INBOX'
+) {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: stack.imap.tlsPort,
+    secure: true,
+    tls: { ca: [stack.caPem] },
+    auth: { user: user.address, pass: user.password },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    await client.append(folder, raw);
+  } finally {
+    await client.logout();
+  }
+}
+
+/** Names and message counts of every folder of a mailbox. */
+export async function folderCounts(
+  stack: MailStack,
+  user: MailUser
+): Promise<Record<string, number>> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: stack.imap.tlsPort,
+    secure: true,
+    tls: { ca: [stack.caPem] },
+    auth: { user: user.address, pass: user.password },
+    logger: false,
+  });
+  await client.connect();
+  try {
+    const out: Record<string, number> = {};
+    for (const box of await client.list()) {
+      const status = await client.status(box.path, { messages: true });
+      out[box.path] = status.messages ?? 0;
+    }
+    return out;
   } finally {
     await client.logout();
   }

@@ -1,5 +1,14 @@
 import settings from './settings';
 import outboundMessage from './outbound-message';
+import approvalRequest from './approval-request';
+import inboundMessage from './inbound-message';
+import lease from './lease';
 
 // Keys must equal each schema's `info.singularName` (Strapi checks it).
-export default { settings, 'outbound-message': outboundMessage };
+export default {
+  settings,
+  'outbound-message': outboundMessage,
+  'approval-request': approvalRequest,
+  'inbound-message': inboundMessage,
+  lease,
+};

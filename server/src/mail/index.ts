@@ -35,3 +35,16 @@ export {
   type SmtpSenderConfig,
 } from './smtp-sender';
 export { parseMessage, outgoingMessageSchema, type OutgoingMessage } from './message';
+export {
+  createMailboxReader,
+  type FetchedMessage,
+  type MailboxReader,
+  type MailboxReaderConfig,
+} from './imap-reader';
+export {
+  referenceFor,
+  messageIdFor,
+  parseRef,
+  verifyRef,
+  type ApprovalRef,
+} from './approval-token';

@@ -4,6 +4,11 @@ import connectionTest from './connection-test';
 import oauth from './oauth';
 import transport from './transport';
 import deliveryLog from './delivery-log';
+import approvals from './approvals';
+import approvalMail from './approval-mail';
+import approvalRules from './approval-rules';
+import inbox from './inbox';
+import lease from './lease';
 
 const services = {
   secrets,
@@ -12,6 +17,11 @@ const services = {
   oauth,
   transport,
   'delivery-log': deliveryLog,
+  approvals,
+  'approval-mail': approvalMail,
+  'approval-rules': approvalRules,
+  inbox,
+  lease,
 };
 
 export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };

@@ -43,6 +43,25 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     },
 
+    /**
+     * The key that signs approval references. Derived from the encryption key (or, without
+     * one, the app keys) with its own label, so the two uses never share a key.
+     */
+    signingKey(): Buffer {
+      const base =
+        getPluginConfig(strapi).encryptionKey ??
+        (strapi.config.get('admin.secrets.encryptionKey') as string | undefined) ??
+        ((strapi.config.get('server.app.keys') as string[] | undefined) ?? []).join(',');
+      if (!base) {
+        throw new PluginError(
+          'ESECRETKEY',
+          'No key is configured to sign approval references.',
+          'Set ENCRYPTION_KEY (admin.secrets.encryptionKey) or APP_KEYS, then restart Strapi.'
+        );
+      }
+      return crypto.createHmac('sha256', base).update('mail-server:approval-references').digest();
+    },
+
     /** Throws ESECRETKEY when the value cannot be decrypted (key missing or changed). */
     decrypt(stored: string): string {
       const k = key();

@@ -1,0 +1,188 @@
+/**
+ * Reading a mailbox for the approvals job: messages by UID with BODY.PEEK (never marking
+ * unread mail read before it is handled), moved to a folder once handled, and IDLE to hear of
+ * new mail at once. One reader is one IMAP connection; `close()` is idempotent.
+ */
+import { ImapFlow } from 'imapflow';
+import { tlsOptions } from './connection';
+import { diagnose } from './diagnose';
+import { MailError } from './errors';
+import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from './types';
+
+export type MailboxReaderConfig = {
+  endpoint: Endpoint;
+  auth: MailAuth;
+  tls?: TlsSettings;
+  timeoutMs: number;
+  mailbox: string;
+};
+
+export type FetchedMessage = { uid: number; source: Buffer; size: number };
+
+export interface MailboxReader {
+  /** Connects and selects the mailbox; returns its UIDVALIDITY (a change means UIDs reset). */
+  open(): Promise<{ uidValidity: string; exists: number }>;
+  /** The first `limit` messages still in the mailbox, oldest UID first, read with PEEK. */
+  fetchBatch(limit: number, maxBytes: number): Promise<FetchedMessage[]>;
+  /** Moves a message to a folder, creating the folder when it does not exist yet. */
+  move(uid: number, folder: string): Promise<void>;
+  /** Resolves when the server announces new mail or `ms` passes (IMAP IDLE). */
+  waitForMail(ms: number): Promise<boolean>;
+  readonly usable: boolean;
+  close(): Promise<void>;
+}
+
+export function createMailboxReader(config: MailboxReaderConfig): MailboxReader {
+  const { endpoint, auth, timeoutMs, mailbox } = config;
+  let client: ImapFlow | null = null;
+  let closed = false;
+  const created = new Set<string>();
+  const explain = (err: unknown, step: 'connect' | 'mailbox' | 'authenticate') =>
+    err instanceof MailError
+      ? err
+      : diagnose(err, {
+          protocol: 'imap',
+          step,
+          endpoint,
+          user: auth.user,
+          oauth2: isOAuth2(auth),
+        });
+
+  const connected = () => {
+    if (!client || !client.usable) {
+      throw new MailError('ECONNECTION', 'The IMAP connection is closed.', {
+        diagnosis: 'The connection to the IMAP server was lost.',
+        fix: 'It is opened again on the next run.',
+      });
+    }
+    return client;
+  };
+
+  return {
+    get usable() {
+      return !!client?.usable;
+    },
+
+    async open() {
+      const pass = isOAuth2(auth) ? undefined : auth.pass;
+      const accessToken = isOAuth2(auth) ? await auth.getAccessToken() : undefined;
+      client = new ImapFlow({
+        host: endpoint.host,
+        port: endpoint.port,
+        secure: endpoint.security === 'tls',
+        doSTARTTLS:
+          endpoint.security === 'starttls'
+            ? true
+            : endpoint.security === 'none'
+              ? false
+              : undefined,
+        tls: tlsOptions(endpoint, config.tls),
+        auth: accessToken ? { user: auth.user, accessToken } : { user: auth.user, pass },
+        logger: false,
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: Math.max(timeoutMs * 6, 60_000),
+        // Approvals read by UID and move messages themselves; no implicit state changes.
+        emitLogs: false,
+        disableAutoIdle: true,
+      });
+      // imapflow emits 'error' on socket trouble; without a listener it would crash Strapi.
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+      } catch (err) {
+        throw explain(err, 'connect');
+      }
+      try {
+        const box = await client.mailboxOpen(mailbox);
+        return { uidValidity: String(box.uidValidity), exists: box.exists };
+      } catch (err) {
+        throw explain(err, 'mailbox');
+      }
+    },
+
+    async fetchBatch(limit, maxBytes) {
+      const c = connected();
+      const box = c.mailbox;
+      if (!box || box.exists === 0) return [];
+      const out: FetchedMessage[] = [];
+      // Sequence numbers 1..limit are the oldest messages; handled ones are moved away, so
+      // the head of the mailbox is always what is still to do.
+      const range = `1:${Math.min(limit, box.exists)}`;
+      const sizes = new Map<number, number>();
+      for await (const meta of c.fetch(range, { uid: true, size: true })) {
+        sizes.set(meta.uid, meta.size ?? 0);
+      }
+      for (const [uid, size] of sizes) {
+        if (size > maxBytes) {
+          // Too big to analyse: handed back without content so the job can file it.
+          out.push({ uid, source: Buffer.alloc(0), size });
+          continue;
+        }
+        const msg = await c.fetchOne(String(uid), { source: true }, { uid: true });
+        if (msg && msg.source) out.push({ uid, source: msg.source, size });
+      }
+      return out.sort((a, b) => a.uid - b.uid);
+    },
+
+    async move(uid, folder) {
+      const c = connected();
+      if (!created.has(folder)) {
+        try {
+          await c.mailboxCreate(folder);
+        } catch (err) {
+          // ALREADYEXISTS is the normal case after the first run.
+          const e = err as { serverResponseCode?: string; responseText?: string };
+          if (e.serverResponseCode !== 'ALREADYEXISTS' && !/exists/i.test(e.responseText ?? '')) {
+            throw explain(err, 'mailbox');
+          }
+        }
+        created.add(folder);
+      }
+      const moved = await c.messageMove(String(uid), folder, { uid: true });
+      if (!moved) {
+        throw new MailError('EMAILBOX', `Message ${uid} could not be moved to ${folder}.`, {
+          diagnosis: `The server refused to move a message to the folder "${folder}".`,
+          fix: 'Check that the account may create and write to that folder.',
+        });
+      }
+    },
+
+    async waitForMail(ms) {
+      const c = connected();
+      return new Promise<boolean>((resolve) => {
+        let settled = false;
+        const finish = (value: boolean) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          c.off('exists', onExists);
+          c.off('close', onClose);
+          resolve(value);
+        };
+        const onExists = () => finish(true);
+        const onClose = () => finish(false);
+        const timer = setTimeout(() => finish(false), ms);
+        c.on('exists', onExists);
+        c.on('close', onClose);
+        // idle() resolves when IDLE ends; any command (or the timer's noop) breaks it.
+        c.idle().catch(() => finish(false));
+      }).finally(async () => {
+        if (client?.usable) await client.noop().catch(() => undefined);
+      });
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      const c = client;
+      client = null;
+      if (!c) return;
+      try {
+        await c.logout();
+      } catch {
+        c.close();
+      }
+    },
+  };
+}

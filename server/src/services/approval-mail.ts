@@ -1,0 +1,109 @@
+/**
+ * The emails of the approval protocol: the request to each approver (signed reference in the
+ * subject, body and Message-ID; Reply-To the approvals mailbox; marked auto-generated so
+ * auto-responders stay quiet) and the short answer to an approver's reply.
+ */
+import type { Core } from '@strapi/strapi';
+import { messageIdFor, referenceFor } from '../mail';
+import { getService } from '../utils/get-service';
+import type { ApprovalRow } from './approvals';
+
+const REASONS: Record<string, string> = {
+  'wrong-sender': 'it did not come from the address the request was sent to',
+  'already-decided': 'you have already answered this request',
+  'request-approved': 'the request has already been approved',
+  'request-rejected': 'the request has already been rejected',
+  'request-cancelled': 'the request was cancelled',
+  'request-expired': 'the request has expired',
+  expired: 'the request has expired',
+  'entry-changed': 'the entry was changed after the request was sent; a new request is needed',
+  'no-decision-line': 'the first line of your reply does not say APPROVE or REJECT',
+  negated: 'the first line of your reply is not a clear APPROVE or REJECT',
+  ambiguous: 'the first line of your reply is not a clear APPROVE or REJECT',
+  'action-failed': 'the approved action could not be carried out; an administrator has been told',
+};
+
+export const describeReason = (reason: string) => REASONS[reason] ?? reason;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const email = () => strapi.plugin('email').service('email');
+
+  async function addresses() {
+    const imap = await getService(strapi, 'settings').getEffective('imap');
+    const smtp = await getService(strapi, 'settings').getEffective('smtp');
+    const mailbox = imap.username || smtp.fromAddress;
+    const domain =
+      (smtp.fromAddress || mailbox || 'strapi.local').split('@').pop() || 'strapi.local';
+    return { mailbox, domain };
+  }
+
+  return {
+    /** Sends the request to one approver; returns the Message-ID it carries. */
+    async sendRequest(request: ApprovalRow, approver: number, adminUrl: string): Promise<string> {
+      const key = getService(strapi, 'secrets').signingKey();
+      const address = request.approvers[approver]!;
+      const ref = referenceFor(key, { requestId: request.id, approver }, address);
+      const { mailbox, domain } = await addresses();
+      const messageId = messageIdFor(key, { requestId: request.id, approver }, address, domain);
+      const link = `${adminUrl}/content-manager/collection-types/${request.targetUid}/${request.targetDocumentId}`;
+      const who = request.requestedBy?.email
+        ? `${request.requestedBy.email} asks`
+        : 'You are asked';
+      const lines = [
+        `${who} you to approve: ${request.action} "${request.title}".`,
+        ...(request.note ? ['', `Note: ${request.note}`] : []),
+        '',
+        `Open it in Strapi: ${link}`,
+        '',
+        'Reply to this email with APPROVE or REJECT on the first line.',
+        'Anything after that first line becomes your comment.',
+        request.policy === 'all' ? 'Every approver must approve.' : 'The first answer decides.',
+        request.expiresAt
+          ? `This request expires on ${new Date(request.expiresAt).toUTCString()}.`
+          : '',
+        '',
+        `Ref: ${ref}`,
+      ];
+      const escape = (s: string) =>
+        s.replace(
+          /[&<>"]/g,
+          (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!
+        );
+      await email().send({
+        to: address,
+        replyTo: mailbox || undefined,
+        subject: `Approval requested: ${request.title} [Ref: ${ref}]`,
+        text: lines.join('\n'),
+        html: lines
+          .map((l) =>
+            l.startsWith('Open it')
+              ? `<p><a href="${escape(link)}">Open it in Strapi</a></p>`
+              : `<p>${escape(l)}</p>`
+          )
+          .join(''),
+        messageId,
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+      });
+      return messageId;
+    },
+
+    /** The short answer to a reply: accepted, or why not. Never sent to an auto-reply. */
+    async sendAnswer(
+      to: string,
+      inReplyTo: string | null,
+      subject: string,
+      accepted: boolean,
+      text: string
+    ) {
+      await email().send({
+        to,
+        subject: subject.toLowerCase().startsWith('re:') ? subject : `Re: ${subject}`,
+        text: `${accepted ? 'Thank you, your answer was recorded.' : 'Your reply was not accepted:'} ${text}\n`,
+        inReplyTo: inReplyTo ?? undefined,
+        references: inReplyTo ?? undefined,
+        // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
+        headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+      });
+    },
+  };
+};

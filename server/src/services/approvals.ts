@@ -1,0 +1,193 @@
+/**
+ * Approval requests: create one and email each approver, record decisions, run the action
+ * (publish by default; applications register their own) and emit events for app code.
+ */
+import type { Core } from '@strapi/strapi';
+import {
+  approvalRequestInputSchema,
+  type ApprovalDecision,
+  type ApprovalRequestInput,
+} from '../../../shared/contracts/approval';
+import { PluginError } from '../errors';
+import { getService } from '../utils/get-service';
+import { parseInput } from '../utils/validate';
+
+export const APPROVAL_UID = 'plugin::mail-server.approval-request';
+
+export interface ApprovalRow {
+  id: number;
+  targetUid: string;
+  targetDocumentId: string;
+  targetLocale: string | null;
+  title: string;
+  action: string;
+  approvers: string[];
+  policy: 'any' | 'all';
+  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
+  expiresAt: string | null;
+  note: string | null;
+  requestedBy: { id?: number; email?: string } | null;
+  entryVersion: string | null;
+  decisions: ApprovalDecision[] | null;
+  decidedAt: string | null;
+}
+
+export type ApprovalAction = (ctx: {
+  strapi: Core.Strapi;
+  request: ApprovalRow;
+}) => Promise<unknown>;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const actions = new Map<string, ApprovalAction>();
+  const query = () => strapi.db.query(APPROVAL_UID);
+
+  // The default action: publish the draft through the Document Service.
+  actions.set('publish', async ({ strapi: s, request }) => {
+    const docs = s.documents(request.targetUid as never) as unknown as {
+      publish?: (p: { documentId: string; locale?: string }) => Promise<unknown>;
+    };
+    if (!docs.publish) throw new Error(`${request.targetUid} has no draft & publish`);
+    return docs.publish({
+      documentId: request.targetDocumentId,
+      locale: request.targetLocale ?? undefined,
+    });
+  });
+
+  /** The version stamp of the draft: a reply is refused when the entry changed since. */
+  async function entryVersion(uid: string, documentId: string, locale?: string | null) {
+    const entry = (await strapi
+      .documents(uid as never)
+      .findOne({ documentId, locale: locale ?? undefined, status: 'draft' } as never)) as Record<
+      string,
+      unknown
+    > | null;
+    if (!entry) return null;
+    return { version: new Date(entry.updatedAt as string).toISOString(), entry };
+  }
+
+  return {
+    registerAction(name: string, handler: ApprovalAction) {
+      actions.set(name, handler);
+    },
+
+    hasAction: (name: string) => actions.has(name),
+
+    entryVersion,
+
+    /** Creates a request and emails every approver. */
+    async request(input: ApprovalRequestInput, requestedBy?: { id?: number; email?: string }) {
+      const params = parseInput(approvalRequestInputSchema, input);
+      const contentType = strapi.contentTypes[params.uid as keyof typeof strapi.contentTypes] as
+        { options?: { draftAndPublish?: boolean }; info?: { displayName?: string } } | undefined;
+      if (!contentType)
+        throw new PluginError('ECONFIG', `Unknown content type ${params.uid}.`, undefined, ['uid']);
+      if (!actions.has(params.action)) {
+        throw new PluginError('ECONFIG', `Unknown approval action "${params.action}".`, undefined, [
+          'action',
+        ]);
+      }
+      if (params.action === 'publish' && !contentType.options?.draftAndPublish) {
+        throw new PluginError('ECONFIG', `${params.uid} has no draft & publish.`, undefined, [
+          'uid',
+        ]);
+      }
+      const current = await entryVersion(params.uid, params.documentId, params.locale);
+      if (!current)
+        throw new PluginError('ENOTFOUND', 'The entry does not exist.', undefined, ['documentId']);
+      const entry = current.entry;
+      const title = String(
+        entry.title ?? entry.name ?? entry.documentId ?? params.documentId
+      ).slice(0, 200);
+      const row = (await query().create({
+        data: {
+          targetUid: params.uid,
+          targetDocumentId: params.documentId,
+          targetLocale: params.locale ?? null,
+          title,
+          action: params.action,
+          approvers: params.approvers,
+          policy: params.policy,
+          status: 'pending',
+          expiresAt: new Date(Date.now() + params.expiresIn * 1000),
+          note: params.note ?? null,
+          requestedBy: requestedBy ?? null,
+          entryVersion: current.version,
+          decisions: [],
+        },
+      })) as ApprovalRow;
+      const adminUrl = strapi.config.get(
+        'admin.absoluteUrl',
+        strapi.config.get('server.absoluteUrl', '')
+      ) as string;
+      const mail = getService(strapi, 'approval-mail');
+      for (const [index] of params.approvers.entries()) {
+        await mail.sendRequest(row, index, String(adminUrl ?? '').replace(/\/$/, ''));
+      }
+      strapi.eventHub.emit('mail-server.approval.requested', { request: row });
+      return row;
+    },
+
+    async findOne(id: number): Promise<ApprovalRow | null> {
+      return (await query().findOne({ where: { id } })) as ApprovalRow | null;
+    },
+
+    async list(filter: { status?: string; uid?: string; documentId?: string } = {}) {
+      const where: Record<string, unknown> = {};
+      if (filter.status) where.status = filter.status;
+      if (filter.uid) where.targetUid = filter.uid;
+      if (filter.documentId) where.targetDocumentId = filter.documentId;
+      return (await query().findMany({
+        where,
+        orderBy: { id: 'desc' },
+        limit: 200,
+      })) as ApprovalRow[];
+    },
+
+    async cancel(id: number) {
+      const { count } = await query().updateMany({
+        where: { id, status: 'pending' },
+        data: { status: 'cancelled' },
+      });
+      return count === 1;
+    },
+
+    /** Marks every pending request past its expiry as expired; returns how many. */
+    async expireDue(now = new Date()) {
+      const { count } = await query().updateMany({
+        where: { status: 'pending', expiresAt: { $lt: now } },
+        data: { status: 'expired', decidedAt: now },
+      });
+      return count;
+    },
+
+    /**
+     * Records one approver's decision (inside the caller's transaction) and, when it settles
+     * the request, runs its action. The status update is conditional on `pending`, so two
+     * instances can never both settle the same request.
+     */
+    async decide(request: ApprovalRow, decision: ApprovalDecision): Promise<ApprovalRow['status']> {
+      const decisions = [...(request.decisions ?? []), decision];
+      const approvals = new Set(
+        decisions.filter((d) => d.decision === 'approve').map((d) => d.approver)
+      );
+      const status: ApprovalRow['status'] =
+        decision.decision === 'reject'
+          ? 'rejected'
+          : request.policy === 'any' || request.approvers.every((a) => approvals.has(a))
+            ? 'approved'
+            : 'pending';
+      const { count } = await query().updateMany({
+        where: { id: request.id, status: 'pending' },
+        data: { decisions, status, decidedAt: status === 'pending' ? null : new Date() },
+      });
+      if (count !== 1) throw new PluginError('ECONFLICT', 'The request changed while deciding.');
+      const updated = { ...request, decisions, status };
+      if (status === 'approved') {
+        await actions.get(request.action)!({ strapi, request: updated });
+      }
+      if (status !== 'pending')
+        strapi.eventHub.emit('mail-server.approval.decided', { request: updated, decision });
+      return status;
+    },
+  };
+};

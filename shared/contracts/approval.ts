@@ -1,0 +1,55 @@
+/** Approvals by email reply: the request API, shared by the server and the admin. */
+import { z } from 'zod';
+
+export const APPROVAL_STATUSES = [
+  'pending',
+  'approved',
+  'rejected',
+  'expired',
+  'cancelled',
+] as const;
+
+export const approvalRequestInputSchema = z
+  .object({
+    uid: z
+      .string()
+      .regex(/^[a-z0-9-]+::[a-z0-9-]+\.[a-z0-9-]+$/, { message: 'must be a content-type uid' }),
+    documentId: z.string().min(1).max(100),
+    locale: z.string().min(1).max(20).optional(),
+    approvers: z
+      .array(
+        z
+          .email()
+          .max(254)
+          .transform((a) => a.toLowerCase())
+      )
+      .min(1)
+      .max(20)
+      .refine((list) => new Set(list).size === list.length, {
+        message: 'must not repeat an address',
+      }),
+    policy: z.enum(['any', 'all']).default('any'),
+    action: z.string().min(1).max(100).default('publish'),
+    /** seconds until the request expires; default 7 days */
+    expiresIn: z
+      .number()
+      .int()
+      .min(60)
+      .max(90 * 86400)
+      .default(7 * 86400),
+    note: z.string().max(2000).optional(),
+  })
+  .strict();
+
+export type ApprovalRequestInput = z.input<typeof approvalRequestInputSchema>;
+export type ApprovalRequestParams = z.output<typeof approvalRequestInputSchema>;
+
+export const approvalDecisionSchema = z.object({
+  approver: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string(),
+  at: z.string(),
+  inboundMessageId: z.number().nullable(),
+});
+
+export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;

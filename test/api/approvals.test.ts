@@ -1,0 +1,350 @@
+/**
+ * Approvals by email reply, end to end on real parts: a request emails the approver (through
+ * our provider, into Dovecot), the approver's reply goes through SMTP into the approvals
+ * mailbox, and the inbox job decides — exactly once, only from the right approver.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import type { ParsedMail } from 'mailparser';
+import { bootStrapi, type TestStrapi } from '../helpers/strapi';
+import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
+import { appendRaw, folderCounts, readMailbox } from '../helpers/mailbox';
+import { sendReply } from '../helpers/replies';
+import { startMailStack } from '../mailstack';
+import type { MailStack, MailUser } from '../mailstack/types';
+
+const ARTICLE = 'api::article.article';
+const INBOUND = 'plugin::mail-server.inbound-message';
+
+describe('approvals by email reply', () => {
+  let stack: MailStack;
+  let app: TestStrapi;
+  let admin: AdminSession;
+  let approver: MailUser;
+  let editor: MailUser;
+  let mailbox: MailUser;
+
+  const approvals = () => app.strapi.plugin('mail-server').service('approvals');
+  const runInbox = () => app.strapi.plugin('mail-server').service('inbox').run();
+  const draft = async (title: string) =>
+    (await app.strapi.documents(ARTICLE).create({ data: { title } })) as { documentId: string };
+  const isPublished = async (documentId: string) =>
+    !!(await app.strapi.documents(ARTICLE).findOne({ documentId, status: 'published' }));
+  const notificationFor = async (user: MailUser, requestId: number): Promise<ParsedMail> => {
+    const found = await readMailbox(stack, user, { subject: `Ref: APR-${requestId}-` });
+    assert.equal(found.length, 1, `one notification for request ${requestId}`);
+    return found[0]!;
+  };
+  const inboundFor = (where: object) =>
+    app.strapi.db.query(INBOUND).findMany({ where, orderBy: { id: 'asc' } });
+  const ask = async (title: string, over: object = {}) => {
+    const entry = await draft(title);
+    const row = await approvals().request({
+      uid: ARTICLE,
+      documentId: entry.documentId,
+      approvers: [approver.address],
+      ...over,
+    });
+    return { entry, row, notification: await notificationFor(approver, row.id) };
+  };
+
+  before(async () => {
+    stack = await startMailStack();
+    [approver, editor, mailbox] = ['approver@', 'editor@', 'mailbox@'].map((p) =>
+      stack.users.find((u) => u.address.startsWith(p))!
+    );
+    app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '50' });
+    admin = await createAdmin(app.strapi, SUPER_ADMIN);
+    const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
+    await request(app.strapi.server.httpServer)
+      .put('/mail-server/settings')
+      .set('Authorization', `Bearer ${admin.token}`)
+      .send({
+        smtp: {
+          ...server,
+          port: stack.smtp.port,
+          security: 'starttls',
+          fromName: 'Strapi',
+          fromAddress: mailbox.address,
+        },
+        imap: { ...server, port: stack.imap.tlsPort, security: 'tls' },
+      })
+      .expect(200);
+  });
+  after(async () => {
+    await app?.stop();
+    await stack?.stop();
+  });
+
+  test('the notification carries the signed reference, Reply-To and auto-reply suppression', async () => {
+    const { row, notification } = await ask('Notification check');
+    assert.match(
+      notification.messageId ?? '',
+      new RegExp(`^<apr\\.${row.id}\\.0\\.[a-z2-7]{16}@example\\.test>$`)
+    );
+    assert.equal(notification.replyTo?.value[0]?.address, mailbox.address);
+    assert.equal(notification.headers.get('auto-submitted'), 'auto-generated');
+    assert.equal(notification.headers.get('x-auto-response-suppress'), 'All');
+    assert.match(notification.text ?? '', /APPROVE or REJECT/);
+    assert.match(notification.subject ?? '', /^Approval requested: Notification check \[Ref: APR-/);
+  });
+
+  test('a reply APPROVE publishes the entry, records the comment, files the message and answers', async () => {
+    const { entry, row, notification } = await ask('To approve');
+    await sendReply(stack, approver, mailbox.address, notification, 'APPROVE\n\nLooks good to me.');
+    const report = await runInbox();
+    assert.equal(report.applied, 1, JSON.stringify(report));
+    assert.equal(await isPublished(entry.documentId), true);
+    const decided = await approvals().findOne(row.id);
+    assert.equal(decided.status, 'approved');
+    assert.equal(decided.decisions[0].decision, 'approve');
+    assert.equal(decided.decisions[0].comment, 'Looks good to me.');
+    const counts = await folderCounts(stack, mailbox);
+    assert.equal(counts.INBOX, 0, 'nothing left in the inbox');
+    assert.ok((counts.Processed ?? 0) >= 1, 'filed in Processed');
+    const answers = await readMailbox(stack, approver, {
+      subject: 'Re: Approval requested: To approve',
+    });
+    assert.equal(answers.length, 1, 'the approver got a confirmation');
+    assert.equal(answers[0]!.headers.get('auto-submitted'), 'auto-replied');
+  });
+
+  test('REJECT leaves the entry a draft with the comment', async () => {
+    const { entry, row, notification } = await ask('To reject');
+    await sendReply(stack, approver, mailbox.address, notification, 'REJECT typo in the title');
+    await runInbox();
+    const decided = await approvals().findOne(row.id);
+    assert.equal(decided.status, 'rejected');
+    assert.equal(decided.decisions[0].comment, 'typo in the title');
+    assert.equal(await isPublished(entry.documentId), false);
+  });
+
+  test('the "all" policy needs every approver', async () => {
+    const entry = await draft('Needs both');
+    const row = await approvals().request({
+      uid: ARTICLE,
+      documentId: entry.documentId,
+      approvers: [approver.address, editor.address],
+      policy: 'all',
+    });
+    await sendReply(
+      stack,
+      approver,
+      mailbox.address,
+      await notificationFor(approver, row.id),
+      'Approved'
+    );
+    await runInbox();
+    assert.equal((await approvals().findOne(row.id)).status, 'pending');
+    assert.equal(await isPublished(entry.documentId), false);
+    await sendReply(
+      stack,
+      editor,
+      mailbox.address,
+      await notificationFor(editor, row.id),
+      'APPROVE'
+    );
+    await runInbox();
+    assert.equal((await approvals().findOne(row.id)).status, 'approved');
+    assert.equal(await isPublished(entry.documentId), true);
+  });
+
+  test('forged, altered, wrong-sender, replayed, late and stale replies decide nothing', async () => {
+    const { entry, row, notification } = await ask('Hostile replies');
+    const id = notification.messageId!;
+    const altered = id.replace(
+      /\.([a-z2-7])([a-z2-7]{15})@/,
+      (_m, c: string, rest: string) => `.${c === 'a' ? 'b' : 'a'}${rest}@`
+    );
+    const forged = `<apr.${row.id}.0.aaaaaaaaaaaaaaaa@example.test>`;
+    const cases: Array<[string, () => Promise<string>]> = [
+      // Crafted without the original notification, which would carry the genuine reference.
+      [
+        'forged-reference',
+        () =>
+          sendReply(stack, approver, mailbox.address, notification, 'APPROVE', {
+            inReplyTo: forged,
+            references: forged,
+            subject: `Re: [Ref: APR-${row.id}-0-aaaaaaaaaaaaaaaa]`,
+            noQuote: true,
+          }),
+      ],
+      [
+        'forged-reference',
+        () =>
+          sendReply(stack, approver, mailbox.address, notification, 'APPROVE', {
+            inReplyTo: altered,
+            references: altered,
+            subject: 'Re: hello',
+            noQuote: true,
+          }),
+      ],
+      ['wrong-sender', () => sendReply(stack, editor, mailbox.address, notification, 'APPROVE')],
+      [
+        'no-decision-line',
+        () =>
+          sendReply(
+            stack,
+            approver,
+            mailbox.address,
+            notification,
+            'Let me check with legal first.'
+          ),
+      ],
+    ];
+    for (const [reason, send] of cases) {
+      const messageId = await send();
+      const report = await runInbox();
+      assert.equal(report.applied, 0, reason);
+      const [rowFor] = await inboundFor({ messageId });
+      assert.equal(rowFor?.verdict, 'quarantined', reason);
+      assert.equal(rowFor?.reason, reason);
+    }
+    assert.equal((await approvals().findOne(row.id)).status, 'pending');
+
+    // The entry changes after the request: an approval no longer applies.
+    await app.strapi
+      .documents(ARTICLE)
+      .update({ documentId: entry.documentId, data: { title: 'Hostile replies (edited)' } });
+    const stale = await sendReply(stack, approver, mailbox.address, notification, 'APPROVE');
+    await runInbox();
+    assert.equal((await inboundFor({ messageId: stale }))[0]?.reason, 'entry-changed');
+    assert.equal(await isPublished(entry.documentId), false);
+
+    // Expired.
+    const late = await ask('Too late');
+    await app.strapi.db
+      .query('plugin::mail-server.approval-request')
+      .update({ where: { id: late.row.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    const lateId = await sendReply(stack, approver, mailbox.address, late.notification, 'APPROVE');
+    await runInbox();
+    assert.equal((await approvals().findOne(late.row.id)).status, 'expired');
+    assert.equal((await inboundFor({ messageId: lateId }))[0]?.verdict, 'quarantined');
+    assert.equal(await isPublished(late.entry.documentId), false);
+  });
+
+  test('a replayed reply is filed again but never applied twice', async () => {
+    const { row, notification } = await ask('Replay');
+    const messageId = await sendReply(stack, approver, mailbox.address, notification, 'APPROVE');
+    await runInbox();
+    const [first] = await readMailbox(
+      stack,
+      mailbox,
+      { subject: `Re: ${notification.subject}` },
+      'Processed'
+    );
+    assert.ok(first, 'the accepted reply is in Processed');
+    // The very same message arrives again (a resend, or a crash before the move).
+    await appendRaw(stack, mailbox, (await rawOf(first)) ?? '');
+    await runInbox();
+    const decided = await approvals().findOne(row.id);
+    assert.equal(decided.decisions.length, 1);
+    assert.equal((await inboundFor({ messageId })).length, 1, 'one audit row per Message-ID');
+    assert.equal((await folderCounts(stack, mailbox)).INBOX, 0, 'the replay was filed');
+  });
+
+  test('auto-replies and bounces quoting APPROVE are ignored, not decided', async () => {
+    const { row, notification } = await ask('Robots');
+    const autoReply = [
+      `From: ${approver.address}`,
+      `To: ${mailbox.address}`,
+      `Subject: Automatic reply: ${notification.subject}`,
+      `Message-ID: <ooo-${row.id}@example.test>`,
+      `In-Reply-To: ${notification.messageId}`,
+      'Auto-Submitted: auto-replied',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'APPROVE',
+      'I am out of office until Monday.',
+      '',
+    ].join('\r\n');
+    const dsn = [
+      'From: Mail Delivery System <mailer-daemon@example.test>',
+      `To: ${mailbox.address}`,
+      'Subject: Undelivered Mail Returned to Sender',
+      `Message-ID: <dsn-${row.id}@example.test>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'Delivery failed.',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; example.test',
+      '',
+      `Final-Recipient: rfc822; ${approver.address}`,
+      'Action: failed',
+      'Status: 5.1.1',
+      '',
+      '--b1',
+      'Content-Type: message/rfc822',
+      '',
+      `From: ${approver.address}`,
+      `Subject: Re: ${notification.subject}`,
+      `In-Reply-To: ${notification.messageId}`,
+      '',
+      'APPROVE',
+      '--b1--',
+      '',
+    ].join('\r\n');
+    await appendRaw(stack, mailbox, autoReply);
+    await appendRaw(stack, mailbox, dsn);
+    const report = await runInbox();
+    assert.equal(report.ignored, 2, JSON.stringify(report));
+    assert.equal((await approvals().findOne(row.id)).status, 'pending');
+    const counts = await folderCounts(stack, mailbox);
+    assert.ok((counts.Ignored ?? 0) >= 2);
+  });
+
+  test('1000 malformed or hostile messages are each filed, without a crash', async () => {
+    const junk: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const kind = i % 5;
+      junk.push(
+        kind === 0
+          ? `Subject: broken ${i}\r\nContent-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\nContent-Type: text/plain\r\n\r\nAPPROVE\r\n` // unterminated
+          : kind === 1
+            ? `X-Long: ${'a'.repeat(20_000)}\r\nSubject: long ${i}\r\n\r\nAPPROVE\r\n`
+            : kind === 2
+              ? `Subject: =?x-unknown?B?${Buffer.from('junk').toString('base64')}?=\r\nContent-Type: text/plain; charset=x-bogus\r\n\r\n\xff\xfe APPROVE ${i}\r\n`
+              : kind === 3
+                ? `From: nobody\r\nIn-Reply-To: <apr.999999.0.aaaaaaaaaaaaaaaa@example.test>\r\nSubject: Re: ${i}\r\n\r\nAPPROVE\r\n`
+                : `\x00\x01\x02 garbage ${i} ${'\u2603'.repeat(50)}`
+      );
+    }
+    for (let i = 0; i < junk.length; i += 50) {
+      await Promise.all(junk.slice(i, i + 50).map((raw) => appendRaw(stack, mailbox, raw)));
+    }
+    let handled = 0;
+    for (let pass = 0; pass < 5 && handled < 1000; pass++) handled += (await runInbox()).handled;
+    assert.equal(handled, 1000);
+    const counts = await folderCounts(stack, mailbox);
+    assert.equal(counts.INBOX, 0, 'every message was filed');
+  });
+
+  test('no password ever reached the logs', () => {
+    const logs = app.logs();
+    for (const user of stack.users) assert.ok(!logs.includes(user.password));
+  });
+});
+
+async function rawOf(mail: ParsedMail): Promise<string | undefined> {
+  // Rebuild a raw message with the same Message-ID and threading as the original reply.
+  const header = (name: string) => mail.headers.get(name);
+  const lines = [
+    `From: ${mail.from?.text}`,
+    `To: ${(Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text}`,
+    `Subject: ${mail.subject}`,
+    `Message-ID: ${mail.messageId}`,
+    `In-Reply-To: ${header('in-reply-to')}`,
+    `References: ${[header('references')].flat().join(' ')}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    mail.text ?? '',
+  ];
+  return lines.join('\r\n');
+}
