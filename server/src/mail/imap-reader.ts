@@ -24,8 +24,8 @@ export interface MailboxReader {
   open(): Promise<{ uidValidity: string; exists: number }>;
   /** The first `limit` messages still in the mailbox, oldest UID first, read with PEEK. */
   fetchBatch(limit: number, maxBytes: number): Promise<FetchedMessage[]>;
-  /** Moves a message to a folder, creating the folder when it does not exist yet. */
-  move(uid: number, folder: string): Promise<void>;
+  /** Moves messages to a folder, creating the folder when it does not exist yet. */
+  move(uids: number | number[], folder: string): Promise<void>;
   /** Resolves when the server announces new mail or `ms` passes (IMAP IDLE). */
   waitForMail(ms: number): Promise<boolean>;
   readonly usable: boolean;
@@ -105,7 +105,6 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
       const c = connected();
       const box = c.mailbox;
       if (!box || box.exists === 0) return [];
-      const out: FetchedMessage[] = [];
       // Sequence numbers 1..limit are the oldest messages; handled ones are moved away, so
       // the head of the mailbox is always what is still to do.
       const range = `1:${Math.min(limit, box.exists)}`;
@@ -113,19 +112,31 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
       for await (const meta of c.fetch(range, { uid: true, size: true })) {
         sizes.set(meta.uid, meta.size ?? 0);
       }
+      const out: FetchedMessage[] = [];
+      const wanted: number[] = [];
       for (const [uid, size] of sizes) {
-        if (size > maxBytes) {
-          // Too big to analyse: handed back without content so the job can file it.
-          out.push({ uid, source: Buffer.alloc(0), size });
-          continue;
+        // Too big to analyse: handed back without content so the job can file it.
+        if (size > maxBytes) out.push({ uid, source: Buffer.alloc(0), size });
+        else wanted.push(uid);
+      }
+      if (wanted.length) {
+        // One FETCH for the whole batch (BODY.PEEK[]): a round trip per message would
+        // dominate the job's time.
+        for await (const msg of c.fetch(
+          wanted.join(','),
+          { uid: true, source: true },
+          { uid: true }
+        )) {
+          if (msg.source)
+            out.push({ uid: msg.uid, source: msg.source, size: sizes.get(msg.uid) ?? 0 });
         }
-        const msg = await c.fetchOne(String(uid), { source: true }, { uid: true });
-        if (msg && msg.source) out.push({ uid, source: msg.source, size });
       }
       return out.sort((a, b) => a.uid - b.uid);
     },
 
-    async move(uid, folder) {
+    async move(uids, folder) {
+      const list = ([] as number[]).concat(uids);
+      if (list.length === 0) return;
       const c = connected();
       if (!created.has(folder)) {
         try {
@@ -139,9 +150,9 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
         }
         created.add(folder);
       }
-      const moved = await c.messageMove(String(uid), folder, { uid: true });
+      const moved = await c.messageMove(list.join(','), folder, { uid: true });
       if (!moved) {
-        throw new MailError('EMAILBOX', `Message ${uid} could not be moved to ${folder}.`, {
+        throw new MailError('EMAILBOX', `Messages could not be moved to ${folder}.`, {
           diagnosis: `The server refused to move a message to the folder "${folder}".`,
           fix: 'Check that the account may create and write to that folder.',
         });

@@ -7,7 +7,7 @@
  */
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { createMailboxReader, type FetchedMessage, type MailboxReader } from '../mail';
+import { createMailboxReader, type FetchedMessage } from '../mail';
 import { analyzeReply, type ReplyAnalysis } from '../mail/reply';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
@@ -43,13 +43,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const inbound = () => strapi.db.query(INBOUND_UID);
   const svc = <K extends Parameters<typeof getService>[1]>(name: K) => getService(strapi, name);
 
+  /** Records one message and its effect; returns the folder it belongs in (moved by the caller). */
   async function handle(
-    reader: MailboxReader,
     imap: Imap,
     message: FetchedMessage,
     uidValidity: string,
-    report: RunReport
-  ) {
+    report: RunReport,
+    answers: Promise<unknown>[]
+  ): Promise<string> {
     const own = [imap.username, (await svc('settings').getEffective('smtp')).fromAddress].filter(
       Boolean
     );
@@ -70,11 +71,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : imap.quarantineFolder;
 
     const known = await inbound().findOne({ where: { messageKey } });
-    if (known) {
-      // Already recorded (a replay, or a crash before the move last time): only file it.
-      await reader.move(message.uid, known.folder ?? folderFor(known.verdict));
-      return;
-    }
+    // Already recorded (a replay, or a crash before the move last time): only file it.
+    if (known) return known.folder ?? folderFor(known.verdict);
 
     const verdict: Verdict = await svc('approval-rules').evaluate(analysis);
     const base = {
@@ -121,10 +119,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } catch (err) {
       // A duplicate key means another instance recorded this message first: file it as it did.
       const again = await inbound().findOne({ where: { messageKey } });
-      if (again) {
-        await reader.move(message.uid, again.folder ?? folderFor(again.verdict));
-        return;
-      }
+      if (again) return again.folder ?? folderFor(again.verdict);
       outcome = 'failed';
       reason = verdict.verdict === 'applied' ? 'action-failed' : 'store-failed';
       strapi.log.error(
@@ -142,10 +137,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
     report.handled++;
     (report as unknown as Record<string, number>)[outcome === 'failed' ? 'failed' : outcome]++;
-    await reader.move(
-      message.uid,
-      outcome === 'failed' ? imap.quarantineFolder : folderFor(outcome)
-    );
+    const folder = outcome === 'failed' ? imap.quarantineFolder : folderFor(outcome);
 
     // Answer the approver (never an auto-reply, never a sender who is not the approver).
     if (
@@ -158,12 +150,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const text = accepted
         ? `Decision: ${analysis.decision === 'approve' ? 'APPROVED' : 'REJECTED'} for "${verdict.request.title}".`
         : `${describeReason(reason)}. (Request "${verdict.request.title}")`;
-      await svc('approval-mail')
-        .sendAnswer(analysis.from, analysis.messageId, analysis.subject, accepted, text)
-        .catch((err: Error) =>
-          strapi.log.warn(`[mail-server] could not answer ${analysis.from}: ${err.message}`)
-        );
+      answers.push(
+        svc('approval-mail')
+          .sendAnswer(analysis.from, analysis.messageId, analysis.subject, accepted, text)
+          .catch((err: Error) =>
+            strapi.log.warn(`[mail-server] could not answer ${analysis.from}: ${err.message}`)
+          )
+      );
     }
+    return folder;
   }
 
   async function runOnce(): Promise<RunReport> {
@@ -186,9 +181,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const { uidValidity } = await reader.open();
       for (let batch = 0; batch < MAX_BATCHES; batch++) {
         const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
+        const folders = new Map<string, number[]>();
+        const answers: Promise<unknown>[] = [];
         for (const message of messages) {
-          await handle(reader, imap, message, uidValidity, report);
+          const folder = await handle(imap, message, uidValidity, report, answers);
+          folders.set(folder, [...(folders.get(folder) ?? []), message.uid]);
         }
+        // Filed per folder after the batch is recorded: a crash before this point leaves
+        // recorded messages in the inbox, which the next run files without applying again.
+        for (const [folder, uids] of folders) await reader.move(uids, folder);
+        await Promise.all(answers);
         // Keep the lease while working through a large backlog.
         await lease.acquire(LEASE, LEASE_MS);
         if (messages.length < BATCH) break;
