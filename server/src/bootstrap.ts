@@ -6,6 +6,7 @@ import { getService } from './utils/get-service';
 import { ensureUniqueIndex } from './utils/unique-index';
 import { INBOUND_UID } from './services/inbox';
 import { LEASE_UID } from './services/lease';
+import { OAUTH_CHECK_JOB, OAUTH_CHECK_RULE } from './services/oauth-check';
 
 export const PRUNE_JOB = 'mail-server-delivery-log-prune';
 export const INBOX_JOB = 'mail-server-inbox';
@@ -32,6 +33,11 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     [INBOX_JOB]: {
       task: () => getService(strapi, 'inbox').tick(),
       options: { rule: '*/10 * * * * *' },
+    },
+    // Renews OAuth2 tokens ahead of use and warns when one cannot be renewed.
+    [OAUTH_CHECK_JOB]: {
+      task: () => getService(strapi, 'oauth-check').task(),
+      options: { rule: OAUTH_CHECK_RULE },
     },
     [PRUNE_JOB]: {
       task: async () => {

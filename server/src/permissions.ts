@@ -7,6 +7,9 @@ export const ACTIONS = {
   update: 'plugin::mail-server.settings.update',
   test: 'plugin::mail-server.settings.test',
   deliveryLog: 'plugin::mail-server.delivery-log.read',
+  approvalsRequest: 'plugin::mail-server.approvals.request',
+  approvalsRead: 'plugin::mail-server.approvals.read',
+  approvalsManage: 'plugin::mail-server.approvals.manage',
 } as const;
 
 export const ACTION_DEFINITIONS = [
@@ -22,4 +25,11 @@ export const ACTION_DEFINITIONS = [
     subCategory: 'settings',
   },
   { uid: 'delivery-log.read', displayName: 'Read the delivery log', subCategory: 'delivery log' },
+  { uid: 'approvals.request', displayName: 'Request approvals by email', subCategory: 'approvals' },
+  { uid: 'approvals.read', displayName: 'Read approvals and replies', subCategory: 'approvals' },
+  {
+    uid: 'approvals.manage',
+    displayName: 'Cancel approvals, accept or discard quarantined replies',
+    subCategory: 'approvals',
+  },
 ].map((action) => ({ ...action, section: 'plugins' as const, pluginName: 'mail-server' }));

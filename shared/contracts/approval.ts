@@ -53,3 +53,23 @@ export const approvalDecisionSchema = z.object({
 });
 
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
+
+export const approvalListQuerySchema = z
+  .object({
+    status: z.enum(APPROVAL_STATUSES).optional(),
+    uid: z.string().max(200).optional(),
+    documentId: z.string().max(100).optional(),
+  })
+  .strict();
+
+export const inboundListQuerySchema = z
+  .object({
+    verdict: z.enum(['applied', 'ignored', 'quarantined', 'failed']).optional(),
+    requestId: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+
+export const idParamSchema = z.object({ id: z.coerce.number().int().positive() });
+
+/** A pasted raw message for the decision simulator. */
+export const analyzeRequestSchema = z.object({ raw: z.string().min(1).max(10 * 1024 * 1024) }).strict();

@@ -326,6 +326,63 @@ describe('approvals by email reply', () => {
     assert.equal(counts.INBOX, 0, 'every message was filed');
   });
 
+  test('admin API: request, simulate, accept and discard quarantined replies; RBAC', async () => {
+    const api = (method: 'get' | 'post', path: string, token = admin.token) =>
+      request(app.strapi.server.httpServer)
+        [method](`/mail-server${path}`)
+        .set('Authorization', `Bearer ${token}`);
+    const bad = await api('post', '/approvals')
+      .send({ uid: ARTICLE, documentId: 'x', approvers: ['not-an-address'] })
+      .expect(400);
+    assert.deepEqual(bad.body.error.details.errors[0].path, ['approvers', '0']);
+    const entry = await draft('Via the API');
+    const created = await api('post', '/approvals')
+      .send({ uid: ARTICLE, documentId: entry.documentId, approvers: [approver.address] })
+      .expect(200);
+    const id = created.body.data.id as number;
+    const notification = await notificationFor(approver, id);
+
+    // The simulator says what would happen, and changes nothing.
+    const raw = `From: ${approver.address}\r\nTo: ${mailbox.address}\r\nSubject: Re: ${notification.subject}\r\nMessage-ID: <sim-${id}@example.test>\r\nIn-Reply-To: ${notification.messageId}\r\n\r\nAPPROVE\r\n`;
+    const simulated = await api('post', '/approvals/analyze').send({ raw }).expect(200);
+    assert.equal(simulated.body.data.verdict, 'applied');
+    assert.equal(simulated.body.data.request.id, id);
+    assert.equal(simulated.body.data.analysis.decision, 'approve');
+    assert.equal((await inboundFor({ messageId: `<sim-${id}@example.test>` })).length, 0);
+    assert.equal((await approvals().findOne(id)).status, 'pending');
+
+    // The approver answered from another address: quarantined, then accepted by an admin.
+    const wrong = await sendReply(
+      stack,
+      editor,
+      mailbox.address,
+      notification,
+      'APPROVE from my other address'
+    );
+    await api('post', '/approvals/inbox/run').expect(200);
+    const listed = await api('get', '/inbound-messages?verdict=quarantined').expect(200);
+    const row = listed.body.data.find((r: { messageId: string }) => r.messageId === wrong);
+    assert.equal(row?.reason, 'wrong-sender');
+    assert.ok(!('raw' in row), 'the raw message is not sent to the browser');
+    await api('post', `/inbound-messages/${row.id}/accept`).expect(200);
+    assert.equal((await approvals().findOne(id)).status, 'approved');
+    assert.equal(await isPublished(entry.documentId), true);
+    await api('post', `/inbound-messages/${row.id}/accept`).expect(400);
+
+    const other = await ask('To discard');
+    const junkId = await sendReply(stack, editor, mailbox.address, other.notification, 'APPROVE');
+    await api('post', '/approvals/inbox/run').expect(200);
+    const [junkRow] = await inboundFor({ messageId: junkId });
+    const discarded = await api('post', `/inbound-messages/${junkRow.id}/discard`).expect(200);
+    assert.match(discarded.body.data.resolution, /^discarded by /);
+    assert.equal((await approvals().findOne(other.row.id)).status, 'pending');
+
+    const editorSession = await createAdmin(app.strapi, 'strapi-editor');
+    await api('get', '/approvals', editorSession.token).expect(403);
+    await api('post', '/approvals', editorSession.token).send({}).expect(403);
+    await api('post', `/inbound-messages/${junkRow.id}/accept`, editorSession.token).expect(403);
+  });
+
   test('no password ever reached the logs', () => {
     const logs = app.logs();
     for (const user of stack.users) assert.ok(!logs.includes(user.password));

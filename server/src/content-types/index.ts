@@ -3,6 +3,7 @@ import outboundMessage from './outbound-message';
 import approvalRequest from './approval-request';
 import inboundMessage from './inbound-message';
 import lease from './lease';
+import oauthConnection from './oauth-connection';
 
 // Keys must equal each schema's `info.singularName` (Strapi checks it).
 export default {
@@ -11,4 +12,5 @@ export default {
   'approval-request': approvalRequest,
   'inbound-message': inboundMessage,
   lease,
+  'oauth-connection': oauthConnection,
 };

@@ -119,15 +119,70 @@ const AADSTS: Record<string, { diagnosis: string; fix: string }> = {
     diagnosis: 'Exchange Online is not available in this tenant for the requested resource.',
     fix: 'Check that the tenant has Exchange Online and that the scope names outlook.office365.com.',
   },
+  '7000218': {
+    diagnosis: 'No client secret was sent: the app registration is confidential and needs one.',
+    fix: 'Enter the client secret Value from App registrations → Certificates & secrets.',
+  },
+  '50011': {
+    diagnosis: 'The redirect URI of this Strapi is not registered in the app registration.',
+    fix: 'In App registrations → Authentication, add a Web platform redirect URI equal to the one shown under "Connect account", then connect again.',
+  },
+  '54005': {
+    diagnosis:
+      'The sign-in answer was already used (the callback page was reloaded or opened twice).',
+    fix: 'Press "Connect account" again.',
+  },
+  '70000': {
+    diagnosis: 'The sign-in answer (authorization code) has expired or is not valid for this app.',
+    fix: 'Press "Connect account" again and finish the sign-in within a few minutes.',
+  },
+  '501481': {
+    diagnosis: 'The sign-in did not come from the request this Strapi started (PKCE check failed).',
+    fix: 'Press "Connect account" again and finish the sign-in in the same browser.',
+  },
+  '50173': {
+    diagnosis: 'The refresh token was revoked (password changed, or sessions revoked by an admin).',
+    fix: 'Connect the account again from the settings page.',
+  },
+  '50053': {
+    diagnosis: 'The account is locked after too many failed sign-ins, or the sign-in is blocked.',
+    fix: 'Wait, or ask the Microsoft 365 admin to unlock the account; then test again.',
+  },
+  '50055': {
+    diagnosis: 'The password of the account has expired.',
+    fix: 'Change the password in Microsoft 365, then enter the new one here.',
+  },
+  '50057': {
+    diagnosis: 'The account is disabled in Microsoft Entra ID.',
+    fix: 'Enable the account, or use another mailbox account.',
+  },
+  '53003': {
+    diagnosis: 'A Conditional Access policy of the tenant blocks this sign-in.',
+    fix: 'Ask the Microsoft 365 admin to exclude this app or account from the policy, or use the client credentials grant.',
+  },
+};
+
+/** Entra numbers that mean the same as one in the table. */
+const AADSTS_ALIASES: Record<string, string> = {
+  '50079': '50076',
+  '50148': '501481',
+  '700082': '70008',
+  '700084': '70008',
 };
 
 /** Errors from MSAL or another token source: always EOAUTH2, with the AADSTS hint if known. */
 export function tokenVerdict(f: Facts): Verdict {
   const aadsts = f.message.match(/AADSTS(\d+)/)?.[1];
-  const known = aadsts
-    ? (AADSTS[aadsts] ?? (aadsts === '50079' ? AADSTS['50076'] : undefined))
-    : undefined;
+  const known = aadsts ? AADSTS[AADSTS_ALIASES[aadsts] ?? aadsts] : undefined;
   if (known) return { code: 'EOAUTH2', ...known };
+  if (/consent_required/i.test(f.message)) return { code: 'EOAUTH2', ...AADSTS['65001'] };
+  if (/access_denied/i.test(f.message)) {
+    return {
+      code: 'EOAUTH2',
+      diagnosis: 'The sign-in was cancelled, or the user declined the requested permissions.',
+      fix: 'Press "Connect account" again and accept the permissions (an admin may have to grant consent first).',
+    };
+  }
   if (/invalid_grant/i.test(f.message)) return { code: 'EOAUTH2', ...AADSTS['70008'] };
   if (/endpoints_resolution_error|network|ENOTFOUND|ECONNREFUSED|certificate/i.test(f.message)) {
     return {
@@ -149,4 +204,19 @@ export function looksLikeTokenError(err: unknown, f: Facts): boolean {
   const bag = (err && typeof err === 'object' ? err : {}) as Record<string, unknown>;
   const msal = typeof bag.errorCode === 'string' && 'errorMessage' in bag;
   return msal || /AADSTS\d+/.test(f.message);
+}
+
+/**
+ * The identity platform's answer, for `MailError.response`: "<error>: AADSTS<n>: <first
+ * sentence>", without the trace and correlation ids and timestamps MSAL appends.
+ */
+export function tokenResponse(err: unknown, f: Facts): string | undefined {
+  const bag = (err && typeof err === 'object' ? err : {}) as Record<string, unknown>;
+  const text = typeof bag.errorMessage === 'string' ? bag.errorMessage : f.message;
+  const aadsts = /AADSTS\d+:.*?(?=\s+(?:-\s+)?(?:Trace ID|Correlation ID|Timestamp):|$)/s.exec(
+    text
+  )?.[0];
+  if (!aadsts) return undefined;
+  const error = typeof bag.errorCode === 'string' && bag.errorCode ? `${bag.errorCode}: ` : '';
+  return `${error}${aadsts.replace(/\s+/g, ' ').trim()}`.slice(0, 500);
 }

@@ -21,6 +21,7 @@ import {
   looksLikeTokenError,
   microsoftVerdict,
   servicePrincipalSteps,
+  tokenResponse,
   tokenVerdict,
 } from './diagnose-microsoft';
 
@@ -52,7 +53,7 @@ export function diagnose(err: unknown, ctx: DiagnoseContext): MailError {
 export function diagnoseTokenError(err: unknown): MailError {
   if (err instanceof MailError) return err;
   const f = readFacts(err);
-  return build(tokenVerdict(f), f, err);
+  return build(tokenVerdict(f), { ...f, response: f.response ?? tokenResponse(err, f) }, err);
 }
 
 function build(v: Verdict, f: Facts, cause: unknown): MailError {
@@ -119,7 +120,9 @@ function authVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
       return {
         code: 'EOAUTH2',
         diagnosis: `The mail server rejected the access token for ${user}: it is expired, issued for another audience or scope, or for another mailbox.`,
-        fix: 'Microsoft 365 app-only tokens must be requested for https://outlook.office365.com/.default; delegated tokens need IMAP.AccessAsUser.All / SMTP.Send. The user name must be the mailbox the token is for.',
+        // The plugin asks for a token right before the login, so an expired one is unlikely:
+        // what usually remains is access to this mailbox (Exchange's own steps).
+        fix: `Microsoft 365 app-only tokens must be requested for https://outlook.office365.com/.default; delegated tokens need IMAP.AccessAsUser.All / SMTP.Send. The user name must be the mailbox the token is for. ${servicePrincipalSteps(ctx)}`,
       };
     }
     return {

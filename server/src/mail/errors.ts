@@ -43,7 +43,7 @@ export type MailErrorInfo = {
 };
 
 export class MailError extends Error {
-  readonly code: MailErrorCode;
+  declare readonly code: MailErrorCode;
   /** what is wrong, in plain words */
   readonly diagnosis: string;
   /** what to change so that it works */
@@ -57,7 +57,14 @@ export class MailError extends Error {
   constructor(code: MailErrorCode, message: string, opts: MailErrorOptions) {
     super(redact(message), { cause: opts.cause });
     this.name = 'MailError';
-    this.code = code;
+    // nodemailer relabels an error from the token callback (`err.code = 'EAUTH'`); the
+    // diagnosed code must survive that, so writes to `code` are ignored, not thrown on.
+    Object.defineProperty(this, 'code', {
+      get: () => code,
+      set: () => undefined,
+      enumerable: true,
+      configurable: false,
+    });
     this.diagnosis = opts.diagnosis;
     this.fix = opts.fix;
     this.response = opts.response === undefined ? undefined : redact(opts.response);

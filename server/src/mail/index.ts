@@ -27,7 +27,22 @@ export { diagnose, diagnoseTokenError, type DiagnoseContext } from './diagnose';
 export { DEFAULT_TIMEOUT_MS } from './connection';
 export { probeSmtp, type SmtpProbeInput } from './smtp-probe';
 export { probeImap, type ImapProbeInput } from './imap-probe';
-export { createTokenSource, DEFAULT_SCOPE, type OAuth2Settings, type TokenSource } from './oauth2';
+export {
+  createTokenSource,
+  DEFAULT_SCOPE,
+  DELEGATED_SCOPES,
+  scopesFor,
+  type OAuth2Settings,
+  type TokenCacheStore,
+  type TokenSource,
+  type TokenStats,
+} from './oauth2';
+export {
+  authorizationUrl,
+  createPkcePair,
+  redeemAuthorizationCode,
+  type ConnectedAccount,
+} from './oauth2-delegated';
 export {
   createSmtpSender,
   type MailSender,

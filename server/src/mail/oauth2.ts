@@ -1,115 +1,115 @@
 /**
  * OAuth2 access tokens for SASL XOAUTH2, obtained with MSAL from Microsoft Entra ID (or any
- * authority host, e.g. a sovereign cloud or the tests' local identity platform).
- * One MSAL application per (authority, tenant, client): MSAL caches the token until shortly
- * before expiry, so many sends cost one token request.
+ * authority host: a sovereign cloud, or the tests' local identity platform). Three grants:
+ * - client credentials: app-only, the app's own secret;
+ * - password (ROPC): delegated, the section's user name and password;
+ * - authorization code: delegated, an account connected once in the admin (oauth2-delegated.ts);
+ *   tokens are renewed silently with the refresh token from the persisted MSAL cache.
+ * One token source per identity: see oauth2-cache.ts for when a request goes out.
  */
-import https from 'node:https';
-import {
-  ConfidentialClientApplication,
-  type INetworkModule,
-  type NetworkResponse,
-} from '@azure/msal-node';
+import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
 import { MailError } from './errors';
-import { diagnoseTokenError } from './diagnose';
+import { createTokenCache, type FreshToken, type TokenStats } from './oauth2-cache';
+import { createMsalApp, scopesFor, type MsalOptions, type OAuth2Settings } from './oauth2-msal';
 
-export const DEFAULT_SCOPE = 'https://outlook.office365.com/.default';
-const REQUEST_TIMEOUT_MS = 10_000;
-
-export interface OAuth2Settings {
-  grant: 'client_credentials' | 'authorization_code' | 'password';
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  authorityHost: string;
-  scopes: string[];
-}
+export {
+  DEFAULT_SCOPE,
+  DELEGATED_SCOPES,
+  scopesFor,
+  type OAuth2Settings,
+  type TokenCacheStore,
+} from './oauth2-msal';
+export type { TokenStats } from './oauth2-cache';
 
 export interface TokenSource {
+  /** EOAUTH2 (or ECONFIG) MailError on failure; never logs or exposes the token */
   getAccessToken(opts?: { forceRefresh?: boolean }): Promise<string>;
+  /** requests made, last renewal, expiry, last error: no secret */
+  stats(): TokenStats;
 }
 
-/** MSAL's HTTP client, on node:https so that extra CAs (company or test CA) are trusted. */
-function networkClient(ca: string[]): INetworkModule {
-  const send = <T>(
-    method: 'GET' | 'POST',
-    url: string,
-    headers: Record<string, string> = {},
-    body?: string
-  ) =>
-    new Promise<NetworkResponse<T>>((resolve, reject) => {
-      const req = https.request(
-        url,
-        { method, headers, ca: ca.length ? ca : undefined, timeout: REQUEST_TIMEOUT_MS },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown = text;
-            try {
-              parsed = JSON.parse(text);
-            } catch {
-              // MSAL reports a non-JSON body itself; keep the text for the diagnosis.
-            }
-            const lower: Record<string, string> = {};
-            for (const [k, v] of Object.entries(res.headers)) lower[k.toLowerCase()] = String(v);
-            resolve({ headers: lower, body: parsed as T, status: res.statusCode ?? 0 });
-          });
-          res.on('error', reject);
-        }
-      );
-      req.on('timeout', () =>
-        req.destroy(Object.assign(new Error('token request timed out'), { code: 'ETIMEDOUT' }))
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+export interface TokenSourceOptions extends MsalOptions {
+  /** password grant: the mailbox account */
+  username?: string;
+  password?: string;
+  /** authorization code grant: the connected account (from `redeemAuthorizationCode`) */
+  homeAccountId?: string;
+}
+
+function fresh(result: AuthenticationResult | null): FreshToken {
+  if (!result?.accessToken) throw new Error('the identity platform returned no access token');
   return {
-    sendGetRequestAsync: (url, options) => send('GET', url, options?.headers),
-    sendPostRequestAsync: (url, options) => send('POST', url, options?.headers, options?.body),
+    accessToken: result.accessToken,
+    // MSAL always sets it for tokens; one hour is Entra's default, should it be missing.
+    expiresOn: result.expiresOn ?? new Date(Date.now() + 3600_000),
+    fromCache: result.fromCache,
+    account: result.account?.username || undefined,
   };
 }
+
+const notConnected = () =>
+  new MailError('EOAUTH2', 'No Microsoft 365 account is connected.', {
+    diagnosis:
+      'The authorization code grant needs an account connected in the admin panel, and none is (or it was disconnected, or the app registration changed since).',
+    fix: 'Save the settings, then press "Connect account" in this section and sign in with the mailbox account.',
+  });
+
+const missingPassword = () =>
+  new MailError('ECONFIG', 'The password grant needs a user name and password.', {
+    diagnosis:
+      'The password grant signs in with the user name and password of this section, and one of them is empty.',
+    fix: 'Fill in the user name (the mailbox address) and the password, or choose another grant.',
+  });
 
 export function createTokenSource(
   settings: OAuth2Settings,
-  opts: { ca?: string[] } = {}
+  opts: TokenSourceOptions = {}
 ): TokenSource {
-  if (settings.grant !== 'client_credentials') {
-    throw new MailError(
-      'ECONFIG',
-      `The OAuth2 grant "${settings.grant}" is not available in this version.`,
-      {
-        diagnosis: `The OAuth2 grant "${settings.grant}" is not available in this version.`,
-        fix: 'Choose the client credentials grant (app-only access).',
-      }
-    );
+  const { app, explain } = createMsalApp(settings, opts);
+  const scopes = scopesFor(settings);
+  let fetch: (force: boolean) => Promise<FreshToken>;
+
+  switch (settings.grant) {
+    case 'client_credentials':
+      fetch = async (force) =>
+        fresh(await app.acquireTokenByClientCredential({ scopes, skipCache: force }));
+      break;
+    case 'password':
+      // MSAL always asks the network for this grant; the cache in front of it makes that once
+      // per token lifetime. Deprecated by MSAL, still what tenants without MFA use.
+      fetch = async () => {
+        if (!opts.username || !opts.password) throw missingPassword();
+        return fresh(
+          await app.acquireTokenByUsernamePassword({
+            scopes,
+            username: opts.username,
+            password: opts.password,
+          })
+        );
+      };
+      break;
+    case 'authorization_code':
+      fetch = async (force) => {
+        const account = opts.homeAccountId
+          ? await app.getTokenCache().getAccountByHomeId(opts.homeAccountId)
+          : null;
+        if (!account) throw notConnected();
+        return fresh(
+          await app.acquireTokenSilent({
+            account: account as AccountInfo,
+            scopes,
+            forceRefresh: force,
+          })
+        );
+      };
+      break;
+    default:
+      throw new MailError('ECONFIG', `Unknown OAuth2 grant "${String(settings.grant)}".`, {
+        diagnosis: `The OAuth2 grant "${String(settings.grant)}" is not supported.`,
+        fix: 'Choose client credentials, authorization code or password.',
+      });
   }
-  const authority = `https://${settings.authorityHost}/${settings.tenantId}`;
-  const app = new ConfidentialClientApplication({
-    auth: {
-      clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
-      authority,
-      // Naming the host as known skips MSAL's instance discovery call to Microsoft, which
-      // would otherwise leave the machine even for a sovereign or local authority.
-      knownAuthorities: [settings.authorityHost],
-    },
-    system: { networkClient: networkClient(opts.ca ?? []) },
-  });
-  const scopes = settings.scopes.length ? settings.scopes : [DEFAULT_SCOPE];
-  return {
-    async getAccessToken({ forceRefresh = false } = {}) {
-      try {
-        const result = await app.acquireTokenByClientCredential({
-          scopes,
-          skipCache: forceRefresh,
-        });
-        if (!result?.accessToken) throw new Error('the identity platform returned no access token');
-        return result.accessToken;
-      } catch (err) {
-        throw diagnoseTokenError(err);
-      }
-    },
-  };
+
+  const cache = createTokenCache(fetch, explain);
+  return { getAccessToken: (o) => cache.get(o), stats: () => cache.stats() };
 }

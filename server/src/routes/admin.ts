@@ -31,5 +31,70 @@ export default {
       handler: 'outbound-message.find',
       config: guard(ACTIONS.deliveryLog),
     },
+    // OAuth2 (Microsoft 365): token status, "Connect account" and Disconnect per section.
+    { method: 'GET', path: '/oauth/status', handler: 'oauth.status', config: guard(ACTIONS.read) },
+    {
+      method: 'POST',
+      path: '/oauth/:section/connect',
+      handler: 'oauth.connect',
+      config: guard(ACTIONS.update),
+    },
+    {
+      method: 'DELETE',
+      path: '/oauth/:section',
+      handler: 'oauth.disconnect',
+      config: guard(ACTIONS.update),
+    },
+    // Microsoft redirects the browser here: no admin token, the sealed state and the cookie
+    // set by /connect authenticate the request (see services/oauth-flow.ts).
+    { method: 'GET', path: '/oauth/callback', handler: 'oauth.callback', config: { auth: false } },
+    {
+      method: 'POST',
+      path: '/approvals',
+      handler: 'approval.create',
+      config: guard(ACTIONS.approvalsRequest),
+    },
+    {
+      method: 'GET',
+      path: '/approvals',
+      handler: 'approval.find',
+      config: guard(ACTIONS.approvalsRead),
+    },
+    {
+      method: 'POST',
+      path: '/approvals/:id/cancel',
+      handler: 'approval.cancel',
+      config: guard(ACTIONS.approvalsManage),
+    },
+    {
+      method: 'POST',
+      path: '/approvals/analyze',
+      handler: 'approval.analyze',
+      config: guard(ACTIONS.approvalsRead),
+    },
+    {
+      method: 'POST',
+      path: '/approvals/inbox/run',
+      handler: 'approval.runInbox',
+      config: guard(ACTIONS.approvalsManage),
+    },
+    {
+      method: 'GET',
+      path: '/inbound-messages',
+      handler: 'inbound-message.find',
+      config: guard(ACTIONS.approvalsRead),
+    },
+    {
+      method: 'POST',
+      path: '/inbound-messages/:id/accept',
+      handler: 'inbound-message.accept',
+      config: guard(ACTIONS.approvalsManage),
+    },
+    {
+      method: 'POST',
+      path: '/inbound-messages/:id/discard',
+      handler: 'inbound-message.discard',
+      config: guard(ACTIONS.approvalsManage),
+    },
   ],
 };

@@ -54,13 +54,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const own = [imap.username, (await svc('settings').getEffective('smtp')).fromAddress].filter(
       Boolean
     );
-    const analysis: ReplyAnalysis = await analyzeReply(
-      message.size > MAX_BYTES ? Buffer.alloc(0) : message.source,
-      {
-        ownAddresses: own,
-        maxBytes: MAX_BYTES,
-      }
-    );
+    // Too big to read: filed for a person to look at, never parsed.
+    const analysis: ReplyAnalysis =
+      message.size > MAX_BYTES
+        ? {
+            kind: 'other',
+            decision: null,
+            comment: '',
+            from: '',
+            inReplyTo: null,
+            references: [],
+            reference: null,
+            reason: 'too-large',
+            messageId: null,
+            subject: '',
+            text: '',
+          }
+        : await analyzeReply(message.source, { ownAddresses: own, maxBytes: MAX_BYTES });
     const rawHash = crypto.createHash('sha256').update(message.source).digest('hex');
     const messageKey = (analysis.messageId ?? `sha256:${rawHash}`).slice(0, 255);
     const folderFor = (verdict: string) =>

@@ -2,6 +2,9 @@ import secrets from './secrets';
 import settings from './settings';
 import connectionTest from './connection-test';
 import oauth from './oauth';
+import oauthConnection from './oauth-connection';
+import oauthFlow from './oauth-flow';
+import oauthCheck from './oauth-check';
 import transport from './transport';
 import deliveryLog from './delivery-log';
 import approvals from './approvals';
@@ -9,12 +12,17 @@ import approvalMail from './approval-mail';
 import approvalRules from './approval-rules';
 import inbox from './inbox';
 import lease from './lease';
+import quarantine from './quarantine';
+import approvalSimulator from './approval-simulator';
 
 const services = {
   secrets,
   settings,
   'connection-test': connectionTest,
   oauth,
+  'oauth-connection': oauthConnection,
+  'oauth-flow': oauthFlow,
+  'oauth-check': oauthCheck,
   transport,
   'delivery-log': deliveryLog,
   approvals,
@@ -22,6 +30,8 @@ const services = {
   'approval-rules': approvalRules,
   inbox,
   lease,
+  quarantine,
+  'approval-simulator': approvalSimulator,
 };
 
 export type Services = { [K in keyof typeof services]: ReturnType<(typeof services)[K]> };

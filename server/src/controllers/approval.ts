@@ -1,0 +1,53 @@
+import type { Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import {
+  analyzeRequestSchema,
+  approvalListQuerySchema,
+  idParamSchema,
+} from '../../../shared/contracts/approval';
+import { errors } from '@strapi/utils';
+import { toHttpError } from '../errors';
+import { getService } from '../utils/get-service';
+import { parseInput } from '../utils/validate';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  async create(ctx: Context) {
+    const user = ctx.state.user as { id?: number; email?: string } | undefined;
+    try {
+      const row = await getService(strapi, 'approvals').request(ctx.request.body as never, {
+        id: user?.id,
+        email: user?.email,
+      });
+      ctx.body = { data: row };
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  },
+
+  async find(ctx: Context) {
+    const query = parseInput(approvalListQuerySchema, ctx.query);
+    ctx.body = { data: await getService(strapi, 'approvals').list(query) };
+  },
+
+  async cancel(ctx: Context) {
+    const { id } = parseInput(idParamSchema, ctx.params);
+    if (!(await getService(strapi, 'approvals').cancel(id))) {
+      throw new errors.ApplicationError('Only a pending request can be cancelled.', {
+        code: 'ENOTPENDING',
+      });
+    }
+    ctx.body = { data: await getService(strapi, 'approvals').findOne(id) };
+  },
+
+  /** The decision simulator: what the job would do with this message, changing nothing. */
+  async analyze(ctx: Context) {
+    const { raw } = parseInput(analyzeRequestSchema, ctx.request.body);
+    ctx.body = {
+      data: await getService(strapi, 'approval-simulator').simulate(Buffer.from(raw, 'utf8')),
+    };
+  },
+
+  async runInbox(ctx: Context) {
+    ctx.body = { data: await getService(strapi, 'inbox').run() };
+  },
+});

@@ -1,0 +1,37 @@
+import type { Core } from '@strapi/strapi';
+import type { Context } from 'koa';
+import { idParamSchema, inboundListQuerySchema } from '../../../shared/contracts/approval';
+import { toHttpError } from '../errors';
+import { getService } from '../utils/get-service';
+import { parseInput } from '../utils/validate';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  async find(ctx: Context) {
+    const query = parseInput(inboundListQuerySchema, ctx.query);
+    ctx.body = { data: await getService(strapi, 'quarantine').list(query) };
+  },
+
+  async accept(ctx: Context) {
+    const { id } = parseInput(idParamSchema, ctx.params);
+    const admin = ctx.state.user as { email?: string } | undefined;
+    try {
+      ctx.body = {
+        data: await getService(strapi, 'quarantine').accept(id, admin?.email ?? 'admin'),
+      };
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  },
+
+  async discard(ctx: Context) {
+    const { id } = parseInput(idParamSchema, ctx.params);
+    const admin = ctx.state.user as { email?: string } | undefined;
+    try {
+      ctx.body = {
+        data: await getService(strapi, 'quarantine').discard(id, admin?.email ?? 'admin'),
+      };
+    } catch (err) {
+      throw toHttpError(err);
+    }
+  },
+});

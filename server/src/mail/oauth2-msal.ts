@@ -1,0 +1,114 @@
+/**
+ * The MSAL confidential client for one app registration (authority host, tenant, client), and
+ * the bridge between MSAL's token cache and a store the caller provides (the plugin keeps it
+ * encrypted in the database), so refresh tokens survive restarts and are shared by instances.
+ */
+import {
+  ConfidentialClientApplication,
+  type ICachePlugin,
+  type TokenCacheContext,
+} from '@azure/msal-node';
+import { diagnoseTokenError } from './diagnose';
+import type { MailError } from './errors';
+import { networkClient, type FailedAnswer } from './oauth2-network';
+
+/** App-only (client credentials): the Exchange Online resource with its granted app roles. */
+export const DEFAULT_SCOPE = 'https://outlook.office365.com/.default';
+/**
+ * Delegated (authorization code, password): both protocols of one resource, so one sign-in
+ * serves SMTP and IMAP. MSAL adds `openid profile offline_access` (the refresh token) itself.
+ */
+export const DELEGATED_SCOPES = [
+  'https://outlook.office365.com/IMAP.AccessAsUser.All',
+  'https://outlook.office365.com/SMTP.Send',
+];
+
+export interface OAuth2Settings {
+  grant: 'client_credentials' | 'authorization_code' | 'password';
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  authorityHost: string;
+  scopes: string[];
+}
+
+/** Where the serialized MSAL cache (refresh tokens included) lives between uses. */
+export interface TokenCacheStore {
+  load(): Promise<string | null>;
+  save(serialized: string): Promise<void>;
+}
+
+export interface MsalOptions {
+  ca?: string[];
+  store?: TokenCacheStore;
+}
+
+export function scopesFor(settings: OAuth2Settings): string[] {
+  if (settings.scopes.length) return settings.scopes;
+  return settings.grant === 'client_credentials' ? [DEFAULT_SCOPE] : DELEGATED_SCOPES;
+}
+
+/**
+ * Reads the store before every MSAL cache access and writes it back when MSAL changed it (a new
+ * or rotated refresh token), so another instance's rotation is seen and ours is never lost.
+ */
+function cachePlugin(store: TokenCacheStore): ICachePlugin {
+  return {
+    async beforeCacheAccess(ctx: TokenCacheContext) {
+      const data = await store.load();
+      if (data) ctx.tokenCache.deserialize(data);
+    },
+    async afterCacheAccess(ctx: TokenCacheContext) {
+      if (ctx.cacheHasChanged) await store.save(ctx.tokenCache.serialize());
+    },
+  };
+}
+
+export interface MsalClient {
+  app: ConfidentialClientApplication;
+  /** EOAUTH2 MailError for anything MSAL threw, with Entra's answer when MSAL dropped it */
+  explain(err: unknown): MailError;
+}
+
+/** MSAL errors that replace the identity platform's own answer with a generic one. */
+const GENERIC = /endpoints_resolution_error|openid_config_error|untrusted_authority/i;
+
+export function createMsalApp(settings: OAuth2Settings, opts: MsalOptions = {}): MsalClient {
+  let failed: FailedAnswer | null = null;
+  const app = new ConfidentialClientApplication({
+    auth: {
+      clientId: settings.clientId,
+      clientSecret: settings.clientSecret,
+      authority: `https://${settings.authorityHost}/${settings.tenantId}`,
+      // Naming the host as known skips MSAL's instance discovery call to Microsoft, which
+      // would otherwise leave the machine even for a sovereign or local authority.
+      knownAuthorities: [settings.authorityHost],
+    },
+    cache: opts.store ? { cachePlugin: cachePlugin(opts.store) } : undefined,
+    system: {
+      networkClient: networkClient(opts.ca ?? [], (answer) => {
+        failed = answer;
+      }),
+    },
+  });
+  return {
+    app,
+    explain(err) {
+      const bag = (err && typeof err === 'object' ? err : {}) as { errorCode?: unknown };
+      const answer = failed as FailedAnswer | null;
+      failed = null;
+      if (
+        answer &&
+        GENERIC.test(String(bag.errorCode ?? '')) &&
+        /AADSTS\d+/.test(answer.error_description)
+      ) {
+        const enriched = Object.assign(
+          new Error(`${answer.error}: ${answer.error_description}`, { cause: err }),
+          { errorCode: answer.error, errorMessage: answer.error_description }
+        );
+        return diagnoseTokenError(enriched);
+      }
+      return diagnoseTokenError(err);
+    },
+  };
+}

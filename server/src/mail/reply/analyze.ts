@@ -1,0 +1,164 @@
+/**
+ * analyzeReply: one raw email in, what it is and what it decides out. Framework-free and
+ * total: hostile input (broken MIME, huge headers, unknown charsets, binary junk) yields
+ * kind 'other' with reason 'malformed' instead of an exception, and the work is bounded by
+ * `maxBytes` and by the caps of each step (trim.ts, html.ts, reference.ts).
+ */
+import { simpleParser, type ParsedMail, type SimpleParserOptions } from 'mailparser';
+import { classifyMessage, type Classification } from './classify';
+import { readDecision } from './decision';
+import { firstValue, headerFields, msgIds, referenceIds, type HeaderField } from './headers';
+import { htmlFullText, htmlReplyText } from './html';
+import { findReference } from './reference';
+import { trimReply } from './trim';
+import {
+  analyzeOptionsSchema,
+  noDecision,
+  replyAnalysisSchema,
+  type AnalyzeOptions,
+  type ReplyAnalysis,
+} from './types';
+
+const PARSER_OPTIONS: SimpleParserOptions = {
+  // HTML is converted here, after the quote containers are removed (html.ts).
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipImageLinks: true,
+  keepCidLinks: true,
+  // DSN parts and embedded messages stay attachments: their text is not the sender's.
+  keepDeliveryStatus: true,
+  ignoreEmbedded: true,
+  checksumAlgo: false,
+  maxHeadSize: 512 * 1024,
+  maxChildNodes: 256,
+};
+
+/** What is kept of the reply in the result (it is stored with the audit trail). */
+const MAX_RESULT_TEXT = 100_000;
+const MAX_SUBJECT = 998;
+/** Parts of a bounce that quote the original message, where its reference token is. */
+const QUOTED_ORIGINAL =
+  /^(message\/(rfc822|global|(global-)?delivery-status)|text\/rfc822-headers)$/;
+const MAX_ATTACHMENT_SCAN = 256 * 1024;
+
+/** A message has at least one of these; binary junk parsed as headers has none. */
+const KNOWN_HEADERS = new Set(
+  'from to cc subject date message-id content-type mime-version in-reply-to references received return-path'.split(
+    ' '
+  )
+);
+
+function firstAddress(parsed: ParsedMail): string {
+  const address = parsed.from?.value?.[0]?.address;
+  if (typeof address !== 'string' || !address.includes('@') || address.length > 320) return '';
+  return address.trim().toLowerCase();
+}
+
+function contentTypeOf(parsed: ParsedMail): { type: string; reportType: string } {
+  const header = parsed.headers.get('content-type');
+  if (!header || typeof header !== 'object' || !('params' in header)) {
+    return { type: 'text/plain', reportType: '' };
+  }
+  // mailparser types every header value as one union; Content-Type is a StructuredHeader.
+  const { value, params } = header as { value?: unknown; params?: Record<string, unknown> };
+  const type = typeof value === 'string' ? value.toLowerCase() : 'text/plain';
+  const reportType = params?.['report-type'];
+  return { type, reportType: typeof reportType === 'string' ? reportType.toLowerCase() : '' };
+}
+
+type Body = { reply: string; full: () => string };
+
+/** The text the sender typed, preferring text/plain (as talon does) over HTML. */
+function bodyOf(parsed: ParsedMail): Body {
+  const plain = typeof parsed.text === 'string' ? parsed.text : '';
+  if (plain.trim() !== '' || typeof parsed.html !== 'string') {
+    return { reply: trimReply(plain), full: () => plain };
+  }
+  const html = parsed.html;
+  return { reply: trimReply(htmlReplyText(html)), full: () => htmlFullText(html) };
+}
+
+function* referenceSources(
+  parsed: ParsedMail,
+  subject: string,
+  body: Body,
+  classification: Classification
+): Generator<string> {
+  yield subject;
+  yield body.reply;
+  yield body.full();
+  if (classification.kind !== 'bounce') return;
+  for (const part of parsed.attachments) {
+    if (!QUOTED_ORIGINAL.test((part.contentType ?? '').toLowerCase())) continue;
+    if (Buffer.isBuffer(part.content)) yield part.content.toString('utf8', 0, MAX_ATTACHMENT_SCAN);
+  }
+}
+
+function analyzeParsed(parsed: ParsedMail, ownAddresses: ReadonlySet<string>): ReplyAnalysis {
+  const fields: HeaderField[] = headerFields(parsed.headerLines ?? []);
+  if (!fields.some((f) => KNOWN_HEADERS.has(f.name))) return noDecision('other', 'malformed');
+
+  const from = firstAddress(parsed);
+  const subject = (typeof parsed.subject === 'string' ? parsed.subject : '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, MAX_SUBJECT);
+  const { type, reportType } = contentTypeOf(parsed);
+  const classification = classifyMessage({
+    fields,
+    contentType: type,
+    reportType,
+    partTypes: parsed.attachments.map((a) => (a.contentType ?? '').toLowerCase()),
+    from,
+    subject,
+    ownAddresses,
+  });
+  const body = bodyOf(parsed);
+  const outcome =
+    classification.kind === 'reply'
+      ? readDecision(body.reply, subject)
+      : { decision: null, reason: classification.reason ?? 'malformed' };
+
+  return {
+    kind: classification.kind,
+    decision: outcome.decision,
+    comment: outcome.decision ? outcome.comment.slice(0, MAX_RESULT_TEXT) : '',
+    from,
+    inReplyTo: msgIds(firstValue(fields, 'in-reply-to'))[0] ?? null,
+    references: referenceIds(fields),
+    reference: findReference(referenceSources(parsed, subject, body, classification)),
+    ...(outcome.decision ? {} : { reason: outcome.reason }),
+    messageId: msgIds(firstValue(fields, 'message-id'))[0] ?? null,
+    subject,
+    text: body.reply.slice(0, MAX_RESULT_TEXT),
+  };
+}
+
+/**
+ * Reads one raw email (RFC 5322 bytes, as fetched from IMAP) and says what it is and what
+ * it decides. Rejects only for invalid options, which is a programming error.
+ */
+export async function analyzeReply(
+  raw: Buffer | string,
+  opts: AnalyzeOptions = {}
+): Promise<ReplyAnalysis> {
+  const options = analyzeOptionsSchema.parse(opts);
+  // A string's UTF-8 size is at least its length: refuse before copying a huge one.
+  if (typeof raw === 'string' && raw.length > options.maxBytes) {
+    return noDecision('other', 'too-large');
+  }
+  const buffer = Buffer.isBuffer(raw) ? raw : typeof raw === 'string' ? Buffer.from(raw) : null;
+  if (!buffer) return noDecision('other', 'malformed');
+  if (buffer.length > options.maxBytes) return noDecision('other', 'too-large');
+
+  const own = new Set(options.ownAddresses.map((a) => a.trim().toLowerCase()).filter(Boolean));
+  try {
+    const parsed = await simpleParser(buffer, PARSER_OPTIONS);
+    const result = replyAnalysisSchema.safeParse(analyzeParsed(parsed, own));
+    return result.success ? result.data : noDecision('other', 'malformed');
+  } catch {
+    // mailparser rejects on MIME it cannot split (header block over maxHeadSize, too many
+    // parts); a pattern or converter failure lands here too. Neither may stop the inbox.
+    return noDecision('other', 'malformed');
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Reads APPROVE / REJECT from the first meaningful line of a reduced reply. A false approval
+ * publishes content nobody approved, a missed one costs the approver a second email, so every
+ * doubt resolves to "no decision" with a reason the confirmation mail can explain.
+ *
+ * - The first meaningful line is the first line that is not blank, not `>`-quoted and not a
+ *   bare greeting ("Hi Anna,", "Bonjour,"; at most two such lines are skipped). Only that
+ *   line can decide; everything after the decision word is the comment.
+ * - Strong words (APPROVE, GENEHMIGT, REJECT, ABGELEHNT, …) decide when they are the first
+ *   word, followed by anything: "REJECT typo in title".
+ * - Weak words (YES, OK, JA, OUI, SÍ, NO, NEIN, NON, …, ✅ ❌) decide only when they are alone
+ *   on the line. "OK" or "Yes." answering "approve this?" is clear; "Yes, but fix the title"
+ *   or "OK, I'll look tomorrow" is conversation, not a decision.
+ * - A negation near a decision word anywhere on the line ("I do not approve", "nicht
+ *   genehmigt") gives 'negated'; words of both sides, or a decision word followed by "?",
+ *   give 'ambiguous'.
+ * - Accents are optional (APPROUVE = APPROUVÉ) and case does not matter.
+ */
+import { QUOTE } from './patterns';
+import type { Decision, ReplyReason } from './types';
+
+export type DecisionResult =
+  | { decision: Decision; comment: string }
+  | { decision: null; reason: Extract<ReplyReason, 'no-decision-line' | 'ambiguous' | 'negated'> };
+
+const STRONG = new Map<string, Decision>([
+  ...'APPROVE APPROVED GENEHMIGT GENEHMIGEN FREIGEGEBEN APPROUVE APPROUVEE APPROUVER ACCEPTE ACCEPTEE APROBADO APROBADA APROBAR APPROVATO APPROVATA APPROVO GOEDGEKEURD AKKOORD APROVADO APROVADA APROVAR'
+    .split(' ')
+    .map((w): [string, Decision] => [w, 'approve']),
+  ...'REJECT REJECTED DECLINE DECLINED ABGELEHNT ABLEHNEN REJETE REJETEE REJETER REFUSE REFUSEE REFUSER RECHAZADO RECHAZADA RECHAZAR RIFIUTATO RIFIUTATA RESPINTO RESPINTA AFGEWEZEN REJEITADO REJEITADA RECUSADO RECUSADA'
+    .split(' ')
+    .map((w): [string, Decision] => [w, 'reject']),
+]);
+
+const WEAK = new Map<string, Decision>([
+  ...'YES OK OKAY JA OUI SI SIM ✅'.split(' ').map((w): [string, Decision] => [w, 'approve']),
+  ...'NO NEIN NON NEE NAO ❌'.split(' ').map((w): [string, Decision] => [w, 'reject']),
+]);
+
+/** Word beginnings of each side, for spotting the other side or a negation on the line. */
+const APPROVE_STEMS =
+  'APPROV|APROB|APRUEB|APROV|GENEHMIG|FREIGEG|APPROUV|ACCEPT|GOEDGEKEUR|AKKOORD';
+const REJECT_STEMS =
+  'REJECT|REJET|REJEIT|DECLIN|ABLEHN|ABGELEHN|REFUS|RECHAZ|RIFIUT|RESPINT|AFGEWEZ|RECUS';
+const stemPattern = (stems: string) => new RegExp(`(?<!\\p{L})(?:${stems})`, 'u');
+const STEMS: Record<Decision, RegExp> = {
+  approve: stemPattern(APPROVE_STEMS),
+  reject: stemPattern(REJECT_STEMS),
+};
+
+const NEGATORS =
+  "NOT|NEVER|DON'?T|DOESN'?T|DIDN'?T|CAN'?T|CANNOT|WON'?T|WOULDN'?T|NO|NICHT|KEINE?[NRS]?|NIE|NIEMALS|PAS|JAMAIS|NON|NIET|GEEN|NAO|NUNCA|MAI";
+/** A negator, at most two words, then a decision word: "DO NOT APPROVE", "NICHT GENEHMIGT". */
+const NEGATION = new RegExp(
+  `(?<!\\p{L})(?:(?:${NEGATORS})\\s+(?:[\\p{L}']+\\s+){0,2}|N'\\s?)(?:${APPROVE_STEMS}|${REJECT_STEMS})`,
+  'u'
+);
+
+const GREETING = new RegExp(
+  '^(?:HI|HELLO|HEY|DEAR|GREETINGS|GOOD (?:MORNING|AFTERNOON|EVENING|DAY)|HALLO|GUTEN (?:MORGEN|TAG|ABEND)|LIEBE[RS]?|SEHR GEEHRTE[RS]?|MOIN|SERVUS|GRUEZI|BONJOUR|BONSOIR|SALUT|CHERE?S?|HOLA|BUENOS DIAS|BUENAS(?: TARDES| NOCHES)?|ESTIMAD[OA]S?|QUERID[OA]S?|CIAO|SALVE|BUONGIORNO|BUONASERA|GENTILE|CAR[OAI]|HOI|BESTE|GEACHTE|GOEDEMORGEN|GOEDEMIDDAG|OLA|OI|BOM DIA|BOA TARDE|PREZAD[OA]S?|HEJ)' +
+    // the greeting word alone, or with up to three name words and a closing , ! or :
+    "(?:\\s*[,!:.]?|(?:\\s+[\\p{L}'.-]+){1,3}\\s*[,!:])$",
+  'u'
+);
+const MAX_GREETINGS = 2;
+
+/** Outlook voting replies put the choice in the subject ("Approve: <subject>") and may have no body. */
+const SUBJECT_VOTE = /^\s*(approve|reject)\s*:/i;
+
+const FIRST_WORD = /^\s*[*_"'“”„«»([]*\s*([\p{L}\p{M}]+|✅|❌)\uFE0F?/u;
+const AFTER_WORD = /^[*_"'“”»)\]]*\s*([.!:;,?\-–—]*)\s*/u;
+
+/** Uppercase, accents and typographic apostrophes removed: "n’approuve" -> "N'APPROUVE". */
+export function fold(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[’‘`]/g, "'")
+    .toUpperCase();
+}
+
+const hasDecisionWord = (folded: string) =>
+  STEMS.approve.test(folded) ||
+  STEMS.reject.test(folded) ||
+  folded.split(/[^\p{L}✅❌]+/u).some((w) => WEAK.has(w) || STRONG.has(w));
+
+/** Index of the line that may decide, or -1 when the reply has none. */
+function decisionLineIndex(lines: readonly string[]): number {
+  let greetings = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '' || QUOTE.test(line)) continue;
+    const folded = fold(line);
+    if (greetings < MAX_GREETINGS && GREETING.test(folded) && !hasDecisionWord(folded)) {
+      greetings += 1;
+      continue;
+    }
+    return i;
+  }
+  return -1;
+}
+
+export function readDecision(text: string, subject = ''): DecisionResult {
+  const lines = text.split('\n');
+  const index = decisionLineIndex(lines);
+  if (index < 0) {
+    const vote = SUBJECT_VOTE.exec(subject);
+    if (!vote) return { decision: null, reason: 'no-decision-line' };
+    return { decision: vote[1].toLowerCase() as Decision, comment: text.trim() };
+  }
+  const line = lines[index];
+  const folded = fold(line);
+  if (NEGATION.test(folded)) return { decision: null, reason: 'negated' };
+  if (STEMS.approve.test(folded) && STEMS.reject.test(folded)) {
+    return { decision: null, reason: 'ambiguous' };
+  }
+  const first = FIRST_WORD.exec(line);
+  const word = first ? fold(first[1]) : '';
+  const strong = STRONG.get(word);
+  const side = strong ?? WEAK.get(word);
+  if (!first || !side) return { decision: null, reason: 'no-decision-line' };
+  const after = line.slice(first[0].length);
+  const punctuation = AFTER_WORD.exec(after) as RegExpExecArray;
+  const rest = after.slice(punctuation[0].length);
+  const other = side === 'approve' ? 'reject' : 'approve';
+  if (punctuation[1].includes('?') || STEMS[other].test(fold(rest))) {
+    return { decision: null, reason: 'ambiguous' };
+  }
+  if (!strong && rest.trim() !== '') return { decision: null, reason: 'no-decision-line' };
+  const comment = [rest, ...lines.slice(index + 1)].join('\n').trim();
+  return { decision: side, comment };
+}

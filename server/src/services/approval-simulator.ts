@@ -1,0 +1,27 @@
+/**
+ * The decision simulator behind the Approvals page: what the inbox job would see in a pasted
+ * message and what it would do, without recording, publishing or moving anything.
+ */
+import type { Core } from '@strapi/strapi';
+import { analyzeReply } from '../mail/reply';
+import { getService } from '../utils/get-service';
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  async simulate(raw: Buffer) {
+    const settings = getService(strapi, 'settings');
+    const own = [
+      (await settings.getEffective('imap')).username,
+      (await settings.getEffective('smtp')).fromAddress,
+    ].filter(Boolean);
+    const analysis = await analyzeReply(raw, { ownAddresses: own });
+    const verdict = await getService(strapi, 'approval-rules').evaluate(analysis);
+    return {
+      analysis,
+      verdict: verdict.verdict,
+      reason: verdict.reason,
+      request: verdict.request
+        ? { id: verdict.request.id, title: verdict.request.title, status: verdict.request.status }
+        : null,
+    };
+  },
+});

@@ -1,0 +1,248 @@
+/**
+ * analyzeReply on hand-written replies from the clients approvers use (test/fixtures/reply-*.eml,
+ * all answering the same approval request) and on what must never decide: auto-replies,
+ * bounces, list mail, our own mail, and hostile input. Assertions are on kinds, decisions and
+ * reason codes; comments are compared where the client's formatting is part of the point.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { simpleParser } from 'mailparser';
+import { analyzeReply, replyAnalysisSchema, type ReplyAnalysis } from '../../server/src/mail/reply';
+
+const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
+const REF = 'APR-1042-0-k7GQ2xbT9mZpW4sLr3D1aA';
+const OWN = ['approvals@cms.example.test'];
+
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
+async function analyze(name: string): Promise<ReplyAnalysis> {
+  const analysis = await analyzeReply(fixture(name), { ownAddresses: OWN });
+  replyAnalysisSchema.parse(analysis);
+  return analysis;
+}
+
+/** A minimal message for header-driven cases; `head` lines come before the defaults. */
+const message = (head: string, body = 'APPROVE\r\n') =>
+  Buffer.from(
+    `${head}${head ? '\r\n' : ''}From: Mark <mark@example.test>\r\nTo: approvals@cms.example.test\r\n` +
+      `Subject: Re: Approval requested\r\nMessage-ID: <m1@example.test>\r\n` +
+      `Content-Type: text/plain; charset=utf-8\r\n\r\n${body}`
+  );
+
+describe('replies from mail clients', () => {
+  const cases: Array<[string, 'approve' | 'reject', string]> = [
+    [
+      'reply-outlook-desktop.eml',
+      'approve',
+      'Looks good to me, please publish before Friday.\n\nKind regards,\nMark Jansen\nHead of Content',
+    ],
+    ['reply-outlook-mobile.eml', 'reject', 'the hero image is still the old logo'],
+    ['reply-gmail-html-only.eml', 'approve', 'Ship it — nice work on the intro.\n\nLea'],
+    ['reply-apple-iphone.eml', 'approve', ''],
+    [
+      'reply-thunderbird.eml',
+      'reject',
+      'Wrong category: this belongs in "Press", not "Blog". The rest is fine.\n\nJan',
+    ],
+    ['reply-de-genehmigt.eml', 'approve', 'Viele Grüße\nJonas Müller'],
+    ['reply-fr-refuse.eml', 'reject', 'le titre contient une faute.'],
+    ['reply-es-aprobado.eml', 'approve', ''],
+    ['reply-it-respinto.eml', 'reject', 'manca la traduzione inglese.'],
+    ['reply-nl-goedgekeurd.eml', 'approve', ''],
+    ['reply-pt-aprovado.eml', 'approve', ''],
+  ];
+  for (const [name, decision, comment] of cases) {
+    test(`${name} decides ${decision} with the comment, quotes and signature stripped`, async () => {
+      const a = await analyze(name);
+      assert.equal(a.kind, 'reply');
+      assert.equal(a.decision, decision);
+      assert.equal(a.comment, comment);
+      assert.equal(a.reason, undefined);
+      assert.equal(a.reference, REF);
+      assert.match(a.inReplyTo ?? '', /^<apr\.1042\.\d+\.\w+@cms\.example\.test>$/);
+      assert.deepEqual(a.references, [a.inReplyTo]);
+      assert.doesNotMatch(a.text, /Anna Berger|Sent from|Get Outlook|Inviato|Enviado|Verzonden/);
+    });
+  }
+
+  const multipart = [
+    'reply-outlook-desktop.eml',
+    'reply-outlook-mobile.eml',
+    'reply-apple-iphone.eml',
+    'reply-fr-refuse.eml',
+  ];
+  for (const name of multipart) {
+    test(`${name}: its HTML part alone decides the same, with the same comment`, async () => {
+      const withText = await analyze(name);
+      const html = (await simpleParser(fixture(name))).html as string;
+      const body = Buffer.from(html).toString('base64').replace(/.{76}/g, '$&\r\n');
+      const htmlOnly = await analyzeReply(
+        Buffer.from(
+          `From: a@example.test\r\nSubject: Re: x\r\nMIME-Version: 1.0\r\n` +
+            `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${body}`
+        )
+      );
+      assert.deepEqual(
+        [htmlOnly.decision, htmlOnly.comment],
+        [withText.decision, withText.comment]
+      );
+    });
+  }
+
+  test('addresses come back lowercased, encoded display names do not matter', async () => {
+    assert.equal((await analyze('reply-outlook-desktop.eml')).from, 'mark.jansen@example.test');
+    assert.equal((await analyze('reply-de-genehmigt.eml')).from, 'jonas.mueller@example.test');
+    const outlook = await analyze('reply-outlook-desktop.eml');
+    assert.equal(
+      outlook.messageId,
+      '<AM0PR10MB2947C1E3D4F5A6B7C8D9E0F1A2B3C@AM0PR10MB2947.eurprd10.prod.outlook.com>'
+    );
+    assert.match(outlook.subject, /^RE: Approval requested: Spring launch article/);
+  });
+});
+
+describe('replies that do not decide', () => {
+  test('"I do not approve" is negated', async () => {
+    const a = await analyze('reply-negated.eml');
+    assert.deepEqual([a.kind, a.decision, a.reason], ['reply', null, 'negated']);
+  });
+
+  test('APPROVE only in the quoted request decides nothing', async () => {
+    const a = await analyze('reply-approve-only-in-quote.eml');
+    assert.deepEqual([a.decision, a.reason], [null, 'no-decision-line']);
+    assert.equal(a.text, 'Will look at it tomorrow morning.');
+    assert.equal(a.comment, '');
+  });
+
+  test('an empty Outlook reply (the request follows unquoted) decides nothing', async () => {
+    const a = await analyze('reply-outlook-empty.eml');
+    assert.deepEqual([a.decision, a.reason, a.text], [null, 'no-decision-line', '']);
+  });
+});
+
+describe('mail that is not a reply', () => {
+  test('an out-of-office quoting the request is an auto-reply', async () => {
+    const a = await analyze('reply-auto-reply.eml');
+    assert.deepEqual([a.kind, a.decision, a.reason], ['auto-reply', null, 'auto-submitted']);
+  });
+
+  test('a DSN carrying the original request (with APPROVE in it) is a bounce', async () => {
+    const a = await analyze('reply-dsn.eml');
+    assert.deepEqual([a.kind, a.decision, a.reason], ['bounce', null, 'dsn']);
+    assert.equal(a.reference, REF, 'the token of the bounced request is found in the attachment');
+  });
+
+  test('mailing-list traffic is other/list', async () => {
+    const a = await analyze('reply-mailing-list.eml');
+    assert.deepEqual([a.kind, a.decision, a.reason], ['other', null, 'list']);
+  });
+
+  test('our own notification is own-mail, or an auto-reply when our address is not given', async () => {
+    const own = await analyze('reply-own-notification.eml');
+    assert.deepEqual([own.kind, own.reason], ['other', 'own-mail']);
+    const unknown = await analyzeReply(fixture('reply-own-notification.eml'));
+    assert.deepEqual([unknown.kind, unknown.reason], ['auto-reply', 'auto-submitted']);
+  });
+
+  const autoHeaders: Array<[string, string, string]> = [
+    [
+      'Auto-Submitted: auto-replied; owner-email="mark@example.test"',
+      'auto-submitted',
+      'params after ;',
+    ],
+    ['Auto-Submitted: auto-generated', 'auto-submitted', 'auto-generated'],
+    ['Precedence: bulk', 'precedence', 'precedence bulk'],
+    ['Precedence: auto_reply', 'precedence', 'precedence auto_reply'],
+    ['X-Autoreply: yes', 'auto-reply-header', 'X-Autoreply'],
+    ['X-Autorespond: 1', 'auto-reply-header', 'X-Autorespond'],
+    ['X-Auto-Generated: true', 'auto-reply-header', 'any auto-generated header'],
+  ];
+  for (const [header, reason, label] of autoHeaders) {
+    test(`"APPROVE" in an auto-reply never decides (${label})`, async () => {
+      const a = await analyzeReply(message(header));
+      assert.deepEqual([a.kind, a.decision, a.reason], ['auto-reply', null, reason]);
+    });
+  }
+
+  test('Auto-Submitted: no and X-Auto-Response-Suppress leave a reply a reply', async () => {
+    const a = await analyzeReply(message('Auto-Submitted: no\r\nX-Auto-Response-Suppress: All'));
+    assert.deepEqual([a.kind, a.decision], ['reply', 'approve']);
+  });
+
+  const subjects = [
+    'Automatic reply: Approval requested',
+    'Out of Office: Approval requested',
+    'Abwesenheitsnotiz: Approval requested',
+    'Réponse automatique : Approval requested',
+    'Respuesta automática: Approval requested',
+    'Risposta automatica: Approval requested',
+    'Automatisch antwoord: Approval requested',
+    'Resposta automática: Approval requested',
+    'Autosvar: Approval requested',
+    'Frånvaro: Approval requested',
+    'Fuori sede: Approval requested',
+  ];
+  for (const subject of subjects) {
+    test(`the out-of-office subject "${subject}" makes an auto-reply`, async () => {
+      const raw = message('')
+        .toString()
+        .replace('Subject: Re: Approval requested', `Subject: ${subject}`);
+      const a = await analyzeReply(Buffer.from(raw));
+      assert.deepEqual([a.kind, a.reason], ['auto-reply', 'auto-reply-subject']);
+    });
+  }
+
+  for (const sender of [
+    'MAILER-DAEMON@mx.example.test',
+    'postmaster@example.test',
+    'noreply@example.test',
+  ]) {
+    test(`mail from ${sender} is never a reply`, async () => {
+      const raw = message('').toString().replace('Mark <mark@example.test>', sender);
+      const a = await analyzeReply(Buffer.from(raw));
+      assert.equal(a.kind, 'auto-reply');
+      assert.equal(a.reason, 'auto-sender');
+    });
+  }
+
+  test('a read receipt (multipart/report; disposition-notification) is an auto-reply', async () => {
+    const raw = Buffer.from(
+      'From: Mark <mark@example.test>\r\nSubject: Read: Approval requested\r\nMIME-Version: 1.0\r\n' +
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary=b\r\n\r\n' +
+        '--b\r\nContent-Type: text/plain\r\n\r\nAPPROVE\r\n--b\r\n' +
+        'Content-Type: message/disposition-notification\r\n\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n--b--\r\n'
+    );
+    const a = await analyzeReply(raw);
+    assert.deepEqual([a.kind, a.decision, a.reason], ['auto-reply', null, 'mdn']);
+  });
+});
+
+describe('references and threading', () => {
+  test('the reference comes from the subject first', async () => {
+    const a = await analyze('reply-outlook-desktop.eml');
+    assert.equal(a.reference, REF);
+    assert.equal(a.inReplyTo, '<apr.1042.0.k7GQ2xbT@cms.example.test>');
+  });
+
+  test('with an edited subject and no threading headers, the quoted request gives the reference', async () => {
+    const a = await analyze('reply-reference-in-quote.eml');
+    assert.deepEqual([a.decision, a.reference, a.inReplyTo], ['approve', REF, null]);
+    assert.deepEqual(a.references, []);
+  });
+
+  test('two different tokens in the subject are ambiguous: no reference at all', async () => {
+    const raw = message('')
+      .toString()
+      .replace('Subject: Re: Approval requested', `Subject: Re: ${REF} APR-2000-1-zzzzzzzz`);
+    assert.equal((await analyzeReply(Buffer.from(raw))).reference, null);
+  });
+
+  test('References are unfolded, deduplicated and cut to the last 32', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `<r${i}@example.test>`);
+    const folded = `References: ${ids.slice(0, 20).join('\r\n ')}\r\nReferences: ${ids.slice(15).join(' ')}`;
+    const a = await analyzeReply(message(`${folded}\r\nIn-Reply-To: r39@example.test`));
+    assert.deepEqual(a.references, ids.slice(-32));
+    assert.equal(a.inReplyTo, '<r39@example.test>', 'a bare msg-id gets its angle brackets back');
+  });
+});
