@@ -16,6 +16,7 @@ const env = {
   ...process.env,
   STRAPI_TELEMETRY_DISABLED: 'true',
   DATABASE_FILENAME: process.env.DATABASE_FILENAME ?? '.tmp/demo.db',
+  MAIL_SERVER_IDLE: 'true',
   HOST: process.env.HOST ?? '127.0.0.1',
   PORT: process.env.PORT ?? '1337',
 };

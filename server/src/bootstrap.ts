@@ -27,6 +27,8 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await ensureUniqueIndex(strapi, INBOUND_UID, 'messageKey');
   await ensureUniqueIndex(strapi, LEASE_UID, 'name');
 
+  getService(strapi, 'inbox').startIdle();
+
   strapi.cron.add({
     // Ticks every 10 s; the job itself waits for the poll interval of the settings, so a
     // change of interval applies without re-registering anything.

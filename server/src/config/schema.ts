@@ -100,6 +100,13 @@ export const pluginConfigSchema = z
       })
       .strict()
       .default({ enabled: true, retentionDays: 30 }),
+    inbox: z
+      .object({
+        /** keep an IMAP IDLE connection for near-instant decisions (when the IMAP settings allow) */
+        idle: z.boolean().default(true),
+      })
+      .strict()
+      .default({ idle: true }),
     /** seconds a connection test may spend on each phase before the server is called dead */
     testTimeoutSeconds: z.number().int().min(1).max(60).default(10),
   })

@@ -47,6 +47,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const outcome = await getService(strapi, 'oauth-flow').complete(ctx.query, (name) =>
       ctx.cookies.get(name, { signed: false })
     );
+    // Strapi's request logger prints `ctx.url` after the response: without the query, so the
+    // authorization code and the state never reach the logs.
+    ctx.url = ctx.path;
     if (outcome.clearCookie) {
       ctx.cookies.set(outcome.clearCookie, null, { path: COOKIE_PATH, signed: false });
     }

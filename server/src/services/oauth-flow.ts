@@ -205,7 +205,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           cache: account.cache,
           connectedBy: typeof state.u === 'number' ? state.u : null,
         });
-        getService(strapi, 'oauth').forget(kind);
+        await forgetLogins(kind);
         failures.delete(kind);
         strapi.log.info(
           `[mail-server] ${kind.toUpperCase()}: Microsoft 365 account ${account.username} connected`
@@ -225,7 +225,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     async disconnect(kind: OAuthSection): Promise<{ disconnected: boolean }> {
       const disconnected = await getService(strapi, 'oauth-connection').remove(kind);
-      getService(strapi, 'oauth').forget(kind);
+      await forgetLogins(kind);
       failures.delete(kind);
       if (disconnected) {
         strapi.log.info(`[mail-server] ${kind.toUpperCase()}: Microsoft 365 account disconnected`);
@@ -242,6 +242,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       failures.clear();
     },
   };
+
+  /**
+   * The next token comes from the new connection, and pooled SMTP connections logged in as the
+   * previous account are closed: otherwise mail would keep going out as a disconnected account
+   * until the pool recycles them. (The transport rebuilds its pool on the next send.)
+   */
+  async function forgetLogins(kind: SectionKind) {
+    getService(strapi, 'oauth').forget(kind);
+    if (kind === 'smtp') await getService(strapi, 'transport').close();
+  }
 
   /** The admin who started the flow still exists, is active, and (if known) is still logged in. */
   async function sessionActive(userId: number | string, sessionId: string | null) {

@@ -25,6 +25,9 @@ module.exports = ({ env }) => ({
       tls: { ca: env('MAIL_SERVER_CA_FILE') },
       // Tests shorten the retry backoff; the default is 500 ms, then 2 s.
       send: { retryDelayMs: env.int('MAIL_SERVER_RETRY_DELAY_MS') },
+      deliveryLog: { enabled: env.bool('MAIL_SERVER_DELIVERY_LOG', true) },
+      // API suites drive the inbox job themselves; the IDLE suite and the demo switch it on.
+      inbox: { idle: env.bool('MAIL_SERVER_IDLE', false) },
       // Any field can come from the environment; such a field is locked in the admin page.
       smtp: {
         host: env('MAIL_SERVER_SMTP_HOST'),

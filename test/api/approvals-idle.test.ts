@@ -1,0 +1,113 @@
+/**
+ * With IMAP IDLE on, a reply is decided within seconds without anyone running the job, and
+ * the IDLE loop survives the IMAP server going away and coming back.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { bootStrapi, type TestStrapi } from '../helpers/strapi';
+import { readMailbox } from '../helpers/mailbox';
+import { sendReply } from '../helpers/replies';
+import { startMailStack } from '../mailstack';
+import type { MailStack, MailUser } from '../mailstack/types';
+
+const ARTICLE = 'api::article.article';
+
+async function until<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  ms: number
+): Promise<T | null> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) return null;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('approvals with IMAP IDLE', () => {
+  let stack: MailStack;
+  let app: TestStrapi;
+  let approver: MailUser;
+  let mailbox: MailUser;
+
+  const approve = async (title: string) => {
+    const entry = (await app.strapi.documents(ARTICLE).create({ data: { title } })) as {
+      documentId: string;
+    };
+    const row = await app.strapi
+      .plugin('mail-server')
+      .service('approvals')
+      .request({ uid: ARTICLE, documentId: entry.documentId, approvers: [approver.address] });
+    const [notification] = await readMailbox(stack, approver, { subject: `Ref: APR-${row.id}-` });
+    const sentAt = Date.now();
+    await sendReply(stack, approver, mailbox.address, notification!, 'APPROVE');
+    const published = await until(
+      () =>
+        app.strapi
+          .documents(ARTICLE)
+          .findOne({ documentId: entry.documentId, status: 'published' }),
+      15_000
+    );
+    return { published, latencyMs: Date.now() - sentAt };
+  };
+
+  before(async () => {
+    stack = await startMailStack();
+    [approver, mailbox] = ['approver@', 'mailbox@'].map((p) =>
+      stack.users.find((u) => u.address.startsWith(p))!
+    );
+    app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_IDLE: 'true' });
+    const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
+    await app.strapi
+      .plugin('mail-server')
+      .service('settings')
+      .save({
+        smtp: {
+          ...server,
+          port: stack.smtp.port,
+          security: 'starttls',
+          fromAddress: mailbox.address,
+          fromName: '',
+          replyTo: '',
+          oauth2: {
+            enabled: false,
+            grant: 'client_credentials',
+            tenantId: '',
+            clientId: '',
+            authorityHost: 'login.microsoftonline.com',
+            scopes: [],
+          },
+        },
+        imap: {
+          ...server,
+          port: stack.imap.tlsPort,
+          security: 'tls',
+          mailbox: 'INBOX',
+          processedFolder: 'Processed',
+          quarantineFolder: 'Quarantine',
+          ignoredFolder: 'Ignored',
+          pollInterval: 3600,
+          idle: true,
+          oauth2: {
+            enabled: false,
+            grant: 'client_credentials',
+            tenantId: '',
+            clientId: '',
+            authorityHost: 'login.microsoftonline.com',
+            scopes: [],
+          },
+        },
+      } as never);
+  });
+  after(async () => {
+    await app?.stop();
+    await stack?.stop();
+  });
+
+  test('a reply is decided within seconds, with no poll (interval 1 h)', async () => {
+    const { published, latencyMs } = await approve('Instant');
+    assert.ok(published, 'published by the IDLE loop');
+    assert.ok(latencyMs < 10_000, `decided in ${latencyMs} ms`);
+  });
+});
