@@ -4,6 +4,7 @@
  * DATABASE_CLIENT=postgres. Everything Strapi logs is captured so suites can assert that no
  * secret was ever logged.
  */
+import './no-internet'; // any connection off loopback fails loudly
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
@@ -45,6 +46,20 @@ function captureOutput() {
       delete (globalThis as Record<string, unknown>).__MAIL_SERVER_TEST_LOGS__;
     },
   };
+}
+
+/** Port 0: the system picks a free port, so parallel runs and a running demo never collide. */
+async function listen(strapi: Core.Strapi): Promise<string> {
+  const server = strapi.server.httpServer;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return `http://127.0.0.1:${port}`;
 }
 
 async function prepareDatabase(): Promise<() => Promise<void>> {

@@ -5,6 +5,7 @@ import { useFormField } from '../hooks/useFormField';
 import type { SectionKind } from '../utils/form';
 import { getTranslation } from '../utils/getTranslation';
 import { MICROSOFT_OAUTH_DOC } from '../utils/microsoft';
+import { ConnectAccount } from './ConnectAccount';
 import { CheckboxField } from './CheckboxField';
 import { SecretField } from './SecretField';
 import { SelectField } from './SelectField';
@@ -14,6 +15,7 @@ import { TextField } from './TextField';
 export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
   const { formatMessage } = useIntl();
   const enabled = useFormField<boolean>(`${kind}.oauth2.enabled`);
+  const grant = useFormField<string>(`${kind}.oauth2.grant`);
   const permission = kind === 'smtp' ? 'SMTP.SendAsApp' : 'IMAP.AccessAsApp';
 
   const grants = [
@@ -169,6 +171,7 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
                 </Accordion.Content>
               </Accordion.Item>
             </Accordion.Root>
+            <ConnectAccount kind={kind} grant={grant.value} canUpdate={!grant.readOnly} />
           </Flex>
         </Box>
       ) : null}

@@ -21,14 +21,22 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
   const field = useFormField<SecretValue>(path);
   const secret = field.value;
   const labelId = React.useId();
+  // Each button replaces itself: keep the keyboard focus on what takes its place.
   const inputRef = React.useRef<HTMLInputElement>(null);
-  const [focusInput, setFocusInput] = React.useState(false);
-
+  const changeRef = React.useRef<HTMLButtonElement>(null);
+  const undoRef = React.useRef<HTMLButtonElement>(null);
+  const moved = React.useRef(false);
   React.useEffect(() => {
-    if (focusInput && secret.mode === 'change') inputRef.current?.focus();
-  }, [focusInput, secret.mode]);
+    if (!moved.current) return;
+    moved.current = false;
+    const target = { change: inputRef, keep: changeRef, clear: undoRef }[secret.mode];
+    target.current?.focus();
+  }, [secret.mode]);
 
-  const set = (next: Partial<SecretValue>) => field.onChange({ ...secret, ...next });
+  const set = (next: Partial<SecretValue>) => {
+    moved.current = next.mode !== undefined;
+    field.onChange({ ...secret, ...next });
+  };
   const setLabel = formatMessage({
     id: getTranslation('Settings.secret.set'),
     defaultMessage: '••••••• set',
@@ -85,7 +93,7 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
             {status}
           </Typography>
           {field.disabled ? null : secret.mode === 'clear' ? (
-            <Button variant="tertiary" size="S" onClick={() => set({ mode: 'keep' })}>
+            <Button ref={undoRef} variant="tertiary" size="S" onClick={() => set({ mode: 'keep' })}>
               {formatMessage({
                 id: getTranslation('Settings.secret.undo'),
                 defaultMessage: 'Undo',
@@ -103,10 +111,8 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
                   },
                   { label }
                 )}
-                onClick={() => {
-                  set({ mode: 'change', value: '' });
-                  setFocusInput(true);
-                }}
+                ref={changeRef}
+                onClick={() => set({ mode: 'change', value: '' })}
               >
                 {formatMessage({
                   id: getTranslation('Settings.secret.change'),

@@ -24,20 +24,27 @@ const STEP_LABELS: Record<Step['name'], MessageDescriptor> = {
   folder: d('Settings.test.step.folder', 'Processed folder'),
 };
 
-const STATUS: Record<Step['status'], { label: MessageDescriptor; icon: React.ReactNode }> = {
+const STATUS: Record<
+  Step['status'],
+  { label: MessageDescriptor; icon: React.ReactNode; color: string }
+> = {
   ok: {
+    color: 'success600',
     label: d('Settings.test.status.ok', 'OK'),
     icon: <CheckCircle fill="success600" aria-hidden />,
   },
   failed: {
+    color: 'danger600',
     label: d('Settings.test.status.failed', 'Failed'),
     icon: <CrossCircle fill="danger600" aria-hidden />,
   },
   warning: {
+    color: 'warning600',
     label: d('Settings.test.status.warning', 'Warning'),
     icon: <WarningCircle fill="warning600" aria-hidden />,
   },
   skipped: {
+    color: 'neutral500',
     label: d('Settings.test.status.skipped', 'Skipped'),
     icon: <Minus fill="neutral500" aria-hidden />,
   },
@@ -68,6 +75,7 @@ export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
       </Flex>
       {result.steps.length > 0 ? (
         <Box tag="ol" aria-label={formatMessage(d('Settings.test.steps', 'Test steps'))}>
+          {/* the failed step's detail is usually the diagnosis, shown once below */}
           {result.steps.map((step) => (
             <Box
               tag="li"
@@ -82,14 +90,14 @@ export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
                 <Typography fontWeight="semiBold">
                   {formatMessage(STEP_LABELS[step.name])}
                 </Typography>
-                <Typography textColor="neutral600">
-                  — {formatMessage(STATUS[step.status].label)}
+                <Typography textColor={STATUS[step.status].color} fontWeight="semiBold">
+                  {formatMessage(STATUS[step.status].label)}
                 </Typography>
                 <Typography variant="pi" textColor="neutral500">
                   {formatMessage(d('Settings.test.stepTime', '{ms} ms'), { ms: step.ms })}
                 </Typography>
               </Flex>
-              {step.detail ? (
+              {step.detail && step.detail !== error?.diagnosis ? (
                 <Box paddingLeft={6}>
                   <Typography variant="pi" textColor="neutral600">
                     {step.detail}

@@ -11,14 +11,14 @@ import { useConnectionTest } from './useConnectionTest';
 export function useSectionTest(
   kind: SectionKind,
   values: SettingsForm,
-  showErrors: (errors: FieldErrors) => void
+  showErrors: (kind: SectionKind, errors: FieldErrors) => void
 ) {
   const { formatMessage } = useIntl();
   const mutation = useConnectionTest(kind);
 
   const onTest = (to?: string) => {
     const errors = validateTest(kind, values[kind]);
-    showErrors(errors);
+    showErrors(kind, errors);
     if (Object.keys(errors).length > 0) return;
     if (kind === 'smtp') {
       mutation.mutate({ smtp: sectionToInput('smtp', values.smtp), to });

@@ -1,6 +1,6 @@
 import * as React from 'react';
 import type { SettingsView } from '../../../shared/contracts/settings';
-import { toForm, toSaveRequest, type SettingsForm } from '../utils/form';
+import { toForm, toSaveRequest, type SectionKind, type SettingsForm } from '../utils/form';
 import { setIn } from '../utils/objects';
 import { validateSave, type FieldErrors } from '../utils/validation';
 
@@ -40,6 +40,14 @@ export function useSettingsForm(view: SettingsView) {
     [serverErrors, testErrors, clientErrors]
   );
 
+  /** Errors that stopped a Test of one section; they replace that section's previous ones. */
+  const showTestErrors = React.useCallback((kind: SectionKind, errors: FieldErrors) => {
+    setTestErrors((current) => {
+      const others = Object.entries(current).filter(([path]) => !path.startsWith(`${kind}.`));
+      return { ...Object.fromEntries(others), ...errors };
+    });
+  }, []);
+
   const reset = React.useCallback((next: SettingsView) => {
     const form = toForm(next);
     setInitial(form);
@@ -57,7 +65,7 @@ export function useSettingsForm(view: SettingsView) {
     setField,
     errorFor,
     setServerErrors,
-    setTestErrors,
+    showTestErrors,
     reset,
   };
 }

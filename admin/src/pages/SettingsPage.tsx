@@ -19,7 +19,7 @@ import { useUnsavedChangesGuard } from '../hooks/useUnsavedChangesGuard';
 import { SettingsFormContext } from '../utils/formContext';
 import { getTranslation } from '../utils/getTranslation';
 import { queryClient } from '../utils/queryClient';
-import { rawError, type FieldErrors } from '../utils/validation';
+import { serverErrors } from '../utils/validation';
 
 const ACTIONS = [...PERMISSIONS.update, ...PERMISSIONS.test];
 
@@ -35,8 +35,8 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
   const { toggleNotification } = useNotification();
   const form = useSettingsForm(view);
   const save = useSaveSettings();
-  const smtpTest = useSectionTest('smtp', form.values, form.setTestErrors);
-  const imapTest = useSectionTest('imap', form.values, form.setTestErrors);
+  const smtpTest = useSectionTest('smtp', form.values, form.showTestErrors);
+  const imapTest = useSectionTest('imap', form.values, form.showTestErrors);
   const blocker = useUnsavedChangesGuard(form.dirty && !save.isPending);
 
   const context = React.useMemo(
@@ -65,12 +65,7 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
         });
       },
       onError: (error) => {
-        const fieldErrors: FieldErrors = {};
-        if (error instanceof ApiError) {
-          for (const [path, message] of Object.entries(error.fieldErrors))
-            fieldErrors[path] = rawError(message);
-        }
-        form.setServerErrors(fieldErrors);
+        form.setServerErrors(error instanceof ApiError ? serverErrors(error.fieldErrors) : {});
         toggleNotification({
           type: 'danger',
           message: formatMessage(

@@ -57,6 +57,10 @@ const KNOWN: Record<string, FieldError> = {
 export const rawError = (message: string): FieldError =>
   KNOWN[message] ?? msg('Settings.error.raw', '{message}', { message });
 
+/** The field errors of a 400 from the API (dotted path → the server's message). */
+export const serverErrors = (byPath: Record<string, string>): FieldErrors =>
+  Object.fromEntries(Object.entries(byPath).map(([path, message]) => [path, rawError(message)]));
+
 function issueToError(issue: z.core.$ZodIssue): FieldError {
   if (KNOWN[issue.message]) return KNOWN[issue.message];
   switch (issue.code) {

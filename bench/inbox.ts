@@ -1,0 +1,244 @@
+/**
+ * `npm run bench:inbox [-- --n 2000]`: N replies to pending approval requests are put in the
+ * approvals mailbox; the job processes them all (decide, publish, audit row, file, answer).
+ * Printed: the job's time against raw imapflow merely fetching the same messages (the limit),
+ * replies/s, peak RSS, and the median reply-to-decision latency with IMAP IDLE and with
+ * polling (`--latency 10` samples each). A benchmark, not a test: it never fails on time.
+ */
+import { ImapFlow } from 'imapflow';
+import { bootStrapi, type TestStrapi } from '../test/helpers/strapi';
+import { appendRaw } from '../test/helpers/mailbox';
+import { startMailStack } from '../test/mailstack';
+import type { MailStack, MailUser } from '../test/mailstack/types';
+import { messageIdFor } from '../server/src/mail/approval-token';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const N = arg('n', 2000);
+const LATENCY_SAMPLES = arg('latency', 10);
+const ARTICLE = 'api::article.article';
+// console.* is captured while Strapi runs (test/helpers/strapi.ts): write to the streams.
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const progress = (line: string) => process.stderr.write(`[bench:inbox] ${line}\n`);
+const OAUTH_OFF = {
+  enabled: false,
+  grant: 'client_credentials',
+  tenantId: '',
+  clientId: '',
+  authorityHost: 'login.microsoftonline.com',
+  scopes: [],
+};
+
+async function configure(
+  app: TestStrapi,
+  stack: MailStack,
+  mailbox: MailUser,
+  pollInterval: number
+) {
+  const server = {
+    host: '127.0.0.1',
+    username: mailbox.address,
+    password: mailbox.password,
+    oauth2: OAUTH_OFF,
+  };
+  await app.strapi
+    .plugin('mail-server')
+    .service('settings')
+    .save({
+      smtp: {
+        ...server,
+        port: stack.smtp.port,
+        security: 'starttls',
+        fromAddress: mailbox.address,
+        fromName: '',
+        replyTo: '',
+      },
+      imap: {
+        ...server,
+        port: stack.imap.tlsPort,
+        security: 'tls',
+        mailbox: 'INBOX',
+        processedFolder: 'Processed',
+        quarantineFolder: 'Quarantine',
+        ignoredFolder: 'Ignored',
+        pollInterval,
+        idle: true,
+      },
+    } as never);
+}
+
+/** Pending requests for fresh drafts, created directly (the bench measures the reading side). */
+async function pendingRequests(app: TestStrapi, approver: string, count: number) {
+  const out: Array<{ id: number; documentId: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const entry = (await app.strapi
+      .documents(ARTICLE)
+      .create({ data: { title: `Bench ${i}` } })) as { documentId: string; updatedAt: string };
+    const row = await app.strapi.db.query('plugin::mail-server.approval-request').create({
+      data: {
+        targetUid: ARTICLE,
+        targetDocumentId: entry.documentId,
+        title: `Bench ${i}`,
+        action: 'publish',
+        approvers: [approver],
+        policy: 'any',
+        status: 'pending',
+        expiresAt: new Date(Date.now() + 86400_000),
+        entryVersion: new Date(entry.updatedAt).toISOString(),
+        decisions: [],
+      },
+    });
+    out.push({ id: row.id, documentId: entry.documentId });
+  }
+  return out;
+}
+
+function reply(app: TestStrapi, approver: string, to: string, requestId: number, n: number) {
+  const key = app.strapi.plugin('mail-server').service('secrets').signingKey();
+  const ref = messageIdFor(key, { requestId, approver: 0 }, approver, 'example.test');
+  return [
+    `From: ${approver}`,
+    `To: ${to}`,
+    `Subject: Re: Approval requested: Bench`,
+    `Message-ID: <bench-${requestId}-${n}@example.test>`,
+    `In-Reply-To: ${ref}`,
+    `References: ${ref}`,
+    `Date: ${new Date().toUTCString()}`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'APPROVE',
+    '',
+    'Looks good.',
+    '',
+    `On Mon, 1 Jan 2026 at 10:00, Strapi <${to}> wrote:`,
+    '> Reply with APPROVE or REJECT on the first line.',
+    '',
+  ].join('\r\n');
+}
+
+async function rawFetch(stack: MailStack, user: MailUser): Promise<number> {
+  const client = new ImapFlow({
+    host: '127.0.0.1',
+    port: stack.imap.tlsPort,
+    secure: true,
+    tls: { ca: [stack.caPem] },
+    auth: { user: user.address, pass: user.password },
+    logger: false,
+  });
+  await client.connect();
+  const t0 = process.hrtime.bigint();
+  const lock = await client.getMailboxLock('INBOX');
+  let count = 0;
+  for await (const msg of client.fetch('1:*', { uid: true, source: true })) if (msg.source) count++;
+  lock.release();
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await client.logout();
+  if (count !== N) throw new Error(`raw fetch saw ${count}/${N}`);
+  return seconds;
+}
+
+async function latency(
+  app: TestStrapi,
+  stack: MailStack,
+  approver: MailUser,
+  mailbox: MailUser
+): Promise<number> {
+  const requests = await pendingRequests(app, approver.address, LATENCY_SAMPLES);
+  const samples: number[] = [];
+  for (const [i, r] of requests.entries()) {
+    const sent = Date.now();
+    await appendRaw(stack, mailbox, reply(app, approver.address, mailbox.address, r.id, 1000 + i));
+    for (;;) {
+      const row = await app.strapi.db
+        .query('plugin::mail-server.approval-request')
+        .findOne({ where: { id: r.id } });
+      if (row.status !== 'pending') break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    samples.push(Date.now() - sent);
+    await new Promise((res) => setTimeout(res, 200 + Math.random() * 800));
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+async function main() {
+  const stack = await startMailStack();
+  const [approver, mailbox] = ['approver@', 'mailbox@'].map((p) =>
+    stack.users.find((u) => u.address.startsWith(p))!
+  ) as [MailUser, MailUser];
+  let app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile });
+  try {
+    await configure(app, stack, mailbox, 3600);
+    const requests = await pendingRequests(app, approver.address, N);
+    for (let i = 0; i < N; i += 100) {
+      await Promise.all(
+        requests
+          .slice(i, i + 100)
+          .map((r, j) =>
+            appendRaw(stack, mailbox, reply(app, approver.address, mailbox.address, r.id, i + j))
+          )
+      );
+    }
+    progress(`${N} requests and replies ready`);
+    const rawSeconds = await rawFetch(stack, mailbox);
+    progress(`raw fetch ${rawSeconds.toFixed(2)} s`);
+    let peak = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const rssBefore = process.memoryUsage().rss;
+    const t0 = process.hrtime.bigint();
+    let applied = 0;
+    while (applied < N) {
+      const report = await app.strapi.plugin('mail-server').service('inbox').run();
+      if (report.error) throw new Error(JSON.stringify(report.error));
+      if (report.handled === 0) throw new Error(`stalled at ${applied}/${N}: ${JSON.stringify(report)}`);
+      applied += report.applied;
+    }
+    const jobSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    clearInterval(sampler);
+    const published = await app.strapi.documents(ARTICLE).count({ status: 'published' } as never);
+    progress(`job ${jobSeconds.toFixed(2)} s`);
+    const pollMedian = await (async () => {
+      await configure(app, stack, mailbox, 10);
+      return latency(app, stack, approver, mailbox);
+    })();
+    progress(`polling latency median ${pollMedian} ms`);
+    await app.stop();
+    app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_IDLE: 'true' });
+    await configure(app, stack, mailbox, 3600);
+    const idleMedian = await latency(app, stack, approver, mailbox);
+    const db = process.env.DATABASE_CLIENT ?? 'sqlite';
+    out(`\ninbox benchmark: ${N} replies, ${db}, node ${process.version}\n`);
+    out('| measure | value |');
+    out('| --- | ---: |');
+    out(
+      `| raw imapflow fetch of the ${N} messages (the limit) | ${rawSeconds.toFixed(2)} s |`
+    );
+    out(
+      `| job: decide + publish + audit + file + answer, all ${N} | ${jobSeconds.toFixed(2)} s |`
+    );
+    out(`| ratio job / raw fetch | ${(jobSeconds / rawSeconds).toFixed(1)} |`);
+    out(`| decisions/s | ${(N / jobSeconds).toFixed(0)} |`);
+    out(`| entries published | ${published} |`);
+    out(
+      `| RSS before → peak during the job | ${(rssBefore / 2 ** 20).toFixed(0)} → ${(peak / 2 ** 20).toFixed(0)} MB |`
+    );
+    out(
+      `| median reply-to-decision latency, IDLE (${LATENCY_SAMPLES} samples) | ${(idleMedian / 1000).toFixed(2)} s |`
+    );
+    out(
+      `| median reply-to-decision latency, polling every 10 s | ${(pollMedian / 1000).toFixed(2)} s |`
+    );
+  } finally {
+    await app.stop();
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,105 @@
+/** One client of bench/send.ts, in its own process: sends N messages, prints its figures. */
+import nodemailer from 'nodemailer';
+import { bootStrapi } from '../test/helpers/strapi';
+
+const [variant, portText, nText, concurrencyText, maxConnText] = process.argv.slice(2);
+const port = Number(portText);
+const N = Number(nText);
+const CONCURRENCY = Number(concurrencyText);
+const MAX_CONNECTIONS = Number(maxConnText);
+
+type Send = (i: number) => Promise<unknown>;
+
+const message = (i: number) => ({
+  from: 'bench@example.test',
+  to: 'sink@example.test',
+  subject: `Benchmark message ${i}`,
+  text: `Hello ${i}\n`.repeat(20),
+  html: `<p>Hello ${i}</p>`.repeat(20),
+});
+
+async function setup(): Promise<{ send: Send; close: () => Promise<void> }> {
+  if (variant === 'a') {
+    const t = nodemailer.createTransport({
+      pool: true,
+      host: '127.0.0.1',
+      port,
+      maxConnections: MAX_CONNECTIONS,
+      ignoreTLS: true,
+    });
+    return { send: (i) => t.sendMail(message(i)), close: async () => t.close() };
+  }
+  if (variant === 'b' || variant === 'c') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const provider = require('@strapi/provider-email-nodemailer');
+    const options = {
+      host: '127.0.0.1',
+      port,
+      ignoreTLS: true,
+      ...(variant === 'c' ? { pool: true, maxConnections: MAX_CONNECTIONS } : {}),
+    };
+    const p = provider.init(options, { defaultFrom: 'bench@example.test' });
+    return { send: (i) => p.send(message(i)), close: async () => undefined };
+  }
+  const app = await bootStrapi({});
+  await app.strapi
+    .plugin('mail-server')
+    .service('settings')
+    .save({
+      smtp: {
+        host: '127.0.0.1',
+        port,
+        security: 'none',
+        username: '',
+        fromName: '',
+        fromAddress: 'bench@example.test',
+        replyTo: '',
+        oauth2: {
+          enabled: false,
+          grant: 'client_credentials',
+          tenantId: '',
+          clientId: '',
+          authorityHost: 'login.microsoftonline.com',
+          scopes: [],
+        },
+      },
+    });
+  const email = app.strapi.plugin('email').service('email');
+  return { send: (i) => email.send(message(i)), close: () => app.stop() };
+}
+
+async function main() {
+  const { send, close } = await setup();
+  await send(-1); // warm up: first connection, settings cache
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+  const latencies: number[] = [];
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) {
+        const i = next++;
+        const t0 = process.hrtime.bigint();
+        await send(i);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    })
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  latencies.sort((x, y) => x - y);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  await close();
+  process.stdout.write(
+    `${JSON.stringify({ variant, n: N, seconds, p50: pct(0.5), p99: pct(0.99), rssMb: peakRss / 2 ** 20 })}\n`
+  );
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,202 @@
+/**
+ * Settings → Mail Server in a real browser: Debian's Chromium (playwright-core) against the test
+ * app with its admin panel built, on the real mail stack (Dovecot + SMTP on loopback). The admin
+ * fills in SMTP and IMAP, saves, and presses Test. Assertions are on what the admin sees and on
+ * what the API then returns, never on markup details.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { screenshot } from '../helpers/browser';
+import { startFixture, type SettingsFixture } from './fixture';
+
+const DOCS_SCREENSHOT = path.resolve(import.meta.dirname, '..', '..', 'docs', 'settings-page.png');
+
+describe('Settings → Mail Server: save and test the connections', () => {
+  let f: SettingsFixture;
+
+  before(async () => {
+    f = await startFixture();
+  });
+  after(async () => {
+    await f?.stop();
+  });
+
+  test('the page is listed under Settings and has an SMTP and an IMAP section', async (t) => {
+    t.diagnostic(
+      f.build.rebuilt ? `admin panel built in ${f.build.ms} ms` : 'admin panel up to date'
+    );
+    await f.page.goto(f.url('/admin/settings'));
+    await f.page.getByRole('link', { name: 'Mail Server' }).click();
+    await f.page.getByRole('heading', { name: 'Mail Server', level: 1 }).waitFor();
+    await f.smtp().waitFor();
+    await f.imap().getByText('Only needed to read mail').waitFor();
+  });
+
+  test('SMTP values saved in the form persist after a reload, the password only shown as set', async () => {
+    const { page, field, stack, sender } = f;
+    await f.openSettingsPage();
+    const section = f.smtp();
+    await field(section, 'Host').fill('127.0.0.1');
+    await field(section, 'Port').fill(String(stack.smtp.port));
+    await f.choose(section, 'Security', /STARTTLS/);
+    await field(section, 'Username').fill(sender.address);
+    await field(section, 'Password').fill(sender.password);
+    await field(section, 'From name').fill('Strapi CMS');
+    await field(section, 'From address').fill(sender.address);
+    await screenshot(page, 'settings-filled');
+    await f.save();
+
+    const saved = await f.savedSettings();
+    assert.equal(saved.smtp.host, '127.0.0.1');
+    assert.equal(saved.smtp.port, stack.smtp.port);
+    assert.equal(saved.smtp.security, 'starttls');
+    assert.equal(saved.smtp.passwordSet, true);
+
+    await page.reload();
+    const reloaded = f.smtp();
+    await reloaded.waitFor();
+    assert.equal(await field(reloaded, 'Host').inputValue(), '127.0.0.1');
+    assert.equal(await field(reloaded, 'Port').inputValue(), String(stack.smtp.port));
+    assert.equal(await field(reloaded, 'From name').inputValue(), 'Strapi CMS');
+    await reloaded.getByRole('group', { name: 'Password' }).getByText('••••••• set').waitFor();
+    assert.equal(await reloaded.locator('input[type="password"]').count(), 0);
+    assert.ok(!(await page.content()).includes(sender.password), 'the password is not in the page');
+    assert.equal(await f.saveButton().isDisabled(), true, 'nothing to save after a reload');
+  });
+
+  test('Test SMTP shows every step of a working connection, with the test email sent', async () => {
+    const { page } = f;
+    await f.openSettingsPage();
+    const section = f.smtp();
+    // Hold the request so that the "testing" state can be seen (and photographed).
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/mail-server/connection-test/smtp', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await f.field(section, 'Send a test email to…').fill(f.reader.address);
+    try {
+      await section.getByRole('button', { name: 'Test SMTP' }).click();
+      await section.getByText('Testing the connection…').waitFor();
+      await screenshot(page, 'settings-testing');
+    } finally {
+      release();
+    }
+    await section.getByText('The connection works').waitFor();
+    await page.unroute('**/mail-server/connection-test/smtp');
+    for (const name of ['Connect', 'TLS', 'Authenticate', 'Send the test email']) {
+      await f.step(section, name, 'OK').waitFor();
+    }
+    const file = await screenshot(page, 'settings-test-success');
+    fs.mkdirSync(path.dirname(DOCS_SCREENSHOT), { recursive: true });
+    fs.copyFileSync(file, DOCS_SCREENSHOT);
+  });
+
+  test('a wrong SMTP password typed but not saved fails at authenticate with the diagnosis', async () => {
+    const { page, field } = f;
+    await f.openSettingsPage();
+    const section = f.smtp();
+    const saved = await f.savedSettings();
+    // By keyboard: Change moves the focus into the new password input.
+    await section.getByRole('button', { name: 'Change Password' }).focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('wrong-password');
+    assert.equal(await field(section, 'Password').inputValue(), 'wrong-password');
+    const testButton = section.getByRole('button', { name: 'Test SMTP' });
+    await testButton.focus();
+    assert.notEqual(
+      await testButton.evaluate((el) => getComputedStyle(el).outlineStyle),
+      'none',
+      'the focused button shows a focus ring'
+    );
+    await page.keyboard.press('Enter');
+    await section.getByText('The connection failed').waitFor();
+    await f.step(section, 'Authenticate', 'Failed').waitFor();
+    await f.step(section, 'Connect', 'OK').waitFor();
+
+    // The page shows what the API diagnoses for the same values.
+    const expected = await f.apiTest('smtp', {
+      smtp: {
+        host: '127.0.0.1',
+        port: f.stack.smtp.port,
+        security: 'starttls',
+        username: f.sender.address,
+        password: 'wrong-password',
+      },
+    });
+    assert.equal(expected.error?.code, 'EAUTH');
+    await section.getByText(expected.error!.code, { exact: true }).waitFor();
+    await section.getByText(expected.error!.diagnosis, { exact: true }).waitFor();
+    await screenshot(page, 'settings-test-failure');
+
+    assert.deepEqual(await f.savedSettings(), saved, 'testing saved nothing');
+    await section.getByRole('button', { name: 'Keep the saved one' }).click();
+    assert.equal(await f.saveButton().isDisabled(), true);
+    const change = section.getByRole('button', { name: 'Change Password' });
+    assert.equal(await change.evaluate((el) => el === document.activeElement), true, 'focus kept');
+  });
+
+  test('the saved password is only reused for the same server: another host needs it typed', async () => {
+    const { field } = f;
+    await f.openSettingsPage();
+    const section = f.smtp();
+    // Same server under another name (its certificate covers localhost too).
+    await field(section, 'Host').fill('localhost');
+    await section.getByRole('button', { name: 'Test SMTP' }).click();
+    await section.getByText('The connection failed').waitFor();
+    const expected = await f.apiTest('smtp', {
+      smtp: {
+        host: 'localhost',
+        port: f.stack.smtp.port,
+        security: 'starttls',
+        username: f.sender.address,
+      },
+    });
+    assert.equal(expected.error?.code, 'ECONFIG');
+    await section.getByText(expected.error!.diagnosis, { exact: true }).waitFor();
+
+    await section.getByRole('button', { name: 'Change Password' }).click();
+    await field(section, 'Password').fill(f.sender.password);
+    await section.getByRole('button', { name: 'Test SMTP' }).click();
+    await section.getByText('The connection works').waitFor();
+
+    await field(section, 'Host').fill('127.0.0.1');
+    await section.getByRole('button', { name: 'Keep the saved one' }).click();
+    assert.equal(await f.saveButton().isDisabled(), true);
+  });
+
+  test('IMAP: saved, tested, and a wrong password fails at authenticate', async () => {
+    const { field, reader } = f;
+    await f.openSettingsPage();
+    const section = f.imap();
+    await field(section, 'Host').fill('127.0.0.1');
+    await field(section, 'Port').fill(String(f.stack.imap.tlsPort));
+    await f.choose(section, 'Security', /SSL\/TLS/);
+    await field(section, 'Username').fill(reader.address);
+    await field(section, 'Password').fill(reader.password);
+    await f.save();
+    const saved = await f.savedSettings();
+    assert.equal(saved.imap.port, f.stack.imap.tlsPort);
+    assert.equal(saved.imap.security, 'tls');
+    assert.equal(saved.imap.passwordSet, true);
+
+    await section.getByRole('button', { name: 'Test IMAP' }).click();
+    await section.getByText('The connection works').waitFor();
+    for (const name of ['Connect', 'Authenticate', 'Open the mailbox']) {
+      await f.step(section, name, 'OK').waitFor();
+    }
+
+    await section.getByRole('button', { name: 'Change Password' }).click();
+    await field(section, 'Password').fill('wrong-password');
+    await section.getByRole('button', { name: 'Test IMAP' }).click();
+    await section.getByText('The connection failed').waitFor();
+    await f.step(section, 'Authenticate', 'Failed').waitFor();
+    await section.getByText('EAUTH', { exact: true }).waitFor();
+    await screenshot(f.page, 'settings-imap-failure');
+    await section.getByRole('button', { name: 'Keep the saved one' }).click();
+    assert.equal(await f.saveButton().isDisabled(), true);
+  });
+});

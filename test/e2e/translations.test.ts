@@ -1,0 +1,52 @@
+/**
+ * The admin page's translations: every message the page uses has an English text, and every
+ * other language has the same keys (a missing key would silently fall back to English).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const ADMIN_SRC = path.resolve(import.meta.dirname, '..', '..', 'admin', 'src');
+const load = (locale: string): Record<string, string> =>
+  JSON.parse(fs.readFileSync(path.join(ADMIN_SRC, 'translations', `${locale}.json`), 'utf8'));
+
+/** Translation ids the sources use: `getTranslation('…')` and the `msg('…'` / `d('…'` helpers. */
+function usedIds(): Set<string> {
+  const ids = new Set<string>();
+  for (const file of fs.readdirSync(ADMIN_SRC, { recursive: true }).map(String)) {
+    if (!/\.tsx?$/.test(file)) continue;
+    const source = fs.readFileSync(path.join(ADMIN_SRC, file), 'utf8');
+    for (const match of source.matchAll(/(?:getTranslation|\bmsg|\bd)\(\s*'([A-Za-z][\w.]*)'/g)) {
+      ids.add(match[1]);
+    }
+  }
+  return ids;
+}
+
+test('every message used by the admin page has an English text', () => {
+  const en = load('en');
+  const missing = [...usedIds()].filter((id) => !(id in en));
+  assert.deepEqual(missing, []);
+});
+
+test('French has exactly the English keys, none left empty', () => {
+  const en = Object.keys(load('en')).sort();
+  const fr = load('fr');
+  assert.deepEqual(Object.keys(fr).sort(), en);
+  assert.deepEqual(
+    Object.entries(fr)
+      .filter(([, text]) => text.trim() === '')
+      .map(([key]) => key),
+    []
+  );
+});
+
+test('placeholders are the same in every language', () => {
+  const en = load('en');
+  const fr = load('fr');
+  const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+  for (const key of Object.keys(en)) {
+    assert.deepEqual(placeholders(fr[key] ?? ''), placeholders(en[key]), key);
+  }
+});
