@@ -76,7 +76,10 @@ async function pendingRequests(app: TestStrapi, approver: string, count: number)
   for (let i = 0; i < count; i++) {
     const entry = (await app.strapi
       .documents(ARTICLE)
-      .create({ data: { title: `Bench ${i}` } })) as { documentId: string; updatedAt: string };
+      .create({ data: { title: `Bench ${i}` } as never })) as unknown as {
+      documentId: string;
+      updatedAt: string;
+    };
     const row = await app.strapi.db.query('plugin::mail-server.approval-request').create({
       data: {
         targetUid: ARTICLE,
@@ -194,7 +197,8 @@ async function main() {
     while (applied < N) {
       const report = await app.strapi.plugin('mail-server').service('inbox').run();
       if (report.error) throw new Error(JSON.stringify(report.error));
-      if (report.handled === 0) throw new Error(`stalled at ${applied}/${N}: ${JSON.stringify(report)}`);
+      if (report.handled === 0)
+        throw new Error(`stalled at ${applied}/${N}: ${JSON.stringify(report)}`);
       applied += report.applied;
     }
     const jobSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -214,12 +218,8 @@ async function main() {
     out(`\ninbox benchmark: ${N} replies, ${db}, node ${process.version}\n`);
     out('| measure | value |');
     out('| --- | ---: |');
-    out(
-      `| raw imapflow fetch of the ${N} messages (the limit) | ${rawSeconds.toFixed(2)} s |`
-    );
-    out(
-      `| job: decide + publish + audit + file + answer, all ${N} | ${jobSeconds.toFixed(2)} s |`
-    );
+    out(`| raw imapflow fetch of the ${N} messages (the limit) | ${rawSeconds.toFixed(2)} s |`);
+    out(`| job: decide + publish + audit + file + answer, all ${N} | ${jobSeconds.toFixed(2)} s |`);
     out(`| ratio job / raw fetch | ${(jobSeconds / rawSeconds).toFixed(1)} |`);
     out(`| decisions/s | ${(N / jobSeconds).toFixed(0)} |`);
     out(`| entries published | ${published} |`);

@@ -21,6 +21,7 @@ type Figures = {
   p50: number;
   p99: number;
   rssMb: number;
+  connections?: number;
 };
 
 const args = process.argv.slice(2);

@@ -30,7 +30,7 @@ async function main() {
   if (!fs.existsSync(path.join(root, 'dist', 'server', 'index.js')))
     run('npm', ['run', 'build'], root);
   // The admin panel bundles the plugin's admin part, so it is rebuilt after the plugin.
-  run(strapiBin, ['build'], appDir);
+  run(process.execPath, [path.join(root, 'test', 'e2e', 'build-admin.cjs'), appDir], root);
 
   const stack = await startMailStack();
 

@@ -204,9 +204,10 @@ describe('approvals by email reply', () => {
     assert.equal((await approvals().findOne(row.id)).status, 'pending');
 
     // The entry changes after the request: an approval no longer applies.
-    await app.strapi
-      .documents(ARTICLE)
-      .update({ documentId: entry.documentId, data: { title: 'Hostile replies (edited)' } });
+    await app.strapi.documents(ARTICLE).update({
+      documentId: entry.documentId,
+      data: { title: 'Hostile replies (edited)' } as never,
+    });
     const stale = await sendReply(stack, approver, mailbox.address, notification, 'APPROVE');
     await runInbox();
     assert.equal((await inboundFor({ messageId: stale }))[0]?.reason, 'entry-changed');
@@ -381,6 +382,29 @@ describe('approvals by email reply', () => {
     await api('get', '/approvals', editorSession.token).expect(403);
     await api('post', '/approvals', editorSession.token).send({}).expect(403);
     await api('post', `/inbound-messages/${junkRow.id}/accept`, editorSession.token).expect(403);
+  });
+
+  test('without IDLE, the cron tick decides at the poll interval, unattended', async () => {
+    await request(app.strapi.server.httpServer)
+      .put('/mail-server/settings')
+      .set('Authorization', `Bearer ${admin.token}`)
+      .send({
+        imap: {
+          host: '127.0.0.1',
+          username: mailbox.address,
+          port: stack.imap.tlsPort,
+          security: 'tls',
+          pollInterval: 10,
+        },
+      })
+      .expect(200);
+    const { entry, notification } = await ask('By the cron');
+    await sendReply(stack, approver, mailbox.address, notification, 'APPROVE');
+    const deadline = Date.now() + 30_000;
+    while (!(await isPublished(entry.documentId)) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.equal(await isPublished(entry.documentId), true, 'published by the scheduled job');
   });
 
   test('no password ever reached the logs', () => {

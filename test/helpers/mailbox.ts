@@ -85,7 +85,7 @@ export async function folderCounts(
     const out: Record<string, number> = {};
     for (const box of await client.list()) {
       const status = await client.status(box.path, { messages: true });
-      out[box.path] = status.messages ?? 0;
+      out[box.path] = status ? (status.messages ?? 0) : 0;
     }
     return out;
   } finally {

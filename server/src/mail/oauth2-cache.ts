@@ -3,8 +3,9 @@
  * five minutes early whatever its lifetime and does not merge concurrent requests: a pool that
  * opens five connections at once would ask five times. Here:
  * - one request at a time per token source (callers arriving meanwhile share its result);
- * - a token is reused until shortly before it expires (a fifth of its lifetime, at most five
- *   minutes), so a request never goes out with a token that expires on the way;
+ * - a token is reused until shortly before it expires (a fifth of its lifetime, at least a
+ *   second, at most five minutes), so a request never goes out with a token that expires on
+ *   the way;
  * - `forceRefresh` (the server refused the token) skips the cached token once.
  */
 import type { MailError, MailErrorInfo } from './errors';
@@ -31,6 +32,8 @@ export type TokenStats = {
 };
 
 const MAX_MARGIN_MS = 5 * 60_000;
+/** MSAL rounds expiry to the second, and clocks differ: never cut it closer than this. */
+const MIN_MARGIN_MS = 1_000;
 const MARGIN_SHARE = 0.2;
 
 export interface TokenCache {
@@ -53,7 +56,11 @@ export function createTokenCache(
       .then((fresh) => {
         const expiresAt = fresh.expiresOn.getTime();
         const lifetime = Math.max(0, expiresAt - started);
-        const margin = Math.min(MAX_MARGIN_MS, lifetime * MARGIN_SHARE);
+        const margin = Math.min(
+          MAX_MARGIN_MS,
+          Math.max(MIN_MARGIN_MS, lifetime * MARGIN_SHARE),
+          lifetime / 2
+        );
         current = { token: fresh.accessToken, expiresAt, renewAt: expiresAt - margin };
         if (!fresh.fromCache) {
           stats.requests++;

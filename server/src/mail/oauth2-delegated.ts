@@ -20,7 +20,7 @@ export async function authorizationUrl(
   request: { redirectUri: string; state: string; challenge: string; loginHint?: string },
   opts: { ca?: string[] } = {}
 ): Promise<string> {
-  const { app, explain } = createMsalApp(settings, opts);
+  const { app, explain, close } = createMsalApp(settings, opts);
   try {
     return await app.getAuthCodeUrl({
       scopes: scopesFor(settings),
@@ -34,6 +34,8 @@ export async function authorizationUrl(
     });
   } catch (err) {
     throw explain(err);
+  } finally {
+    close();
   }
 }
 
@@ -59,7 +61,7 @@ export async function redeemAuthorizationCode(
       serialized = data;
     },
   };
-  const { app, explain } = createMsalApp(settings, { ...opts, store });
+  const { app, explain, close } = createMsalApp(settings, { ...opts, store });
   try {
     const result = await app.acquireTokenByCode({
       code: request.code,
@@ -79,5 +81,7 @@ export async function redeemAuthorizationCode(
     return { username: account.username, homeAccountId: account.homeAccountId, cache: serialized };
   } catch (err) {
     throw explain(err);
+  } finally {
+    close();
   }
 }

@@ -68,6 +68,8 @@ export interface MsalClient {
   app: ConfidentialClientApplication;
   /** EOAUTH2 MailError for anything MSAL threw, with Entra's answer when MSAL dropped it */
   explain(err: unknown): MailError;
+  /** closes the connections to the identity platform; idempotent */
+  close(): void;
 }
 
 /** MSAL errors that replace the identity platform's own answer with a generic one. */
@@ -75,6 +77,9 @@ const GENERIC = /endpoints_resolution_error|openid_config_error|untrusted_author
 
 export function createMsalApp(settings: OAuth2Settings, opts: MsalOptions = {}): MsalClient {
   let failed: FailedAnswer | null = null;
+  const network = networkClient(opts.ca ?? [], (answer) => {
+    failed = answer;
+  });
   const app = new ConfidentialClientApplication({
     auth: {
       clientId: settings.clientId,
@@ -85,14 +90,11 @@ export function createMsalApp(settings: OAuth2Settings, opts: MsalOptions = {}):
       knownAuthorities: [settings.authorityHost],
     },
     cache: opts.store ? { cachePlugin: cachePlugin(opts.store) } : undefined,
-    system: {
-      networkClient: networkClient(opts.ca ?? [], (answer) => {
-        failed = answer;
-      }),
-    },
+    system: { networkClient: network },
   });
   return {
     app,
+    close: () => network.close(),
     explain(err) {
       const bag = (err && typeof err === 'object' ? err : {}) as { errorCode?: unknown };
       const answer = failed as FailedAnswer | null;

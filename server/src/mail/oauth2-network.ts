@@ -17,7 +17,10 @@ export type FailedAnswer = { error: string; error_description: string };
 export function networkClient(
   ca: string[],
   onFailure: (answer: FailedAnswer) => void = () => undefined
-): INetworkModule {
+): INetworkModule & { close(): void } {
+  // Its own agent: the keep-alive connections to the identity platform belong to this client
+  // and end with it (plugin destroy), instead of lingering in Node's global agent.
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: ca.length ? ca : undefined });
   const send = <T>(
     method: 'GET' | 'POST',
     url: string,
@@ -27,7 +30,7 @@ export function networkClient(
     new Promise<NetworkResponse<T>>((resolve, reject) => {
       const req = https.request(
         url,
-        { method, headers, ca: ca.length ? ca : undefined, timeout: REQUEST_TIMEOUT_MS },
+        { method, headers, agent, timeout: REQUEST_TIMEOUT_MS },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
@@ -63,5 +66,6 @@ export function networkClient(
   return {
     sendGetRequestAsync: (url, options) => send('GET', url, options?.headers),
     sendPostRequestAsync: (url, options) => send('POST', url, options?.headers, options?.body),
+    close: () => agent.destroy(),
   };
 }

@@ -26,6 +26,8 @@ export interface TokenSource {
   getAccessToken(opts?: { forceRefresh?: boolean }): Promise<string>;
   /** requests made, last renewal, expiry, last error: no secret */
   stats(): TokenStats;
+  /** ends the connections to the identity platform; idempotent */
+  close(): void;
 }
 
 export interface TokenSourceOptions extends MsalOptions {
@@ -65,7 +67,7 @@ export function createTokenSource(
   settings: OAuth2Settings,
   opts: TokenSourceOptions = {}
 ): TokenSource {
-  const { app, explain } = createMsalApp(settings, opts);
+  const { app, explain, close } = createMsalApp(settings, opts);
   const scopes = scopesFor(settings);
   let fetch: (force: boolean) => Promise<FreshToken>;
 
@@ -111,5 +113,5 @@ export function createTokenSource(
   }
 
   const cache = createTokenCache(fetch, explain);
-  return { getAccessToken: (o) => cache.get(o), stats: () => cache.stats() };
+  return { getAccessToken: (o) => cache.get(o), stats: () => cache.stats(), close };
 }

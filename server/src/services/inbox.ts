@@ -80,9 +80,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   function exclusive(work: () => Promise<RunReport>): Promise<RunReport> {
     const previous = running ?? Promise.resolve(emptyReport());
     const next = previous.catch(() => undefined).then(work);
-    running = next.finally(() => {
-      if (running === next) running = null;
+    const tracked: Promise<RunReport> = next.finally(() => {
+      if (running === tracked) running = null;
     });
+    running = tracked;
     return next;
   }
 

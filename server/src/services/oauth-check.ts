@@ -100,6 +100,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       status.connection = { account, connectedAt, lastRenewedAt };
       const stale = staleWarning(lastRenewedAt);
       if (stale) status.warnings.push(stale);
+      // IMAP may name a shared mailbox in `user=`; Exchange SMTP only takes the signed-in user.
+      if (kind === 'smtp' && account.toLowerCase() !== live.username.trim().toLowerCase()) {
+        status.warnings.push({
+          code: 'EACCOUNT',
+          message: `SMTP logs in as ${live.username || '(no user name)'}, but the connected account is ${account}: Exchange Online refuses a delegated token for another user.`,
+          fix: `Set the SMTP user name to ${account}. To send as a shared mailbox, keep ${account} as user name, put the shared address in From and grant SendAs on it.`,
+        });
+      }
     }
     const stats = await oauth().stats(kind, live);
     if (stats) {

@@ -7,7 +7,6 @@
  */
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { z } from 'zod';
 import type { OAuthSection } from '../../../shared/contracts/oauth';
 import { oauthCallbackQuerySchema } from '../../../shared/contracts/oauth';
 import {
@@ -31,9 +30,8 @@ import {
   STATE_TTL_MS,
   unseal,
 } from '../utils/oauth-state';
+import { adminSessionActive, callbackUrl, settingsPageUrl } from '../utils/oauth-urls';
 import { appKeyOf } from './oauth-connection';
-
-export const CALLBACK_PATH = '/mail-server/oauth/callback';
 
 export type Cookie = { name: string; value: string; maxAge: number };
 /** Flow failures also carry the plugin's own codes (ESTATE, ESESSION, ECONFIG). */
@@ -49,17 +47,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const used = new Map<string, number>();
   const failures = new Map<SectionKind, Failure>();
 
-  /** The public callback URL: from `server.url` when it is absolute, else the admin's origin. */
-  function redirectUri(origin: string): string {
-    const configured = String(strapi.config.get('server.url') ?? '');
-    const base = /^https?:\/\//i.test(configured) ? configured : origin;
-    return `${base.replace(/\/+$/, '')}${CALLBACK_PATH}`;
-  }
-
-  function settingsPage(query: Record<string, string>): string {
-    const admin = String(strapi.config.get('admin.url') ?? '/admin').replace(/\/+$/, '');
-    return `${admin}/settings/mail-server?${new URLSearchParams(query)}`;
-  }
+  const redirectUri = (origin: string) => callbackUrl(strapi, origin);
+  const settingsPage = (query: Record<string, string>) => settingsPageUrl(strapi, query);
 
   async function delegatedSection(kind: SectionKind): Promise<Effective<SectionKind>> {
     const section = await getService(strapi, 'settings').getEffective(kind);
@@ -165,7 +154,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const [n, exp] of used) if (exp < Date.now()) used.delete(n);
       used.set(state.n, state.e);
 
-      if (!(await sessionActive(state.u, state.s))) {
+      if (!(await adminSessionActive(strapi, state.u, state.s))) {
         return fail(
           kind,
           refused(
@@ -252,17 +241,4 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     getService(strapi, 'oauth').forget(kind);
     if (kind === 'smtp') await getService(strapi, 'transport').close();
   }
-
-  /** The admin who started the flow still exists, is active, and (if known) is still logged in. */
-  async function sessionActive(userId: number | string, sessionId: string | null) {
-    const user = await strapi.db.query('admin::user').findOne({ where: { id: userId } });
-    if (!user || user.isActive !== true) return false;
-    const manager = (strapi as unknown as { sessionManager?: SessionManager }).sessionManager;
-    if (!sessionId || !manager) return !manager;
-    return manager('admin').isSessionActive(sessionId);
-  }
 };
-
-type SessionManager = (origin: string) => { isSessionActive(id: string): Promise<boolean> };
-
-export const oauthSectionParam = z.object({ section: z.enum(['smtp', 'imap']) });

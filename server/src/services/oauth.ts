@@ -16,6 +16,8 @@ import { appKeyOf, type OAuthConnection } from './oauth-connection';
 
 /** Another instance may connect or disconnect: re-read the connection row at most this often. */
 const CONNECTION_STALE_MS = 5_000;
+/** Token sources of identities no longer in the settings are dropped beyond this many. */
+const MAX_SOURCES = 16;
 
 type Entry = { source: TokenSource; kind: SectionKind; homeAccountId?: string; recorded: number };
 
@@ -23,6 +25,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const sources = new Map<string, Entry>();
   const connections = new Map<SectionKind, { at: number; value: OAuthConnection | null }>();
   const connectionService = () => getService(strapi, 'oauth-connection');
+  const drop = (key: string) => {
+    sources.get(key)?.source.close();
+    sources.delete(key);
+  };
 
   /** The connected account of a section, if it was made for the section's app registration. */
   async function connectionFor(kind: SectionKind, section: Effective<SectionKind>) {
@@ -59,7 +65,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       )
       .digest('hex');
     let entry = sources.get(key);
-    if (!entry) {
+    if (entry) {
+      // Most recently used last, so the oldest identity is the one dropped below.
+      sources.delete(key);
+      sources.set(key, entry);
+    } else {
       const ca = trustedCas(getPluginConfig(strapi));
       const homeAccountId = conn?.homeAccountId;
       const source = createTokenSource(
@@ -74,6 +84,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
       entry = { source, kind, homeAccountId, recorded: 0 };
       sources.set(key, entry);
+      if (sources.size > MAX_SOURCES) drop(sources.keys().next().value!);
     }
     return entry;
   }
@@ -117,12 +128,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     forget(kind: SectionKind): void {
       connections.delete(kind);
       for (const [key, entry] of sources) {
-        if (entry.kind === kind && entry.homeAccountId !== undefined) sources.delete(key);
+        if (entry.kind === kind && entry.homeAccountId !== undefined) drop(key);
       }
     },
 
+    /** destroy: every source closes its connections to the identity platform */
     clear() {
-      sources.clear();
+      [...sources.keys()].forEach(drop);
       connections.clear();
     },
   };
