@@ -176,6 +176,8 @@ async function main() {
   let app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile });
   try {
     await configure(app, stack, mailbox, 3600);
+    // One pass now so the scheduled job (poll: 1 h) stays away while replies are loaded.
+    await app.strapi.plugin('mail-server').service('inbox').run();
     const requests = await pendingRequests(app, approver.address, N);
     for (let i = 0; i < N; i += 100) {
       await Promise.all(

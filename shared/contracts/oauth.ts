@@ -40,8 +40,11 @@ export const oauthErrorSchema = z.object({
 });
 
 export const oauthWarningSchema = z.object({
-  /** EOAUTH2: the token cannot be renewed; ESTALE: the refresh token has been idle for long */
-  code: z.enum(['EOAUTH2', 'ESTALE']),
+  /**
+   * EOAUTH2: the token cannot be renewed; ESTALE: the refresh token has been idle for long;
+   * EACCOUNT: SMTP logs in as another user than the connected account (Exchange refuses that)
+   */
+  code: z.enum(['EOAUTH2', 'ESTALE', 'EACCOUNT']),
   message: z.string(),
   fix: z.string().optional(),
 });

@@ -6,12 +6,8 @@ import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { MailStack, MailUser } from '../mailstack/types';
 
-export async function readMailbox(
-  stack: MailStack,
-  user: MailUser,
-  filter: { subject?: string } = {},
-  folder = 'INBOX'
-): Promise<ParsedMail[]> {
+/** A logged-in IMAP client for a stack user, over implicit TLS with the stack's CA. */
+export async function connect(stack: MailStack, user: MailUser): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: '127.0.0.1',
     port: stack.imap.tlsPort,
@@ -21,6 +17,16 @@ export async function readMailbox(
     logger: false,
   });
   await client.connect();
+  return client;
+}
+
+export async function readMailbox(
+  stack: MailStack,
+  user: MailUser,
+  filter: { subject?: string } = {},
+  folder = 'INBOX'
+): Promise<ParsedMail[]> {
+  const client = await connect(stack, user);
   try {
     const lock = await client.getMailboxLock(folder);
     try {
@@ -51,15 +57,7 @@ export async function appendRaw(
   raw: string | Buffer,
   folder = 'INBOX'
 ) {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: stack.imap.tlsPort,
-    secure: true,
-    tls: { ca: [stack.caPem] },
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  await client.connect();
+  const client = await connect(stack, user);
   try {
     await client.append(folder, raw);
   } finally {
@@ -72,15 +70,7 @@ export async function folderCounts(
   stack: MailStack,
   user: MailUser
 ): Promise<Record<string, number>> {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: stack.imap.tlsPort,
-    secure: true,
-    tls: { ca: [stack.caPem] },
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  await client.connect();
+  const client = await connect(stack, user);
   try {
     const out: Record<string, number> = {};
     for (const box of await client.list()) {

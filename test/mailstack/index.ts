@@ -127,6 +127,8 @@ async function startServers(p: Prepared, ports: number[]): Promise<Running> {
     signingKey: p.signingKey,
     tokenLifetimeSec: p.tokenLifetimeSec,
     clients: [p.defaultClient],
+    // The mail users are also the directory's users (authorize page, password grant).
+    findUser: (address) => findUser(address),
   });
   const findUser = (address: string) =>
     p.users.find((u) => u.address === address.trim().toLowerCase());
@@ -286,7 +288,9 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
       authorityHost: idp.authorityHost,
       client: { ...prepared.defaultClient },
       registerClient: (c) => idp.registerClient(c),
-      tokenRequests: () => idp.tokenRequests(),
+      tokenRequests: (grantType?: string) => idp.tokenRequests(grantType),
+      setTokenLifetime: (seconds: number) => idp.setTokenLifetime(seconds),
+      revokeRefreshTokens: (user?: string) => idp.revokeRefreshTokens(user),
       issuer: (tenantId) => idp.issuer(tenantId),
     },
     smtpAccepted: () => smtp.accepted(),

@@ -34,6 +34,15 @@ export interface IdentityClient {
   clientSecret: string;
   /** mailbox the app-only token is issued for (put in the `email` claim) */
   mailbox: string;
+  /** ms since epoch; from then on the secret is refused with AADSTS7000222 (expired) */
+  secretExpiresAt?: number;
+  /**
+   * false: no admin consent. Delegated grants fail with AADSTS65001; app-only tokens come
+   * without `roles`, as Entra issues them. Default true.
+   */
+  consented?: boolean;
+  /** registered redirect URIs; omitted = any http(s) URI is accepted (AADSTS50011 otherwise) */
+  redirectUris?: string[];
 }
 
 export interface MailStack {
@@ -62,8 +71,12 @@ export interface MailStack {
      * (key published, a new tenant's issuer added with a ~30 ms Dovecot reload, mailbox created).
      */
     registerClient(client: IdentityClient): void;
-    /** number of successful token responses since start */
-    tokenRequests(): number;
+    /** number of successful token responses since start (of one grant_type, if given) */
+    tokenRequests(grantType?: string): number;
+    /** lifetime of access tokens issued from now on, seconds */
+    setTokenLifetime(seconds: number): void;
+    /** revokes refresh tokens (all, or one user's); returns how many */
+    revokeRefreshTokens(user?: string): number;
     /** `iss` of the tenant's tokens (`<url>/<tenantId>/v2.0`) */
     issuer?(tenantId: string): string;
   };

@@ -5,6 +5,12 @@
  */
 import type { DiagnoseContext, Facts, Verdict } from './diagnose-facts';
 
+/** Exchange Online endpoints, global and sovereign clouds. */
+export const isMicrosoftHost = (host: string) =>
+  /(^|\.)(office365\.(com|us)|outlook\.(com|office365\.com)|partner\.outlook\.cn|office\.com)$/i.test(
+    host
+  );
+
 const mailbox = (ctx: DiagnoseContext) => ctx.user ?? '<mailbox address>';
 
 /** Service principal registration and mailbox access for app-only (client credentials) tokens. */
@@ -43,7 +49,10 @@ export function microsoftVerdict(f: Facts, ctx: DiagnoseContext): Verdict | unde
           }
         : {
             code: 'EAUTH',
-            diagnosis: `Microsoft 365 refused the user name or password for ${mbx}, or basic authentication is blocked for this account.`,
+            // 5.7.3 is also what many other servers answer to a wrong password.
+            diagnosis: isMicrosoftHost(ctx.endpoint.host)
+              ? `Microsoft 365 refused the user name or password for ${mbx}, or basic authentication is blocked for this account.`
+              : `The server refused the user name or password for ${mbx}.`,
             fix: 'Check the user name (the full mailbox address) and the password. If the account uses multi-factor authentication or basic authentication is blocked, switch this section to OAuth2.',
           };
     case '5.7.30':

@@ -1,0 +1,239 @@
+/**
+ * Microsoft 365 app-only OAuth2 (client credentials) end to end, against a Dovecot that offers
+ * only XOAUTH2 like Office 365: token from the local identity platform → Test SMTP → a send
+ * through Strapi's email service → Dovecot → Test IMAP → read back with XOAUTH2. Then the token
+ * economy (one request for 200 sends, renewal across expiry) and the diagnoses of the usual
+ * Entra and Exchange failures, asserted on codes and AADSTS numbers, never on wording.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import request from 'supertest';
+import { connectionTestResultSchema } from '../../shared/contracts/connection-test';
+import { oauthStatusSchema } from '../../shared/contracts/oauth';
+import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
+import { blockedConnections } from '../helpers/no-internet';
+import { assertNoSecrets, oauthSections, readWithToken } from '../helpers/oauth2';
+import { bootStrapi, type TestStrapi } from '../helpers/strapi';
+import { startMailStack } from '../mailstack';
+import { clientSecret, guid } from '../mailstack/identity-platform';
+import type { IdentityClient, MailStack } from '../mailstack/types';
+
+describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
+  let stack: MailStack;
+  let app: TestStrapi;
+  let admin: AdminSession;
+  const responses: string[] = [];
+  const secrets: string[] = [];
+
+  const http = () => request(app.strapi.server.httpServer);
+  const auth = (r: request.Test) => r.set('Authorization', `Bearer ${admin.token}`);
+  const save = async (body: object) => {
+    const res = await auth(http().put('/mail-server/settings')).send(body).expect(200);
+    responses.push(res.text);
+    return res.body.data;
+  };
+  const probe = async (kind: 'smtp' | 'imap', body: object = {}) => {
+    const res = await auth(http().post(`/mail-server/connection-test/${kind}`))
+      .send(body)
+      .expect(200);
+    responses.push(res.text);
+    return connectionTestResultSchema.parse(res.body.data);
+  };
+  const status = async () => {
+    const res = await auth(http().get('/mail-server/oauth/status')).expect(200);
+    responses.push(res.text);
+    return oauthStatusSchema.parse(res.body.data);
+  };
+  const send = (options: object) =>
+    app.strapi.plugin('email').service('email').send(options) as Promise<{ messageId: string }>;
+  const newClient = (over: Partial<IdentityClient> = {}): IdentityClient => {
+    const client = {
+      tenantId: stack.idp.client.tenantId,
+      clientId: guid(),
+      clientSecret: clientSecret(),
+      mailbox: stack.idp.client.mailbox,
+      ...over,
+    };
+    stack.idp.registerClient(client);
+    secrets.push(client.clientSecret);
+    return client;
+  };
+  /** The token the plugin holds for the IMAP section (to read the mailbox back over XOAUTH2). */
+  const pluginToken = async () => {
+    const section = await app.strapi.plugin('mail-server').service('settings').getEffective('imap');
+    return app.strapi.plugin('mail-server').service('oauth').getAccessToken('imap', section);
+  };
+
+  before(async () => {
+    stack = await startMailStack({ imapMechanisms: ['xoauth2'] });
+    secrets.push(stack.idp.client.clientSecret, ...stack.users.map((u) => u.password));
+    app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '20' });
+    admin = await createAdmin(app.strapi, SUPER_ADMIN);
+  });
+  after(async () => {
+    await app?.stop();
+    await stack?.stop();
+  });
+
+  test('token → Test SMTP → send through Strapi → Dovecot → Test IMAP → read back, all XOAUTH2', async () => {
+    const client = stack.idp.client;
+    const before = stack.idp.tokenRequests('client_credentials');
+    await save(oauthSections(stack, client));
+
+    const smtp = await probe('smtp', { to: client.mailbox });
+    assert.equal(smtp.ok, true, JSON.stringify(smtp.error));
+    assert.equal(smtp.steps.find((s) => s.name === 'authenticate')?.status, 'ok');
+    const subject = `cc ${crypto.randomBytes(6).toString('hex')}`;
+    const sent = await send({ to: client.mailbox, subject, text: 'app-only token' });
+
+    const imap = await probe('imap');
+    assert.equal(imap.ok, true, JSON.stringify(imap.error));
+    const [mail] = await readWithToken(stack, client.mailbox, await pluginToken(), subject);
+    assert.equal(mail?.messageId, sent.messageId);
+    assert.equal(mail?.from?.value[0]?.address, client.mailbox);
+    // SMTP and IMAP use the same app registration: one token serves both, and every later use.
+    assert.equal(stack.idp.tokenRequests('client_credentials'), before + 1);
+
+    const { smtp: st } = await status();
+    assert.equal(st.grant, 'client_credentials');
+    assert.equal(st.token?.requests, 1);
+    assert.ok(Date.parse(st.token!.expiresAt!) > Date.now());
+    assert.deepEqual(st.warnings, []);
+  });
+
+  test('200 sends through the pool cost exactly one token request', async () => {
+    const client = newClient();
+    await save(oauthSections(stack, client));
+    const before = stack.idp.tokenRequests();
+    const accepted = stack.smtpAccepted();
+    const tag = crypto.randomBytes(4).toString('hex');
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) =>
+        send({ to: client.mailbox, subject: `bulk ${tag} ${i}`, text: `message ${i}` })
+      )
+    );
+    assert.deepEqual(
+      results.filter((r) => r.status === 'rejected'),
+      [],
+      'every send succeeded'
+    );
+    assert.equal(stack.smtpAccepted() - accepted, 200);
+    assert.equal(stack.idp.tokenRequests() - before, 1);
+  });
+
+  test('a token expiring during a run is renewed before use: no send fails, no login refused', async () => {
+    stack.idp.setTokenLifetime(4);
+    try {
+      const client = newClient();
+      await save(oauthSections(stack, client));
+      const before = stack.idp.tokenRequests();
+      const tag = crypto.randomBytes(4).toString('hex');
+      const started = Date.now();
+      const failures: unknown[] = [];
+      // ~8 s of steady sending: each pooled connection is recycled after 100 messages, so
+      // connections keep logging in after the first token has expired.
+      for (let round = 0; round < 28; round++) {
+        const batch = await Promise.allSettled(
+          Array.from({ length: 22 }, (_, i) =>
+            send({ to: client.mailbox, subject: `expiry ${tag} ${round}.${i}`, text: 'x' })
+          )
+        );
+        failures.push(...batch.filter((r) => r.status === 'rejected'));
+        await new Promise((r) => setTimeout(r, 280));
+      }
+      const seconds = (Date.now() - started) / 1000;
+      assert.deepEqual(failures, []);
+      const section = await app.strapi
+        .plugin('mail-server')
+        .service('settings')
+        .getEffective('smtp');
+      const stats = await app.strapi.plugin('mail-server').service('oauth').stats('smtp', section);
+      assert.equal(stats.forced, 0, 'no token was refused by the server and renewed afterwards');
+      const requests = stack.idp.tokenRequests() - before;
+      assert.ok(requests >= 2, `renewed (${requests} requests in ${seconds.toFixed(1)} s)`);
+      assert.ok(
+        requests <= Math.ceil(seconds / 1.5) + 1,
+        `not more than once per lifetime (${requests})`
+      );
+    } finally {
+      stack.idp.setTokenLifetime(3600);
+    }
+  });
+
+  for (const [name, aadsts, make] of [
+    ['a wrong client secret', '7000215', () => ({ ...newClient(), clientSecret: clientSecret() })],
+    [
+      'an expired client secret',
+      '7000222',
+      () => newClient({ secretExpiresAt: Date.now() - 1000 }),
+    ],
+    ['an unknown tenant', '90002', () => ({ ...newClient(), tenantId: guid() })],
+    ['an app not registered in the tenant', '700016', () => ({ ...newClient(), clientId: guid() })],
+  ] as const) {
+    test(`${name} gives EOAUTH2 with AADSTS${aadsts} in Test SMTP, Test IMAP and a send`, async () => {
+      const client = make();
+      secrets.push(client.clientSecret);
+      await save(oauthSections(stack, client));
+      for (const kind of ['smtp', 'imap'] as const) {
+        const result = await probe(kind);
+        assert.equal(result.ok, false);
+        assert.equal(result.error?.code, 'EOAUTH2', JSON.stringify(result.error));
+        assert.match(result.error?.response ?? '', new RegExp(`AADSTS${aadsts}\\b`));
+        assert.ok(result.error?.fix, 'a fix is offered');
+      }
+      await assert.rejects(
+        send({ to: client.mailbox, subject: 'never', text: 'x' }),
+        (err: any) => {
+          assert.equal(err.code, 'EOAUTH2');
+          assert.match(err.response, new RegExp(`AADSTS${aadsts}\\b`));
+          return true;
+        }
+      );
+      const { smtp } = await status();
+      assert.match(smtp.lastError?.response ?? '', new RegExp(`AADSTS${aadsts}\\b`));
+    });
+  }
+
+  test('a scope that is not <resource>/.default gives EOAUTH2 with AADSTS70011 (invalid_scope)', async () => {
+    const client = newClient();
+    await save(
+      oauthSections(stack, client, { scopes: ['https://outlook.office365.com/SMTP.Send'] })
+    );
+    const result = await probe('smtp');
+    assert.equal(result.error?.code, 'EOAUTH2');
+    assert.match(result.error?.response ?? '', /invalid_scope: AADSTS70011\b/);
+  });
+
+  test('a valid token for another mailbox: 535 5.7.3 / AUTHENTICATE failed, with the Exchange fix', async () => {
+    const client = newClient({ mailbox: 'reports@example.test' });
+    const other = stack.users.find((u) => u.address.startsWith('editor@'))!;
+    await save(oauthSections(stack, client, { mailbox: other.address }));
+    const smtp = await probe('smtp');
+    assert.equal(smtp.error?.code, 'EAUTH');
+    assert.equal(smtp.error?.responseCode, 535);
+    assert.match(smtp.error?.response ?? '', /\b5\.7\.3\b/);
+    for (const step of [
+      'New-ServicePrincipal',
+      'Add-MailboxPermission',
+      'Add-RecipientPermission',
+    ]) {
+      assert.ok(smtp.error?.fix?.includes(step), step);
+    }
+    // Dovecot answers a refused token with a SASL 401 challenge (Exchange: "AUTHENTICATE
+    // failed" alone): EOAUTH2 there, EAUTH here; the fix names the Exchange steps either way.
+    const imap = await probe('imap');
+    assert.equal(imap.error?.code, 'EOAUTH2');
+    assert.equal(imap.steps.find((s) => s.name === 'authenticate')?.status, 'failed');
+    assert.ok(imap.error?.fix?.includes('Add-MailboxPermission'));
+    await assert.rejects(send({ to: other.address, subject: 'x', text: 'x' }), { code: 'EAUTH' });
+  });
+
+  test('no secret or token in API responses or logs; nothing left loopback', async () => {
+    responses.push((await auth(http().get('/mail-server/settings')).expect(200)).text);
+    await status();
+    for (const text of responses) assertNoSecrets('an API response', text, secrets);
+    assertNoSecrets('the logs', app.logs(), secrets);
+    assert.deepEqual(blockedConnections(), []);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Microsoft 365 delegated OAuth2 with the resource-owner password grant: the section's user
+ * name and password buy a delegated token (IMAP.AccessAsUser.All / SMTP.Send) for that user.
+ * End to end with XOAUTH2 on both sides (Dovecot offers PLAIN, LOGIN and XOAUTH2, not
+ * OAUTHBEARER, so imapflow cannot pick another mechanism), plus the failures a tenant
+ * produces for this grant.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import request from 'supertest';
+import { connectionTestResultSchema } from '../../shared/contracts/connection-test';
+import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
+import { blockedConnections } from '../helpers/no-internet';
+import { assertNoSecrets, oauthSections, readWithToken } from '../helpers/oauth2';
+import { bootStrapi, type TestStrapi } from '../helpers/strapi';
+import { startMailStack } from '../mailstack';
+import { clientSecret, guid } from '../mailstack/identity-platform';
+import type { IdentityClient, MailStack, MailUser } from '../mailstack/types';
+
+describe('OAuth2 password grant (delegated)', () => {
+  let stack: MailStack;
+  let app: TestStrapi;
+  let admin: AdminSession;
+  let user: MailUser;
+  const texts: string[] = [];
+  const secrets: string[] = [];
+
+  const http = () => request(app.strapi.server.httpServer);
+  const auth = (r: request.Test) => r.set('Authorization', `Bearer ${admin.token}`);
+  const save = async (body: object) => {
+    texts.push((await auth(http().put('/mail-server/settings')).send(body).expect(200)).text);
+  };
+  const probe = async (kind: 'smtp' | 'imap', body: object = {}) => {
+    const res = await auth(http().post(`/mail-server/connection-test/${kind}`))
+      .send(body)
+      .expect(200);
+    texts.push(res.text);
+    return connectionTestResultSchema.parse(res.body.data);
+  };
+  const send = (options: object) =>
+    app.strapi.plugin('email').service('email').send(options) as Promise<{ messageId: string }>;
+  const register = (over: Partial<IdentityClient> = {}) => {
+    const client = {
+      tenantId: stack.idp.client.tenantId,
+      clientId: guid(),
+      clientSecret: clientSecret(),
+      mailbox: stack.idp.client.mailbox,
+      ...over,
+    };
+    stack.idp.registerClient(client);
+    secrets.push(client.clientSecret);
+    return client;
+  };
+
+  before(async () => {
+    stack = await startMailStack({ imapMechanisms: ['plain', 'login', 'xoauth2'] });
+    user = stack.users.find((u) => u.address.startsWith('approver@'))!;
+    app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '20' });
+    admin = await createAdmin(app.strapi, SUPER_ADMIN);
+  });
+  after(async () => {
+    await app?.stop();
+    await stack?.stop();
+  });
+
+  test('token → Test SMTP → send through Strapi → Dovecot → Test IMAP → read back, all XOAUTH2', async () => {
+    const client = register();
+    const before = stack.idp.tokenRequests('password');
+    await save(
+      oauthSections(stack, client, {
+        grant: 'password',
+        mailbox: user.address,
+        password: user.password,
+      })
+    );
+    const smtp = await probe('smtp');
+    assert.equal(smtp.ok, true, JSON.stringify(smtp.error));
+    const subject = `ropc ${crypto.randomBytes(6).toString('hex')}`;
+    const sent = await send({ to: user.address, subject, text: 'delegated token' });
+    const imap = await probe('imap');
+    assert.equal(imap.ok, true, JSON.stringify(imap.error));
+    assert.match(imap.steps.find((s) => s.name === 'authenticate')?.detail ?? '', /XOAUTH2/);
+
+    const service = app.strapi.plugin('mail-server').service('oauth');
+    const section = await app.strapi.plugin('mail-server').service('settings').getEffective('imap');
+    const token = await service.getAccessToken('imap', section);
+    const [mail] = await readWithToken(stack, user.address, token, subject);
+    assert.equal(mail?.messageId, sent.messageId);
+    // One sign-in for SMTP and IMAP (same user, same app), whatever was sent.
+    assert.equal(stack.idp.tokenRequests('password') - before, 1);
+  });
+
+  test('a wrong password gives EOAUTH2 with AADSTS50126; no consent gives AADSTS65001', async () => {
+    await save(
+      oauthSections(stack, register(), {
+        grant: 'password',
+        mailbox: user.address,
+        password: 'wrong-1',
+      })
+    );
+    const wrong = await probe('smtp');
+    assert.equal(wrong.error?.code, 'EOAUTH2');
+    assert.match(wrong.error?.response ?? '', /^invalid_grant: AADSTS50126\b/);
+
+    await save(
+      oauthSections(stack, register({ consented: false }), {
+        grant: 'password',
+        mailbox: user.address,
+        password: user.password,
+      })
+    );
+    for (const kind of ['smtp', 'imap'] as const) {
+      const result = await probe(kind);
+      assert.equal(result.error?.code, 'EOAUTH2');
+      assert.match(result.error?.response ?? '', /^invalid_grant: AADSTS65001\b/);
+      assert.ok(result.error?.fix);
+    }
+    await assert.rejects(send({ to: user.address, subject: 'x', text: 'x' }), { code: 'EOAUTH2' });
+  });
+
+  test('no password, token or secret in responses or logs; nothing left loopback', async () => {
+    secrets.push(...stack.users.map((u) => u.password), stack.idp.client.clientSecret);
+    texts.push((await auth(http().get('/mail-server/oauth/status')).expect(200)).text);
+    texts.push((await auth(http().get('/mail-server/settings')).expect(200)).text);
+    for (const text of texts) assertNoSecrets('an API response', text, secrets);
+    assertNoSecrets('the logs', app.logs(), secrets);
+    assert.deepEqual(blockedConnections(), []);
+  });
+});
