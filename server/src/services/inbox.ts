@@ -71,7 +71,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // recorded messages in the inbox, which the next run files without applying again.
       for (const [folder, uids] of folders) await reader.move(uids, folder);
       await Promise.all(answers);
-      await svc('lease').acquire(LEASE, LEASE_MS); // keep it through a long backlog
+      // Keep the lease through a long backlog; if another instance has taken it, stop here.
+      if (!(await svc('lease').acquire(LEASE, LEASE_MS))) break;
       if (messages.length < BATCH) break;
     }
   }

@@ -1,0 +1,466 @@
+/**
+ * Robustness of the approvals-by-email job (server/src/services/inbox*.ts, lease.ts) on the
+ * real mail stack:
+ *  (a) two Strapi processes on one PostgreSQL schema draining one mailbox of 500 replies:
+ *      every decision applied exactly once;
+ *  (b) the IMAP server vanishing in the middle of a batch (after records, before the move),
+ *      then unreachable, then back: nothing lost, nothing applied twice, everything filed;
+ *  (c) the process SIGKILLed between commit and move: the next run (once the dead holder's
+ *      lease has expired) only files what was recorded and processes the rest.
+ * (a) and (c) always use PostgreSQL (127.0.0.1:5432, database `test`, a schema per suite);
+ * (b) uses whatever DATABASE_CLIENT selects. The plugin must be built (`npm run build`).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Core } from '@strapi/strapi';
+import { bootStrapi, type TestStrapi } from '../helpers/strapi';
+import { startMailStack } from '../mailstack';
+import type { MailStack, MailUser } from '../mailstack/types';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import {
+  ARTICLE,
+  INBOUND_UID,
+  LEASE_UID,
+  REQUEST_UID,
+  appendMany,
+  configureMailbox,
+  jobFolders,
+  messageIdsIn,
+  pendingRequests,
+  replyMessageId,
+  replyTo,
+  spawnRunner,
+  type Pending,
+  type Runner,
+} from '../helpers/approval-load';
+
+const INBOX_JOB = 'mail-server-inbox';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function users(stack: MailStack) {
+  const find = (p: string) => stack.users.find((u) => u.address.startsWith(p))!;
+  return { approver: find('approver@'), mailbox: find('mailbox@') };
+}
+
+/** bootStrapi on a fresh PostgreSQL schema whatever DATABASE_CLIENT says; env restored by stop(). */
+async function bootOnPostgres(stack: MailStack): Promise<{ app: TestStrapi; schema: string }> {
+  const saved = {
+    DATABASE_CLIENT: process.env.DATABASE_CLIENT,
+    DATABASE_SCHEMA: process.env.DATABASE_SCHEMA,
+  };
+  const app = await bootStrapi({ DATABASE_CLIENT: 'postgres', MAIL_SERVER_CA_FILE: stack.caFile });
+  const schema = process.env.DATABASE_SCHEMA!;
+  const stop = app.stop.bind(app);
+  app.stop = async () => {
+    try {
+      await stop();
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  };
+  return { app, schema };
+}
+
+async function inboundCount(strapi: Core.Strapi) {
+  return strapi.db.query(INBOUND_UID).count({});
+}
+
+/** Runs the job in this process until the INBOX is empty (bounded). */
+async function drainHere(strapi: Core.Strapi, stack: MailStack, mailbox: MailUser) {
+  const reports = [];
+  for (let i = 0; i < 20; i++) {
+    const r = await strapi.plugin('mail-server').service('inbox').run();
+    reports.push(r);
+    if ((await jobFolders(stack, mailbox)).INBOX === 0) return reports;
+  }
+  throw new Error(`the INBOX is not empty after 20 runs: ${JSON.stringify(reports)}`);
+}
+
+/** Every reply applied exactly once, every entry published, every message filed. */
+async function assertExactlyOnce(
+  strapi: Core.Strapi,
+  stack: MailStack,
+  mailbox: MailUser,
+  requests: Pending[],
+  opts: { duplicateCopies?: boolean } = {}
+): Promise<number> {
+  const n = requests.length;
+  const rows = await strapi.db
+    .query(REQUEST_UID)
+    .findMany({ where: { id: { $in: requests.map((r) => r.id) } } });
+  assert.equal(rows.length, n);
+  const notApproved = rows.filter((r: { status: string }) => r.status !== 'approved');
+  assert.equal(
+    notApproved.length,
+    0,
+    `not approved: ${notApproved.map((r: { id: number }) => r.id).join(',')}`
+  );
+  const wrongDecisions = rows.filter(
+    (r: { decisions: unknown[] }) => (r.decisions ?? []).length !== 1
+  );
+  assert.deepEqual(
+    wrongDecisions.map((r: { id: number; decisions: unknown[] }) => [r.id, r.decisions.length]),
+    [],
+    'each request has exactly one decision'
+  );
+
+  const inbound = await strapi.db.query(INBOUND_UID).findMany({});
+  assert.equal(inbound.length, n, 'one inbound row per reply');
+  const byId = new Map<string, number>();
+  for (const row of inbound) byId.set(row.messageId, (byId.get(row.messageId) ?? 0) + 1);
+  assert.equal(byId.size, n, 'one inbound row per Message-ID');
+  for (const r of requests) {
+    const id = replyMessageId(r.id);
+    assert.equal(byId.get(id), 1, `inbound rows for ${id}`);
+  }
+  const notApplied = inbound.filter((r: { verdict: string }) => r.verdict !== 'applied');
+  assert.deepEqual(
+    notApplied.map((r: { messageId: string; verdict: string; reason: string }) => [
+      r.messageId,
+      r.verdict,
+      r.reason,
+    ]),
+    []
+  );
+
+  const published = await strapi.documents(ARTICLE).count({ status: 'published' } as never);
+  assert.equal(published, n, 'every entry published once');
+
+  const folders = await jobFolders(stack, mailbox);
+  if (!opts.duplicateCopies) {
+    assert.deepEqual(folders, { INBOX: 0, Processed: n, Quarantine: 0, Ignored: 0 });
+    return 0;
+  }
+  // Two IMAP sessions moving the same UID at once can each copy it (MOVE = COPY + EXPUNGE):
+  // extra copies in Processed are tolerated here, a missing or misfiled reply is not.
+  assert.deepEqual(
+    { ...folders, Processed: undefined },
+    {
+      INBOX: 0,
+      Processed: undefined,
+      Quarantine: 0,
+      Ignored: 0,
+    }
+  );
+  const ids = await messageIdsIn(stack, mailbox, 'Processed');
+  assert.equal(ids.length, folders.Processed);
+  const expected = new Set(requests.map((r) => replyMessageId(r.id)));
+  assert.deepEqual(new Set(ids), expected, 'every reply filed in Processed');
+  return ids.length - expected.size;
+}
+
+describe('two Strapi processes on PostgreSQL, one mailbox with 500 replies at once', () => {
+  const N = 500;
+  let stack: MailStack;
+  let app: TestStrapi;
+  let schema: string;
+  const runners: Runner[] = [];
+
+  before(async () => {
+    stack = await startMailStack();
+    ({ app, schema } = await bootOnPostgres(stack));
+    app.strapi.cron.remove(INBOX_JOB); // the parent only prepares and checks
+    await configureMailbox(app.strapi, stack, users(stack).mailbox);
+  });
+  after(async () => {
+    for (const r of runners) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await Promise.all(runners.map((r) => r.exited));
+    await app?.stop();
+    await stack?.stop();
+  });
+
+  test('every decision is applied exactly once', { timeout: 120_000 }, async (t) => {
+    const { approver, mailbox } = users(stack);
+    const t0 = Date.now();
+    const requests = await pendingRequests(app.strapi, approver.address, N);
+    await appendMany(
+      stack,
+      mailbox,
+      requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
+    );
+    assert.equal((await jobFolders(stack, mailbox)).INBOX, N);
+    t.diagnostic(`${N} requests and replies ready in ${Date.now() - t0} ms`);
+
+    // Booted one after the other (schema sync is not the subject), started together.
+    for (const name of ['A', 'B']) {
+      const r = spawnRunner({ name, schema, stack, mailbox, deadlineMs: 90_000 });
+      runners.push(r);
+      await r.ready;
+    }
+    const t1 = Date.now();
+    for (const r of runners) r.go();
+    const summaries = await Promise.all(
+      runners.map((r) =>
+        r.done.catch((err) => {
+          throw new Error(`${err.message}\n${r.output().slice(-4000)}`);
+        })
+      )
+    );
+    t.diagnostic(`job across both processes: ${Date.now() - t1} ms`);
+    for (const s of summaries) t.diagnostic(JSON.stringify(s));
+
+    for (const s of summaries) {
+      assert.deepEqual(s.errors, [], `${s.name} ran without errors`);
+      assert.equal(s.failed, 0);
+      // Took part: applied something, or was kept out by the lease at least once.
+      assert.ok(
+        s.applied > 0 || s.skippedLease > 0,
+        `${s.name} took part or was kept out by the lease`
+      );
+    }
+    assert.ok(
+      summaries.some((s) => s.finished),
+      'one of them saw the INBOX empty'
+    );
+    assert.equal(
+      summaries.reduce((a, s) => a + s.applied, 0),
+      N,
+      'the processes applied N decisions between them'
+    );
+    const both = summaries.every((s) => s.applied > 0);
+    t.diagnostic(
+      both
+        ? 'both processes applied decisions (the lease passed between runs)'
+        : `only ${summaries.find((s) => s.applied > 0)?.name} applied; the other was kept out by the lease ${summaries.find((s) => s.applied === 0)?.skippedLease} time(s)`
+    );
+    await assertExactlyOnce(app.strapi, stack, mailbox, requests);
+  });
+});
+
+describe('the IMAP server gone in the middle of a batch', () => {
+  const N = 120;
+  let stack: MailStack;
+  let app: TestStrapi;
+  let proxy: TcpProxy;
+
+  before(async () => {
+    stack = await startMailStack();
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: stack.imap.tlsPort });
+    app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile });
+    app.strapi.cron.remove(INBOX_JOB);
+    // The job reaches Dovecot only through the relay, which the test can cut.
+    await configureMailbox(app.strapi, stack, users(stack).mailbox, proxy.port);
+  });
+  after(async () => {
+    await app?.stop();
+    await proxy?.close();
+    await stack?.stop();
+  });
+
+  test(
+    'the job recovers: every reply applied once, every message filed',
+    { timeout: 120_000 },
+    async (t) => {
+      const { approver, mailbox } = users(stack);
+      const requests = await pendingRequests(app.strapi, approver.address, N);
+      await appendMany(
+        stack,
+        mailbox,
+        requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
+      );
+      const inbox = app.strapi.plugin('mail-server').service('inbox');
+
+      // The connection dies once 10 messages of the first batch are recorded (before any move).
+      let created = 0;
+      const unsubscribe = app.strapi.db.lifecycles.subscribe({
+        models: [INBOUND_UID],
+        afterCreate() {
+          if (++created === 10) proxy.cut();
+        },
+      }) as unknown as () => void;
+      const first = await inbox.run();
+      unsubscribe();
+      t.diagnostic(`run during the outage: ${JSON.stringify(first)}`);
+      assert.ok(first.error, 'the run reports the lost connection');
+      const recorded = await inboundCount(app.strapi);
+      assert.ok(recorded >= 10 && recorded <= 50, `recorded ${recorded} (first batch only)`);
+      assert.equal(first.applied, recorded);
+      assert.equal((await jobFolders(stack, mailbox)).INBOX, N, 'nothing was moved');
+
+      // Still down: the run fails to connect and changes nothing.
+      const down = await inbox.run();
+      t.diagnostic(`run while unreachable: ${JSON.stringify(down)}`);
+      assert.ok(down.error, 'reports the connection failure');
+      assert.equal(down.handled, 0);
+      assert.equal(await inboundCount(app.strapi), recorded);
+
+      // Back: the recorded messages are only filed, the rest processed.
+      proxy.restore();
+      const reports = await drainHere(app.strapi, stack, mailbox);
+      t.diagnostic(`runs after recovery: ${JSON.stringify(reports)}`);
+      assert.equal(
+        reports.reduce((a, r) => a + r.applied, 0),
+        N - recorded,
+        'only the unrecorded replies were applied after recovery'
+      );
+      for (const r of reports) assert.equal(r.error, undefined);
+      await assertExactlyOnce(app.strapi, stack, mailbox, requests);
+    }
+  );
+});
+
+describe('the process killed between commit and move', () => {
+  const N = 120;
+  let stack: MailStack;
+  let app: TestStrapi;
+  let schema: string;
+  let runner: Runner | undefined;
+
+  before(async () => {
+    stack = await startMailStack();
+    ({ app, schema } = await bootOnPostgres(stack));
+    app.strapi.cron.remove(INBOX_JOB);
+    await configureMailbox(app.strapi, stack, users(stack).mailbox);
+  });
+  after(async () => {
+    if (runner && runner.child.exitCode === null && runner.child.signalCode === null)
+      runner.child.kill('SIGKILL');
+    await runner?.exited;
+    await app?.stop();
+    await stack?.stop();
+  });
+
+  test(
+    'a fresh run files what was recorded and applies nothing twice',
+    { timeout: 120_000 },
+    async (t) => {
+      const { approver, mailbox } = users(stack);
+      const requests = await pendingRequests(app.strapi, approver.address, N);
+      await appendMany(
+        stack,
+        mailbox,
+        requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
+      );
+
+      runner = spawnRunner({ name: 'victim', schema, stack, mailbox, deadlineMs: 60_000 });
+      await runner.ready;
+      runner.go();
+      const deadline = Date.now() + 60_000;
+      while ((await inboundCount(app.strapi)) < 20) {
+        if (Date.now() > deadline)
+          throw new Error(`no commit seen:\n${runner.output().slice(-4000)}`);
+        if (runner.child.exitCode !== null)
+          throw new Error(`runner exited:\n${runner.output().slice(-4000)}`);
+        await sleep(5);
+      }
+      runner.child.kill('SIGKILL');
+      const exit = await runner.exited;
+      assert.equal(exit.signal, 'SIGKILL');
+
+      const recorded = await inboundCount(app.strapi);
+      const folders = await jobFolders(stack, mailbox);
+      const recordedInInbox = folders.INBOX - (N - recorded);
+      t.diagnostic(
+        `killed with ${recorded} recorded; folders ${JSON.stringify(folders)}; recorded but not moved: ${recordedInInbox}`
+      );
+      assert.ok(
+        recordedInInbox > 0,
+        'some recorded messages were still in the INBOX (killed between commit and move)'
+      );
+
+      const inbox = app.strapi.plugin('mail-server').service('inbox');
+      // The dead process still holds the lease: this instance waits for it to expire...
+      const kept = await inbox.run();
+      assert.equal(kept.skipped, 'lease', JSON.stringify(kept));
+      assert.equal(await inboundCount(app.strapi), recorded);
+      // ...which the test fast-forwards instead of waiting the 60 s TTL.
+      await app.strapi.db
+        .query(LEASE_UID)
+        .updateMany({ where: { name: 'inbox' }, data: { expiresAt: 0 } });
+
+      const reports = await drainHere(app.strapi, stack, mailbox);
+      t.diagnostic(`runs after the crash: ${JSON.stringify(reports)}`);
+      assert.equal(
+        reports.reduce((a, r) => a + r.applied, 0),
+        N - recorded,
+        'only the unrecorded replies were applied after the crash'
+      );
+      await assertExactlyOnce(app.strapi, stack, mailbox, requests);
+    }
+  );
+});
+
+describe('two processes working at the same time (the lease defeated)', () => {
+  // The lease normally keeps the second process out (see the first suite); here the test
+  // expires it every 10 ms so both drain the same messages at once, which leaves only the
+  // database-unique messageKey between a reply and a second application.
+  const N = 200;
+  let stack: MailStack;
+  let app: TestStrapi;
+  let schema: string;
+  const runners: Runner[] = [];
+  let expirer: NodeJS.Timeout | undefined;
+
+  before(async () => {
+    stack = await startMailStack();
+    ({ app, schema } = await bootOnPostgres(stack));
+    app.strapi.cron.remove(INBOX_JOB);
+    await configureMailbox(app.strapi, stack, users(stack).mailbox);
+  });
+  after(async () => {
+    clearInterval(expirer);
+    for (const r of runners) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    await Promise.all(runners.map((r) => r.exited));
+    await app?.stop();
+    await stack?.stop();
+  });
+
+  test(
+    'the unique messageKey alone keeps every decision single',
+    { timeout: 120_000 },
+    async (t) => {
+      const { approver, mailbox } = users(stack);
+      const requests = await pendingRequests(app.strapi, approver.address, N);
+      await appendMany(
+        stack,
+        mailbox,
+        requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
+      );
+      for (const name of ['C', 'D']) {
+        const r = spawnRunner({ name, schema, stack, mailbox, deadlineMs: 90_000 });
+        runners.push(r);
+        await r.ready;
+      }
+      const lease = app.strapi.db.query(LEASE_UID);
+      let expiring = false;
+      expirer = setInterval(() => {
+        if (expiring) return;
+        expiring = true;
+        lease
+          .updateMany({ where: { name: 'inbox' }, data: { expiresAt: 0 } })
+          .catch(() => undefined)
+          .finally(() => (expiring = false));
+      }, 10);
+      for (const r of runners) r.go();
+      const summaries = await Promise.all(
+        runners.map((r) =>
+          r.done.catch((err) => {
+            throw new Error(`${err.message}\n${r.output().slice(-4000)}`);
+          })
+        )
+      );
+      clearInterval(expirer);
+      for (const s of summaries) t.diagnostic(JSON.stringify(s));
+      assert.ok(
+        summaries.every((s) => s.finished),
+        'both saw the INBOX empty'
+      );
+      assert.ok(
+        summaries.every((s) => s.handled > 0),
+        'both processes handled messages (they really worked at the same time)'
+      );
+      assert.equal(
+        summaries.reduce((a, s) => a + s.applied, 0),
+        N,
+        'N decisions applied between them'
+      );
+      const extra = await assertExactlyOnce(app.strapi, stack, mailbox, requests, {
+        duplicateCopies: true,
+      });
+      t.diagnostic(`extra copies of replies in Processed (concurrent MOVEs): ${extra}`);
+    }
+  );
+});
