@@ -4,3 +4,10 @@ export const PERMISSIONS = {
   update: [{ action: 'plugin::mail-server.settings.update', subject: null }],
   test: [{ action: 'plugin::mail-server.settings.test', subject: null }],
 };
+
+/** The approvals RBAC actions (server/src/permissions.ts). */
+export const APPROVAL_PERMISSIONS = {
+  request: [{ action: 'plugin::mail-server.approvals.request', subject: null }],
+  read: [{ action: 'plugin::mail-server.approvals.read', subject: null }],
+  manage: [{ action: 'plugin::mail-server.approvals.manage', subject: null }],
+};

@@ -1,5 +1,7 @@
 import { PLUGIN_ID } from './pluginId';
-import { PERMISSIONS } from './constants';
+import { Mail } from '@strapi/icons';
+import { APPROVAL_PERMISSIONS, PERMISSIONS } from './constants';
+import { RequestApprovalPanel } from './components/RequestApprovalPanel';
 import { getTranslation } from './utils/getTranslation';
 
 type TranslationModule = { default: Record<string, string> };
@@ -20,7 +22,19 @@ export default {
           import('./pages/SettingsPage').then((m) => ({ default: m.ProtectedSettingsPage })),
       }
     );
+    app.addMenuLink({
+      to: `plugins/${PLUGIN_ID}`,
+      icon: Mail,
+      intlLabel: { id: getTranslation('Approvals.menu'), defaultMessage: 'Approvals' },
+      permissions: APPROVAL_PERMISSIONS.read,
+      Component: () =>
+        import('./pages/ApprovalsPage').then((m) => ({ default: m.ProtectedApprovalsPage })),
+    });
     app.registerPlugin({ id: PLUGIN_ID, name: 'Mail Server' });
+  },
+
+  bootstrap(app: any) {
+    app.getPlugin('content-manager')?.apis?.addEditViewSidePanel([RequestApprovalPanel]);
   },
 
   async registerTrads({ locales }: { locales: string[] }) {

@@ -1,0 +1,155 @@
+/**
+ * The approvals routes of the plugin (requests, quarantine, decision simulator, mailbox run).
+ * Kept apart from api/client.ts like api/oauth.ts; the same rules apply: every response is
+ * parsed, failures become ApiError.
+ */
+import * as React from 'react';
+import { isFetchError, useFetchClient } from '@strapi/strapi/admin';
+import { z } from 'zod';
+import {
+  APPROVAL_STATUSES,
+  approvalDecisionSchema,
+  type ApprovalRequestInput,
+} from '../../../shared/contracts/approval';
+import { PLUGIN_ID } from '../pluginId';
+import { ApiError } from './client';
+
+export const approvalQueryKeys = {
+  all: [PLUGIN_ID, 'approvals'] as const,
+  list: (filters: ApprovalFilters) => [PLUGIN_ID, 'approvals', 'list', filters] as const,
+  quarantine: [PLUGIN_ID, 'approvals', 'quarantine'] as const,
+};
+
+export interface ApprovalFilters {
+  status?: (typeof APPROVAL_STATUSES)[number];
+  uid?: string;
+  documentId?: string;
+}
+
+const nullableString = z.string().nullable().optional();
+
+export const approvalRowSchema = z.looseObject({
+  id: z.number(),
+  targetUid: z.string(),
+  targetDocumentId: z.string(),
+  title: nullableString,
+  action: nullableString,
+  approvers: z.array(z.string()),
+  policy: z.string(),
+  status: z.string(),
+  expiresAt: nullableString,
+  note: nullableString,
+  /** who asked: the admin's email, or an object holding it */
+  requestedBy: z.unknown().optional(),
+  decisions: z.array(approvalDecisionSchema).nullable().optional(),
+  decidedAt: nullableString,
+  createdAt: nullableString,
+});
+export type ApprovalRow = z.infer<typeof approvalRowSchema>;
+
+/** The requester as a name to show. */
+export function requesterOf(row: ApprovalRow): string {
+  const by = row.requestedBy as unknown;
+  if (typeof by === 'string') return by;
+  if (by && typeof by === 'object') {
+    const o = by as Record<string, unknown>;
+    const name = [o.firstname, o.lastname].filter((v) => typeof v === 'string').join(' ');
+    return typeof o.email === 'string' ? o.email : name || '—';
+  }
+  return '—';
+}
+
+export const inboundRowSchema = z.looseObject({
+  id: z.number(),
+  messageId: nullableString,
+  fromAddress: nullableString,
+  subject: nullableString,
+  kind: nullableString,
+  verdict: nullableString,
+  reason: nullableString,
+  requestId: z.number().nullable().optional(),
+  approver: nullableString,
+  decision: nullableString,
+  comment: nullableString,
+  resolution: nullableString,
+  createdAt: nullableString,
+});
+export type InboundRow = z.infer<typeof inboundRowSchema>;
+
+export const simulationSchema = z.looseObject({
+  analysis: z.looseObject({
+    kind: nullableString,
+    decision: nullableString,
+    comment: nullableString,
+    from: nullableString,
+    inReplyTo: nullableString,
+    reference: z.unknown().optional(),
+    reason: nullableString,
+    subject: nullableString,
+  }),
+  verdict: z.string(),
+  reason: nullableString,
+  request: z
+    .looseObject({ id: z.number(), title: nullableString, status: z.string() })
+    .nullable()
+    .optional(),
+});
+export type Simulation = z.infer<typeof simulationSchema>;
+
+const envelope = <T extends z.ZodType>(data: T) => z.object({ data });
+const errorSchema = z.object({
+  error: z.object({ status: z.number().optional(), message: z.string().optional() }),
+});
+
+function toApiError(err: unknown): unknown {
+  if (!isFetchError(err)) return err;
+  const parsed = errorSchema.safeParse(err.response?.data);
+  const message = (parsed.success && parsed.data.error.message) || err.message;
+  return new ApiError(message, err.status, {});
+}
+
+export function useApprovalsApi() {
+  const { get, post } = useFetchClient();
+
+  return React.useMemo(() => {
+    const call = async <T extends z.ZodType>(
+      schema: T,
+      request: () => Promise<{ data: unknown }>
+    ): Promise<z.infer<T>> => {
+      try {
+        const { data } = await request();
+        return (envelope(schema).parse(data) as { data: z.infer<T> }).data;
+      } catch (err) {
+        throw toApiError(err);
+      }
+    };
+    const base = `/${PLUGIN_ID}`;
+
+    return {
+      list(filters: ApprovalFilters): Promise<ApprovalRow[]> {
+        const params = Object.fromEntries(Object.entries(filters).filter(([, v]) => !!v));
+        return call(z.array(approvalRowSchema), () => get(`${base}/approvals`, { params }));
+      },
+      request(input: ApprovalRequestInput): Promise<ApprovalRow> {
+        return call(approvalRowSchema, () => post(`${base}/approvals`, input));
+      },
+      cancel(id: number): Promise<unknown> {
+        return call(z.unknown(), () => post(`${base}/approvals/${id}/cancel`, {}));
+      },
+      analyze(raw: string): Promise<Simulation> {
+        return call(simulationSchema, () => post(`${base}/approvals/analyze`, { raw }));
+      },
+      runInbox(): Promise<unknown> {
+        return call(z.unknown(), () => post(`${base}/approvals/inbox/run`, {}));
+      },
+      quarantine(): Promise<InboundRow[]> {
+        return call(z.array(inboundRowSchema), () =>
+          get(`${base}/inbound-messages`, { params: { verdict: 'quarantined' } })
+        );
+      },
+      resolve(id: number, how: 'accept' | 'discard'): Promise<unknown> {
+        return call(z.unknown(), () => post(`${base}/inbound-messages/${id}/${how}`, {}));
+      },
+    };
+  }, [get, post]);
+}

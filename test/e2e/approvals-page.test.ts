@@ -1,0 +1,137 @@
+/**
+ * Approvals in a real browser: an editor requests approval from the Content Manager's side
+ * panel (the notification goes out through the real mail stack), sees the pending request,
+ * finds it on the Approvals page, and pastes the approver's reply into the decision simulator.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import type { ParsedMail } from 'mailparser';
+import { screenshot } from '../helpers/browser';
+import { readMailbox } from '../helpers/mailbox';
+import { quoted } from '../helpers/replies';
+import { startFixture, type SettingsFixture } from './fixture';
+
+const ARTICLE = 'api::article.article';
+
+describe('Approvals: request from the edit view, list, simulate a reply', () => {
+  let f: SettingsFixture;
+
+  before(async () => {
+    f = await startFixture();
+    const mailbox = f.stack.users.find((u) => u.address.startsWith('mailbox@'))!;
+    const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
+    await f.saveThroughApi({
+      smtp: {
+        ...server,
+        port: f.stack.smtp.port,
+        security: 'starttls',
+        fromName: 'Strapi',
+        fromAddress: mailbox.address,
+      },
+      imap: { ...server, port: f.stack.imap.tlsPort, security: 'tls' },
+    });
+  });
+  after(async () => {
+    await f?.stop();
+  });
+
+  test('request approval from the panel, see it listed, simulate the reply', async (t) => {
+    t.diagnostic(
+      f.build.rebuilt ? `admin panel built in ${f.build.ms} ms` : 'admin panel up to date'
+    );
+    const { page, reader: approver } = f;
+    const title = `Approval e2e ${Date.now()}`;
+    const entry = (await f.app.strapi.documents(ARTICLE).create({ data: { title } })) as {
+      documentId: string;
+    };
+
+    // The edit view's side panel.
+    await page.goto(
+      f.url(`/admin/content-manager/collection-types/${ARTICLE}/${entry.documentId}`)
+    );
+    await page.getByText('Request approval by email').waitFor();
+    await page.getByText('No approval requested yet.').waitFor();
+    await page.getByRole('textbox', { name: /^Approvers/ }).fill(approver.address);
+    await page.getByLabel('Note', { exact: true }).fill('Please check the intro');
+    await page.getByLabel('Expires after (days)').fill('3');
+    await page.getByRole('button', { name: 'Request approval', exact: true }).click();
+    await page
+      .getByText('Approval requested: the approvers were emailed')
+      .first()
+      .waitFor()
+      .catch(async (err) => {
+        await screenshot(page, 'approvals-page-failure');
+        throw err;
+      });
+    const panelList = page.getByRole('list', { name: 'Approval requests of this entry' });
+    await panelList.getByText('Pending').waitFor();
+
+    const res = await request(f.app.strapi.server.httpServer)
+      .get('/mail-server/approvals')
+      .query({ uid: ARTICLE, documentId: entry.documentId })
+      .set('Authorization', `Bearer ${f.api.token}`)
+      .expect(200);
+    assert.equal(res.body.data.length, 1);
+    const row = res.body.data[0] as { id: number; status: string; approvers: string[] };
+    assert.equal(row.status, 'pending');
+    assert.deepEqual(row.approvers, [approver.address.toLowerCase()]);
+
+    // The Approvals page, from the main menu.
+    await page.getByRole('link', { name: 'Approvals' }).first().click();
+    await page.getByRole('heading', { name: 'Approvals', level: 1 }).waitFor();
+    const item = page
+      .getByRole('list', { name: 'Requests' })
+      .getByRole('listitem', { name: `Request ${row.id}: ${title}` });
+    await item.waitFor();
+    await item.getByText('Please check the intro', { exact: false }).waitFor();
+    await item.getByRole('button', { name: 'Cancel request' }).waitFor();
+    await page.getByRole('button', { name: 'Check the mailbox now' }).waitFor();
+    await page.getByRole('region', { name: 'Quarantine' }).waitFor();
+
+    // The approver's reply, pasted into the simulator.
+    let notification: ParsedMail | undefined;
+    for (let i = 0; i < 50 && !notification; i++) {
+      [notification] = await readMailbox(f.stack, approver, { subject: `Ref: APR-${row.id}-` });
+      if (!notification) await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.ok(notification, 'the approver was notified');
+    const raw = [
+      `From: ${approver.address}`,
+      `To: ${notification.replyTo?.text ?? notification.from?.text ?? ''}`,
+      `Subject: Re: ${notification.subject ?? ''}`,
+      `Message-ID: <sim-${Date.now()}@example.test>`,
+      `In-Reply-To: ${notification.messageId ?? ''}`,
+      `References: ${notification.messageId ?? ''}`,
+      `Date: ${new Date().toUTCString()}`,
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Approved, looks good.',
+      '',
+      quoted(notification),
+    ].join('\r\n');
+    const expected = await request(f.app.strapi.server.httpServer)
+      .post('/mail-server/approvals/analyze')
+      .send({ raw })
+      .set('Authorization', `Bearer ${f.api.token}`)
+      .expect(200);
+    const verdict = String(expected.body.data.verdict);
+
+    const simulator = page.getByRole('region', { name: 'Decision simulator' });
+    await simulator.getByLabel('Raw message').fill(raw);
+    await simulator.getByRole('button', { name: 'Analyze' }).click();
+    const analysis = simulator.getByLabel('Analysis');
+    await analysis.getByText('Verdict', { exact: true }).waitFor();
+    await analysis.getByText(verdict, { exact: true }).waitFor();
+    await analysis.getByText(`#${row.id} · ${title} (pending)`).waitFor();
+    await screenshot(page, 'approvals-page');
+
+    // Simulating applied nothing.
+    const after = await request(f.app.strapi.server.httpServer)
+      .get('/mail-server/approvals')
+      .query({ uid: ARTICLE, documentId: entry.documentId })
+      .set('Authorization', `Bearer ${f.api.token}`)
+      .expect(200);
+    assert.equal(after.body.data[0].status, 'pending');
+  });
+});
