@@ -10,7 +10,7 @@ import { bootStrapi, type TestStrapi } from '../test/helpers/strapi';
 import { appendRaw } from '../test/helpers/mailbox';
 import { startMailStack } from '../test/mailstack';
 import type { MailStack, MailUser } from '../test/mailstack/types';
-import { messageIdFor } from '../server/src/mail/approval-token';
+import { configureMailbox, pendingRequests, replyTo } from '../test/helpers/approval-load';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -23,104 +23,6 @@ const ARTICLE = 'api::article.article';
 // console.* is captured while Strapi runs (test/helpers/strapi.ts): write to the streams.
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`[bench:inbox] ${line}\n`);
-const OAUTH_OFF = {
-  enabled: false,
-  grant: 'client_credentials',
-  tenantId: '',
-  clientId: '',
-  authorityHost: 'login.microsoftonline.com',
-  scopes: [],
-};
-
-async function configure(
-  app: TestStrapi,
-  stack: MailStack,
-  mailbox: MailUser,
-  pollInterval: number
-) {
-  const server = {
-    host: '127.0.0.1',
-    username: mailbox.address,
-    password: mailbox.password,
-    oauth2: OAUTH_OFF,
-  };
-  await app.strapi
-    .plugin('mail-server')
-    .service('settings')
-    .save({
-      smtp: {
-        ...server,
-        port: stack.smtp.port,
-        security: 'starttls',
-        fromAddress: mailbox.address,
-        fromName: '',
-        replyTo: '',
-      },
-      imap: {
-        ...server,
-        port: stack.imap.tlsPort,
-        security: 'tls',
-        mailbox: 'INBOX',
-        processedFolder: 'Processed',
-        quarantineFolder: 'Quarantine',
-        ignoredFolder: 'Ignored',
-        pollInterval,
-        idle: true,
-      },
-    } as never);
-}
-
-/** Pending requests for fresh drafts, created directly (the bench measures the reading side). */
-async function pendingRequests(app: TestStrapi, approver: string, count: number) {
-  const out: Array<{ id: number; documentId: string }> = [];
-  for (let i = 0; i < count; i++) {
-    const entry = (await app.strapi
-      .documents(ARTICLE)
-      .create({ data: { title: `Bench ${i}` } as never })) as unknown as {
-      documentId: string;
-      updatedAt: string;
-    };
-    const row = await app.strapi.db.query('plugin::mail-server.approval-request').create({
-      data: {
-        targetUid: ARTICLE,
-        targetDocumentId: entry.documentId,
-        title: `Bench ${i}`,
-        action: 'publish',
-        approvers: [approver],
-        policy: 'any',
-        status: 'pending',
-        expiresAt: new Date(Date.now() + 86400_000),
-        entryVersion: new Date(entry.updatedAt).toISOString(),
-        decisions: [],
-      },
-    });
-    out.push({ id: row.id, documentId: entry.documentId });
-  }
-  return out;
-}
-
-function reply(app: TestStrapi, approver: string, to: string, requestId: number, n: number) {
-  const key = app.strapi.plugin('mail-server').service('secrets').signingKey();
-  const ref = messageIdFor(key, { requestId, approver: 0 }, approver, 'example.test');
-  return [
-    `From: ${approver}`,
-    `To: ${to}`,
-    `Subject: Re: Approval requested: Bench`,
-    `Message-ID: <bench-${requestId}-${n}@example.test>`,
-    `In-Reply-To: ${ref}`,
-    `References: ${ref}`,
-    `Date: ${new Date().toUTCString()}`,
-    'Content-Type: text/plain; charset=utf-8',
-    '',
-    'APPROVE',
-    '',
-    'Looks good.',
-    '',
-    `On Mon, 1 Jan 2026 at 10:00, Strapi <${to}> wrote:`,
-    '> Reply with APPROVE or REJECT on the first line.',
-    '',
-  ].join('\r\n');
-}
 
 async function rawFetch(stack: MailStack, user: MailUser): Promise<number> {
   const client = new ImapFlow({
@@ -149,11 +51,11 @@ async function latency(
   approver: MailUser,
   mailbox: MailUser
 ): Promise<number> {
-  const requests = await pendingRequests(app, approver.address, LATENCY_SAMPLES);
+  const requests = await pendingRequests(app.strapi, approver.address, LATENCY_SAMPLES);
   const samples: number[] = [];
   for (const [i, r] of requests.entries()) {
     const sent = Date.now();
-    await appendRaw(stack, mailbox, reply(app, approver.address, mailbox.address, r.id, 1000 + i));
+    await appendRaw(stack, mailbox, replyTo(app.strapi, approver.address, mailbox.address, r.id));
     for (;;) {
       const row = await app.strapi.db
         .query('plugin::mail-server.approval-request')
@@ -175,16 +77,16 @@ async function main() {
   ) as [MailUser, MailUser];
   let app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile });
   try {
-    await configure(app, stack, mailbox, 3600);
+    await configureMailbox(app.strapi, stack, mailbox);
     // One pass now so the scheduled job (poll: 1 h) stays away while replies are loaded.
     await app.strapi.plugin('mail-server').service('inbox').run();
-    const requests = await pendingRequests(app, approver.address, N);
+    const requests = await pendingRequests(app.strapi, approver.address, N);
     for (let i = 0; i < N; i += 100) {
       await Promise.all(
         requests
           .slice(i, i + 100)
           .map((r, j) =>
-            appendRaw(stack, mailbox, reply(app, approver.address, mailbox.address, r.id, i + j))
+            appendRaw(stack, mailbox, replyTo(app.strapi, approver.address, mailbox.address, r.id))
           )
       );
     }
@@ -208,13 +110,13 @@ async function main() {
     const published = await app.strapi.documents(ARTICLE).count({ status: 'published' } as never);
     progress(`job ${jobSeconds.toFixed(2)} s`);
     const pollMedian = await (async () => {
-      await configure(app, stack, mailbox, 10);
+      await configureMailbox(app.strapi, stack, mailbox, stack.imap.tlsPort, { pollInterval: 10 });
       return latency(app, stack, approver, mailbox);
     })();
     progress(`polling latency median ${pollMedian} ms`);
     await app.stop();
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_IDLE: 'true' });
-    await configure(app, stack, mailbox, 3600);
+    await configureMailbox(app.strapi, stack, mailbox, stack.imap.tlsPort, { idle: true });
     const idleMedian = await latency(app, stack, approver, mailbox);
     const db = process.env.DATABASE_CLIENT ?? 'sqlite';
     out(`\ninbox benchmark: ${N} replies, ${db}, node ${process.version}\n`);

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { readMailbox } from '../helpers/mailbox';
+import { configureMailbox } from '../helpers/approval-load';
 import { sendReply } from '../helpers/replies';
 import { startMailStack } from '../mailstack';
 import type { MailStack, MailUser } from '../mailstack/types';
@@ -58,47 +59,7 @@ describe('approvals with IMAP IDLE', () => {
       stack.users.find((u) => u.address.startsWith(p))!
     );
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_IDLE: 'true' });
-    const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
-    await app.strapi
-      .plugin('mail-server')
-      .service('settings')
-      .save({
-        smtp: {
-          ...server,
-          port: stack.smtp.port,
-          security: 'starttls',
-          fromAddress: mailbox.address,
-          fromName: '',
-          replyTo: '',
-          oauth2: {
-            enabled: false,
-            grant: 'client_credentials',
-            tenantId: '',
-            clientId: '',
-            authorityHost: 'login.microsoftonline.com',
-            scopes: [],
-          },
-        },
-        imap: {
-          ...server,
-          port: stack.imap.tlsPort,
-          security: 'tls',
-          mailbox: 'INBOX',
-          processedFolder: 'Processed',
-          quarantineFolder: 'Quarantine',
-          ignoredFolder: 'Ignored',
-          pollInterval: 3600,
-          idle: true,
-          oauth2: {
-            enabled: false,
-            grant: 'client_credentials',
-            tenantId: '',
-            clientId: '',
-            authorityHost: 'login.microsoftonline.com',
-            scopes: [],
-          },
-        },
-      } as never);
+    await configureMailbox(app.strapi, stack, mailbox, stack.imap.tlsPort, { idle: true });
   });
   after(async () => {
     await app?.stop();

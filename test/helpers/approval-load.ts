@@ -6,21 +6,23 @@
  */
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ImapFlow } from 'imapflow';
 import type { Core } from '@strapi/strapi';
 import type { MailStack, MailUser } from '../mailstack/types';
 import { messageIdFor } from '../../server/src/mail/approval-token';
+import { connect } from './mailbox';
 
 export const ARTICLE = 'api::article.article';
 export const REQUEST_UID = 'plugin::mail-server.approval-request';
 export const INBOUND_UID = 'plugin::mail-server.inbound-message';
 export const LEASE_UID = 'plugin::mail-server.lease';
 
+/** SMTP and IMAP settings for the stack's approvals mailbox (poll: 1 h, no IDLE by default). */
 export async function configureMailbox(
   strapi: Core.Strapi,
   stack: MailStack,
   mailbox: MailUser,
-  imapPort = stack.imap.tlsPort
+  imapPort = stack.imap.tlsPort,
+  { pollInterval = 3600, idle = false }: { pollInterval?: number; idle?: boolean } = {}
 ) {
   const server = {
     host: '127.0.0.1',
@@ -55,8 +57,8 @@ export async function configureMailbox(
         processedFolder: 'Processed',
         quarantineFolder: 'Quarantine',
         ignoredFolder: 'Ignored',
-        pollInterval: 3600,
-        idle: false,
+        pollInterval,
+        idle,
       },
     } as never);
 }
@@ -128,21 +130,9 @@ export function replyTo(strapi: Core.Strapi, approver: string, to: string, reque
   ].join('\r\n');
 }
 
-function client(stack: MailStack, user: MailUser) {
-  return new ImapFlow({
-    host: '127.0.0.1',
-    port: stack.imap.tlsPort,
-    secure: true,
-    tls: { ca: [stack.caPem] },
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-}
-
 /** Appends every message over one connection (one APPEND each, in order). */
 export async function appendMany(stack: MailStack, user: MailUser, raws: string[]) {
-  const c = client(stack, user);
-  await c.connect();
+  const c = await connect(stack, user);
   try {
     for (const raw of raws) await c.append('INBOX', raw);
   } finally {
@@ -152,8 +142,7 @@ export async function appendMany(stack: MailStack, user: MailUser, raws: string[
 
 /** Message counts of the folders the job uses (missing folders count 0). */
 export async function jobFolders(stack: MailStack, user: MailUser) {
-  const c = client(stack, user);
-  await c.connect();
+  const c = await connect(stack, user);
   try {
     const out: Record<string, number> = {};
     const names = new Set((await c.list()).map((b) => b.path));
@@ -270,8 +259,7 @@ export function spawnRunner(opts: {
 
 /** The Message-ID of every message in `folder` (duplicates kept). */
 export async function messageIdsIn(stack: MailStack, user: MailUser, folder: string) {
-  const c = client(stack, user);
-  await c.connect();
+  const c = await connect(stack, user);
   try {
     const lock = await c.getMailboxLock(folder);
     try {
