@@ -11,3 +11,8 @@ export const APPROVAL_PERMISSIONS = {
   read: [{ action: 'plugin::mail-server.approvals.read', subject: null }],
   manage: [{ action: 'plugin::mail-server.approvals.manage', subject: null }],
 };
+
+/** The delivery log RBAC action (server/src/permissions.ts). */
+export const DELIVERY_LOG_PERMISSIONS = {
+  read: [{ action: 'plugin::mail-server.delivery-log.read', subject: null }],
+};

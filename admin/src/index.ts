@@ -1,6 +1,6 @@
 import { PLUGIN_ID } from './pluginId';
 import { Mail } from '@strapi/icons';
-import { APPROVAL_PERMISSIONS, PERMISSIONS } from './constants';
+import { APPROVAL_PERMISSIONS, DELIVERY_LOG_PERMISSIONS, PERMISSIONS } from './constants';
 import { RequestApprovalPanel } from './components/RequestApprovalPanel';
 import { getTranslation } from './utils/getTranslation';
 
@@ -22,6 +22,16 @@ export default {
           import('./pages/SettingsPage').then((m) => ({ default: m.ProtectedSettingsPage })),
       }
     );
+    // A second link in the same section: a section id (a string) adds to an existing section.
+    app.addSettingsLink(PLUGIN_ID, {
+      id: 'delivery-log',
+      // A sibling of `mail-server`, not a child: a nested path would highlight both links.
+      to: `${PLUGIN_ID}-delivery-log`,
+      intlLabel: { id: getTranslation('DeliveryLog.link'), defaultMessage: 'Delivery log' },
+      permissions: DELIVERY_LOG_PERMISSIONS.read,
+      Component: () =>
+        import('./pages/DeliveryLogPage').then((m) => ({ default: m.ProtectedDeliveryLogPage })),
+    });
     app.addMenuLink({
       to: `plugins/${PLUGIN_ID}`,
       icon: Mail,

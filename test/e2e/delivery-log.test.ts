@@ -1,0 +1,118 @@
+/**
+ * The delivery log in a real browser: one message goes out through the real mail stack, one
+ * fails against a port where nothing listens; the page lists both, newest first, and its status
+ * and recipient filters narrow the list the way the API does.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import request from 'supertest';
+import { outboundMessageListSchema } from '../../shared/contracts/outbound-message';
+import { screenshot } from '../helpers/browser';
+import { startFixture, type SettingsFixture } from './fixture';
+
+/** A loopback port that was free a moment ago: nothing listens there. */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe('Delivery log: list, filter by status and recipient', () => {
+  let f: SettingsFixture;
+
+  before(async () => {
+    f = await startFixture({ MAIL_SERVER_RETRY_DELAY_MS: '50' });
+  });
+  after(async () => {
+    await f?.stop();
+  });
+
+  test('a sent and a failed message, listed and filtered', async (t) => {
+    t.diagnostic(
+      f.build.rebuilt ? `admin panel built in ${f.build.ms} ms` : 'admin panel up to date'
+    );
+    const { page, sender, reader } = f;
+    const token = Date.now().toString(36);
+    const send = (options: object) =>
+      f.app.strapi.plugin('email').service('email').send(options) as Promise<unknown>;
+    const smtp = {
+      host: '127.0.0.1',
+      port: f.stack.smtp.port,
+      security: 'starttls',
+      username: sender.address,
+      password: sender.password,
+      fromName: 'Strapi',
+      fromAddress: sender.address,
+    };
+
+    // One message delivered by the mail stack…
+    const sentSubject = `Delivered ${token}`;
+    await f.saveThroughApi({ smtp });
+    await send({ to: reader.address, subject: sentSubject, text: 'hello' });
+
+    // …and one refused: nothing listens on the port.
+    const failedTo = `nobody-${token}@example.test`;
+    const failedSubject = `Refused ${token}`;
+    await f.saveThroughApi({ smtp: { ...smtp, port: await closedPort(), security: 'none' } });
+    await assert.rejects(send({ to: failedTo, subject: failedSubject, text: 'hello' }));
+    await f.app.strapi.plugin('mail-server').service('delivery-log').flush();
+
+    // What the API says, to compare the page with.
+    const res = await request(f.app.strapi.server.httpServer)
+      .get('/mail-server/outbound-messages')
+      .set('Authorization', `Bearer ${f.api.token}`)
+      .expect(200);
+    const log = outboundMessageListSchema.parse(res.body);
+    const sent = log.data.find((m) => m.subject === sentSubject);
+    const failed = log.data.find((m) => m.subject === failedSubject);
+    assert.equal(sent?.status, 'sent');
+    assert.equal(failed?.status, 'failed');
+    assert.ok(failed.errorCode, 'the failure has an error code');
+    assert.ok(log.data.indexOf(failed) < log.data.indexOf(sent), 'the newest message comes first');
+
+    // The page, from the plugin's settings section.
+    await f.openSettingsPage();
+    await page.getByRole('link', { name: 'Delivery log' }).click();
+    await page.getByRole('heading', { name: 'Delivery log', level: 1 }).waitFor();
+    const table = page.getByRole('grid', { name: 'Delivery log' });
+    const row = (subject: string) => table.getByRole('row').filter({ hasText: subject });
+    await row(sentSubject).waitFor();
+    await row(failedSubject).waitFor();
+    await row(sentSubject).getByText('Sent', { exact: true }).waitFor();
+    await row(sentSubject).getByText(reader.address.toLowerCase(), { exact: false }).waitFor();
+    await row(failedSubject).getByText('Failed', { exact: true }).waitFor();
+    await row(failedSubject).getByText(failed.errorCode, { exact: true }).waitFor();
+    if (failed.errorMessage) {
+      await row(failedSubject).getByText(failed.errorMessage, { exact: true }).waitFor();
+    }
+    const subjects = await table.getByRole('row').allInnerTexts();
+    const at = (subject: string) => subjects.findIndex((text) => text.includes(subject));
+    assert.ok(at(failedSubject) < at(sentSubject), 'newest first on the page too');
+    await page.getByText(`Page 1 of ${log.meta.pagination.pageCount}`).waitFor();
+
+    // Status: failed.
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'Failed' }).click();
+    await row(sentSubject).waitFor({ state: 'detached' });
+    await row(failedSubject).waitFor();
+
+    // Recipient: part of the failed address, then of the delivered one (with status still failed).
+    const recipient = page.getByRole('searchbox', { name: 'Recipient' });
+    await recipient.fill(`nobody-${token}`);
+    await row(failedSubject).waitFor();
+    assert.equal(await table.getByRole('row').count(), 2, 'the header and one message');
+    await screenshot(page, 'delivery-log');
+
+    await recipient.fill(reader.address.split('@')[0]!);
+    await page.getByText('No message matches these filters.').waitFor();
+
+    // All statuses again: the delivered message matches that recipient.
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'All' }).click();
+    await row(sentSubject).waitFor();
+    assert.equal(await row(failedSubject).count(), 0);
+  });
+});
