@@ -5,9 +5,8 @@
  * replies/s, peak RSS, and the median reply-to-decision latency with IMAP IDLE and with
  * polling (`--latency 10` samples each). A benchmark, not a test: it never fails on time.
  */
-import { ImapFlow } from 'imapflow';
 import { bootStrapi, type TestStrapi } from '../test/helpers/strapi';
-import { appendRaw } from '../test/helpers/mailbox';
+import { appendRaw, connect } from '../test/helpers/mailbox';
 import { startMailStack } from '../test/mailstack';
 import type { MailStack, MailUser } from '../test/mailstack/types';
 import { configureMailbox, pendingRequests, replyTo } from '../test/helpers/approval-load';
@@ -25,15 +24,7 @@ const out = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`[bench:inbox] ${line}\n`);
 
 async function rawFetch(stack: MailStack, user: MailUser): Promise<number> {
-  const client = new ImapFlow({
-    host: '127.0.0.1',
-    port: stack.imap.tlsPort,
-    secure: true,
-    tls: { ca: [stack.caPem] },
-    auth: { user: user.address, pass: user.password },
-    logger: false,
-  });
-  await client.connect();
+  const client = await connect(stack, user);
   const t0 = process.hrtime.bigint();
   const lock = await client.getMailboxLock('INBOX');
   let count = 0;

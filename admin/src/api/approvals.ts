@@ -4,7 +4,7 @@
  * parsed, failures become ApiError.
  */
 import * as React from 'react';
-import { isFetchError, useFetchClient } from '@strapi/strapi/admin';
+import { useFetchClient } from '@strapi/strapi/admin';
 import { z } from 'zod';
 import {
   APPROVAL_STATUSES,
@@ -12,7 +12,7 @@ import {
   type ApprovalRequestInput,
 } from '../../../shared/contracts/approval';
 import { PLUGIN_ID } from '../pluginId';
-import { ApiError } from './client';
+import { requestData } from './client';
 
 export const approvalQueryKeys = {
   all: [PLUGIN_ID, 'approvals'] as const,
@@ -96,33 +96,11 @@ export const simulationSchema = z.looseObject({
 });
 export type Simulation = z.infer<typeof simulationSchema>;
 
-const envelope = <T extends z.ZodType>(data: T) => z.object({ data });
-const errorSchema = z.object({
-  error: z.object({ status: z.number().optional(), message: z.string().optional() }),
-});
-
-function toApiError(err: unknown): unknown {
-  if (!isFetchError(err)) return err;
-  const parsed = errorSchema.safeParse(err.response?.data);
-  const message = (parsed.success && parsed.data.error.message) || err.message;
-  return new ApiError(message, err.status, {});
-}
-
 export function useApprovalsApi() {
   const { get, post } = useFetchClient();
 
   return React.useMemo(() => {
-    const call = async <T extends z.ZodType>(
-      schema: T,
-      request: () => Promise<{ data: unknown }>
-    ): Promise<z.infer<T>> => {
-      try {
-        const { data } = await request();
-        return (envelope(schema).parse(data) as { data: z.infer<T> }).data;
-      } catch (err) {
-        throw toApiError(err);
-      }
-    };
+    const call = requestData;
     const base = `/${PLUGIN_ID}`;
 
     return {

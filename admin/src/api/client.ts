@@ -52,7 +52,8 @@ export class ApiError extends Error {
   }
 }
 
-function toApiError(err: unknown): unknown {
+/** A fetch failure as an ApiError (with field errors); anything else unchanged. */
+export function toApiError(err: unknown): unknown {
   if (!isFetchError(err)) return err;
   const parsed = errorEnvelopeSchema.safeParse(err.response?.data);
   if (!parsed.success) return new ApiError(err.message, err.status, {});
@@ -62,6 +63,19 @@ function toApiError(err: unknown): unknown {
     fieldErrors[item.path.join('.')] ??= item.message;
   }
   return new ApiError(error.message ?? err.message, error.status ?? err.status, fieldErrors);
+}
+
+/** Runs a request and returns its `data`, parsed with `schema`; failures become ApiError. */
+export async function requestData<T extends z.ZodType>(
+  schema: T,
+  request: () => Promise<{ data: unknown }>
+): Promise<z.infer<T>> {
+  try {
+    const { data } = await request();
+    return (envelope(schema).parse(data) as { data: z.infer<T> }).data;
+  } catch (err) {
+    throw toApiError(err);
+  }
 }
 
 export const queryKeys = {
@@ -74,17 +88,7 @@ export function useApiClient() {
   const { get, put, post } = useFetchClient();
 
   return React.useMemo(() => {
-    const call = async <T extends z.ZodType>(
-      schema: T,
-      request: () => Promise<{ data: unknown }>
-    ) => {
-      try {
-        const { data } = await request();
-        return (envelope(schema).parse(data) as { data: z.infer<T> }).data;
-      } catch (err) {
-        throw toApiError(err);
-      }
-    };
+    const call = requestData;
 
     return {
       getSettings(): Promise<SettingsView> {

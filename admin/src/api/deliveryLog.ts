@@ -4,14 +4,14 @@
  * ApiError.
  */
 import * as React from 'react';
-import { isFetchError, useFetchClient } from '@strapi/strapi/admin';
+import { useFetchClient } from '@strapi/strapi/admin';
 import { z } from 'zod';
 import {
   outboundMessageListSchema,
   type OutboundMessageList,
 } from '../../../shared/contracts/outbound-message';
 import { PLUGIN_ID } from '../pluginId';
-import { ApiError } from './client';
+import { toApiError } from './client';
 
 export interface DeliveryLogFilters {
   status?: 'sent' | 'failed';
@@ -24,17 +24,6 @@ export const deliveryLogQueryKeys = {
   all: [PLUGIN_ID, 'delivery-log'] as const,
   list: (filters: DeliveryLogFilters) => [PLUGIN_ID, 'delivery-log', 'list', filters] as const,
 };
-
-const errorSchema = z.object({
-  error: z.object({ status: z.number().optional(), message: z.string().optional() }),
-});
-
-function toApiError(err: unknown): unknown {
-  if (!isFetchError(err)) return err;
-  const parsed = errorSchema.safeParse(err.response?.data);
-  const message = (parsed.success && parsed.data.error.message) || err.message;
-  return new ApiError(message, err.status, {});
-}
 
 export function useDeliveryLogApi() {
   const { get } = useFetchClient();
