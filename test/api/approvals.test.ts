@@ -26,7 +26,12 @@ describe('approvals by email reply', () => {
   let mailbox: MailUser;
 
   const approvals = () => app.strapi.plugin('mail-server').service('approvals');
-  const runInbox = () => app.strapi.plugin('mail-server').service('inbox').run();
+  // A pass, then the answers it queued (they go out in the background).
+  const runInbox = async () => {
+    const report = await app.strapi.plugin('mail-server').service('inbox').run();
+    await app.strapi.plugin('mail-server').service('approval-mail').flush();
+    return report;
+  };
   const draft = async (title: string) =>
     (await app.strapi.documents(ARTICLE).create({ data: { title } })) as { documentId: string };
   const isPublished = async (documentId: string) =>

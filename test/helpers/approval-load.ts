@@ -7,7 +7,10 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Core } from '@strapi/strapi';
-import type { MailStack, MailUser } from '../mailstack/types';
+import type { MailStack as FullStack, MailUser } from '../mailstack/types';
+
+/** What these helpers use of a stack (benchmarks run it in a child process). */
+type MailStack = Pick<FullStack, 'imap' | 'smtp' | 'caPem' | 'caFile'>;
 import { messageIdFor } from '../../server/src/mail/approval-token';
 import { connect } from './mailbox';
 
@@ -169,6 +172,8 @@ export interface RunnerSummary {
   quarantined: number;
   ignored: number;
   failed: number;
+  /** messages another instance had recorded first, which this one only filed */
+  refiled: number;
   /** the run that ended with an empty INBOX */
   finished: boolean;
 }

@@ -49,6 +49,7 @@ async function main() {
     quarantined: 0,
     ignored: 0,
     failed: 0,
+    refiled: 0,
     finished: false,
   };
   const go = new Promise<void>((resolve) =>
@@ -61,7 +62,7 @@ async function main() {
   while (Date.now() < deadline) {
     const r = await inbox.run();
     summary.runs++;
-    for (const k of ['handled', 'applied', 'quarantined', 'ignored', 'failed'] as const)
+    for (const k of ['handled', 'applied', 'quarantined', 'ignored', 'failed', 'refiled'] as const)
       summary[k] += r[k];
     if (r.skipped === 'lease') summary.skippedLease++;
     if (r.error) summary.errors.push(`${r.error.code}: ${r.error.message}`);

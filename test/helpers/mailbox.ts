@@ -4,7 +4,10 @@
  */
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import type { MailStack, MailUser } from '../mailstack/types';
+import type { MailStack as FullStack, MailUser } from '../mailstack/types';
+
+/** What these helpers use of a stack (benchmarks run it in a child process). */
+type MailStack = Pick<FullStack, 'imap' | 'smtp' | 'caPem' | 'caFile'>;
 
 /** A logged-in IMAP client for a stack user, over implicit TLS with the stack's CA. */
 export async function connect(stack: MailStack, user: MailUser): Promise<ImapFlow> {

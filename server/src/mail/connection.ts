@@ -108,8 +108,28 @@ export function tlsOptions(endpoint: Endpoint, settings?: TlsSettings): tls.Conn
   // SNI must be a name; for an IP literal Node checks the certificate against `host` instead.
   if (!net.isIP(endpoint.host)) options.servername = endpoint.host;
   const extra = (settings?.ca ?? []).filter((pem) => pem.trim());
-  if (extra.length) options.ca = [...tls.rootCertificates, ...extra];
+  if (extra.length) options.secureContext = contextTrusting(extra);
   return options;
+}
+
+/**
+ * Building a context that trusts extra CAs parses the ~140 public roots again: ~25 ms of CPU
+ * per connection. The few distinct CA lists a process sees (one per config) share one each.
+ */
+const contexts = new Map<string, tls.SecureContext>();
+const MAX_CONTEXTS = 16;
+function contextTrusting(extra: string[]): tls.SecureContext {
+  const key = extra.join('\n');
+  let context = contexts.get(key);
+  if (!context) {
+    context = tls.createSecureContext({
+      ca: [...tls.rootCertificates, ...extra],
+      minVersion: 'TLSv1.2',
+    });
+    if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
+    contexts.set(key, context);
+  }
+  return context;
 }
 
 /** Performs the TLS handshake over an open socket (implicit TLS or after STARTTLS). */

@@ -25,8 +25,33 @@ const REASONS: Record<string, string> = {
 
 export const describeReason = (reason: string) => REASONS[reason] ?? reason;
 
+/** The short answer to an approver's reply: accepted, or why not. */
+export interface Answer {
+  to: string;
+  inReplyTo: string | null;
+  subject: string;
+  accepted: boolean;
+  text: string;
+}
+
+/** Answers waiting to be sent, at most (each a few hundred bytes). */
+const MAX_QUEUED_ANSWERS = 1000;
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const email = () => strapi.plugin('email').service('email');
+  const outbox = new Set<Promise<void>>();
+
+  async function sendAnswer({ to, inReplyTo, subject, accepted, text }: Answer): Promise<void> {
+    await email().send({
+      to,
+      subject: subject.toLowerCase().startsWith('re:') ? subject : `Re: ${subject}`,
+      text: `${accepted ? 'Thank you, your answer was recorded.' : 'Your reply was not accepted:'} ${text}\n`,
+      inReplyTo: inReplyTo ?? undefined,
+      references: inReplyTo ?? undefined,
+      // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
+      headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+    });
+  }
 
   async function addresses() {
     const imap = await getService(strapi, 'settings').getEffective('imap');
@@ -88,22 +113,40 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** The short answer to a reply: accepted, or why not. Never sent to an auto-reply. */
-    async sendAnswer(
-      to: string,
-      inReplyTo: string | null,
-      subject: string,
-      accepted: boolean,
-      text: string
-    ) {
-      await email().send({
-        to,
-        subject: subject.toLowerCase().startsWith('re:') ? subject : `Re: ${subject}`,
-        text: `${accepted ? 'Thank you, your answer was recorded.' : 'Your reply was not accepted:'} ${text}\n`,
-        inReplyTo: inReplyTo ?? undefined,
-        references: inReplyTo ?? undefined,
-        // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
-        headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+    sendAnswer,
+
+    /**
+     * Queues an answer and returns at once, unless the outbox is full (then it waits for room).
+     * Decisions must not wait for the SMTP server: Microsoft 365 accepts some 30 messages a
+     * minute from one mailbox, far fewer than a backlog of replies is decided in.
+     */
+    async queueAnswer(answer: Answer): Promise<void> {
+      while (outbox.size >= MAX_QUEUED_ANSWERS) await Promise.race(outbox);
+      const sent: Promise<void> = sendAnswer(answer)
+        .catch((err: Error) => {
+          strapi.log.warn(`[mail-server] could not answer ${answer.to}: ${err.message}`);
+        })
+        .finally(() => outbox.delete(sent));
+      outbox.add(sent);
+    },
+
+    /** Answers queued and not yet sent (or failed). */
+    queuedAnswers: () => outbox.size,
+
+    /** Resolves when every queued answer is sent, or after `timeoutMs` (then logs what is left). */
+    async flush(timeoutMs = Infinity): Promise<void> {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        if (timeoutMs !== Infinity) timer = setTimeout(resolve, timeoutMs);
       });
+      while (outbox.size > 0) {
+        const settled = await Promise.race([Promise.all(outbox).then(() => true), timeout]);
+        if (!settled) break;
+      }
+      clearTimeout(timer);
+      if (outbox.size > 0) {
+        strapi.log.warn(`[mail-server] ${outbox.size} answer(s) to approvers were not sent`);
+      }
     },
   };
 };

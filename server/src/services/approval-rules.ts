@@ -68,12 +68,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (analysis.decision === null) {
       return { verdict: 'quarantined', reason: analysis.reason ?? 'no-decision-line', ...context };
     }
-    const current = await approvals.entryVersion(
-      request.targetUid,
-      request.targetDocumentId,
-      request.targetLocale
-    );
-    if (!current || current.version !== request.entryVersion) {
+    if ((await approvals.draftVersion(request)) !== request.entryVersion) {
       return { verdict: 'quarantined', reason: 'entry-changed', ...context };
     }
     return { verdict: 'applied', reason: 'decision', ...context };

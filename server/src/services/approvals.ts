@@ -65,6 +65,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { version: new Date(entry.updatedAt as string).toISOString(), entry };
   }
 
+  /**
+   * The same stamp, read straight from the draft row: the Document Service would open a
+   * transaction and build a whole entry just to check a date, for every reply of a backlog.
+   * A request without a locale on a localized type matches several rows: asked the long way.
+   */
+  async function draftVersion(request: ApprovalRow): Promise<string | null> {
+    const rows = await strapi.db.query(request.targetUid as never).findMany({
+      where: {
+        documentId: request.targetDocumentId,
+        publishedAt: null,
+        ...(request.targetLocale ? { locale: request.targetLocale } : {}),
+      },
+      select: ['updatedAt'],
+      limit: 2,
+    });
+    if (rows.length === 1) return new Date(rows[0].updatedAt as string).toISOString();
+    const current = await entryVersion(
+      request.targetUid,
+      request.targetDocumentId,
+      request.targetLocale
+    );
+    return current?.version ?? null;
+  }
+
+  /** Events reach application code once the decision is committed, never for a rollback. */
+  async function emitAfterCommit(event: string, payload: Record<string, unknown>) {
+    const emit = () => void strapi.eventHub.emit(event, payload);
+    if (!strapi.db.inTransaction()) return emit();
+    // Nested: joins the caller's transaction and queues the event for its commit.
+    await strapi.db.transaction(async ({ onCommit }) => onCommit(emit));
+  }
+
   return {
     registerAction(name: string, handler: ApprovalAction) {
       actions.set(name, handler);
@@ -73,6 +105,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     hasAction: (name: string) => actions.has(name),
 
     entryVersion,
+
+    draftVersion,
 
     /** Creates a request and emails every approver. */
     async request(input: ApprovalRequestInput, requestedBy?: { id?: number; email?: string }) {
@@ -102,7 +136,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data: {
           targetUid: params.uid,
           targetDocumentId: params.documentId,
-          targetLocale: params.locale ?? null,
+          // The locale the entry was found in (the default one when none was given), so that
+          // later checks and the action address exactly this entry.
+          targetLocale: params.locale ?? (entry.locale as string | null | undefined) ?? null,
           title,
           action: params.action,
           approvers: params.approvers,
@@ -186,7 +222,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await actions.get(request.action)!({ strapi, request: updated });
       }
       if (status !== 'pending')
-        strapi.eventHub.emit('mail-server.approval.decided', { request: updated, decision });
+        await emitAfterCommit('mail-server.approval.decided', { request: updated, decision });
       return status;
     },
   };

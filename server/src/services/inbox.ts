@@ -16,7 +16,16 @@ import { getService } from '../utils/get-service';
 import { sectionAuth } from '../utils/section-auth';
 import { trustedCas } from '../utils/tls';
 import { isConfigured, type Effective } from '../utils/settings-model';
-import { handleMessage, MAX_BYTES, type RunReport } from './inbox-message';
+import {
+  analyseMessage,
+  findRecorded,
+  type Analysed,
+  MAX_BYTES,
+  recordMessage,
+  type BatchContext,
+  type Handled,
+  type RunReport,
+} from './inbox-message';
 
 export { INBOUND_UID, type RunReport } from './inbox-message';
 
@@ -35,6 +44,7 @@ const emptyReport = (): RunReport => ({
   quarantined: 0,
   ignored: 0,
   failed: 0,
+  refiled: 0,
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -57,20 +67,42 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
-  /** Everything currently in the mailbox, batch by batch. */
+  /**
+   * Everything currently in the mailbox, batch by batch. A batch is one transaction (a
+   * savepoint per message), so the database syncs to disk once per batch, not per message.
+   */
   async function drain(reader: MailboxReader, imap: Imap, uidValidity: string, report: RunReport) {
+    const smtp = await svc('settings').getEffective('smtp');
+    const ctx: BatchContext = {
+      imap,
+      uidValidity,
+      ownAddresses: [imap.username, smtp.fromAddress].filter((a): a is string => !!a),
+    };
     for (let batch = 0; batch < MAX_BATCHES && !stopped; batch++) {
       const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
-      const folders = new Map<string, number[]>();
-      const answers: Promise<unknown>[] = [];
-      for (const message of messages) {
-        const folder = await handleMessage(strapi, imap, message, uidValidity, report, answers);
-        folders.set(folder, [...(folders.get(folder) ?? []), message.uid]);
+      const analysed: Analysed[] = [];
+      for (const m of messages) analysed.push(await analyseMessage(m, ctx.ownAddresses));
+      const handled = await strapi.db.transaction(async ({ trx }) => {
+        const before = await findRecorded(strapi, analysed);
+        const out: Handled[] = [];
+        for (const a of analysed) out.push(await recordMessage(strapi, ctx, trx, a, before));
+        return out;
+      });
+      // Committed: these decisions stand even if filing them fails now.
+      for (const { outcome } of handled) {
+        if (!outcome) report.refiled++;
+        else {
+          report.handled++;
+          report[outcome]++;
+        }
       }
-      // Filed per folder after the batch is recorded: a crash before this point leaves
+      // Filed per folder after the batch is committed: a crash before this point leaves
       // recorded messages in the inbox, which the next run files without applying again.
+      const folders = new Map<string, number[]>();
+      for (const h of handled) folders.set(h.folder, [...(folders.get(h.folder) ?? []), h.uid]);
       for (const [folder, uids] of folders) await reader.move(uids, folder);
-      await Promise.all(answers);
+      // Answers go out in the background: a slow SMTP server delays them, not decisions.
+      for (const { answer } of handled) if (answer) await svc('approval-mail').queueAnswer(answer);
       // Keep the lease through a long backlog; if another instance has taken it, stop here.
       if (!(await svc('lease').acquire(LEASE, LEASE_MS))) break;
       if (messages.length < BATCH) break;

@@ -12,6 +12,7 @@ import { getPluginConfig } from '../utils/plugin-config';
 const PREFIX = 'mse1';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  let signing: { base: string; key: Buffer } | null = null;
   const key = (): Buffer | null => {
     const raw =
       getPluginConfig(strapi).encryptionKey ??
@@ -59,7 +60,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           'Set ENCRYPTION_KEY (admin.secrets.encryptionKey) or APP_KEYS, then restart Strapi.'
         );
       }
-      return crypto.createHmac('sha256', base).update('mail-server:approval-references').digest();
+      // Derived once per base: every reply of a backlog verifies a reference with it.
+      if (signing?.base !== base) {
+        const derived = crypto.createHmac('sha256', base);
+        signing = { base, key: derived.update('mail-server:approval-references').digest() };
+      }
+      return signing.key;
     },
 
     /** Throws ESECRETKEY when the value cannot be decrypted (key missing or changed). */

@@ -34,6 +34,7 @@ interface StoredSettings {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   let cache: { at: number; value: StoredSettings } | null = null;
   const listeners = new Set<(revision: number) => void>();
+  const effective = new WeakMap<StoredSettings, Map<SectionKind, Effective<SectionKind>>>();
   const query = () => strapi.db.query(SETTINGS_UID);
   const secrets = () => getService(strapi, 'secrets');
 
@@ -117,8 +118,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** What the mail code uses; throws ESECRETKEY when a stored secret cannot be decrypted. */
     async getEffective<K extends SectionKind>(kind: K): Promise<Effective<K>> {
-      const stored = (await read())[kind] as Stored<K>;
-      return toEffective(kind, stored, getPluginConfig(strapi)[kind], (v) => secrets().decrypt(v));
+      const value = await read();
+      // Every send and every inbox batch asks: decrypt once per read of the row, not per call.
+      let known = effective.get(value);
+      if (!known) effective.set(value, (known = new Map()));
+      const cached = known.get(kind) as Effective<K> | undefined;
+      if (cached) return cached;
+      const stored = value[kind] as Stored<K>;
+      const config = getPluginConfig(strapi)[kind];
+      const result = toEffective(kind, stored, config, (v) => secrets().decrypt(v));
+      known.set(kind, Object.freeze(result) as Effective<SectionKind>);
+      return result;
     },
 
     async getRevision(): Promise<number> {

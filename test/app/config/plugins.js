@@ -24,7 +24,10 @@ module.exports = ({ env }) => ({
       // Trust the CA of the local test mail servers (a company CA in real deployments).
       tls: { ca: env('MAIL_SERVER_CA_FILE') },
       // Tests shorten the retry backoff; the default is 500 ms, then 2 s.
-      send: { retryDelayMs: env.int('MAIL_SERVER_RETRY_DELAY_MS') },
+      send: {
+        retryDelayMs: env.int('MAIL_SERVER_RETRY_DELAY_MS'),
+        maxConnections: env.int('MAIL_SERVER_MAX_CONNECTIONS'),
+      },
       deliveryLog: { enabled: env.bool('MAIL_SERVER_DELIVERY_LOG', true) },
       // API suites drive the inbox job themselves; the IDLE suite and the demo switch it on.
       inbox: { idle: env.bool('MAIL_SERVER_IDLE', false) },
