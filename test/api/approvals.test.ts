@@ -3,84 +3,27 @@
  * our provider, into Dovecot), the approver's reply goes through SMTP into the approvals
  * mailbox, and the inbox job decides — exactly once, only from the right approver.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
-import { bootStrapi, type TestStrapi } from '../helpers/strapi';
-import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
+import type { TestStrapi } from '../helpers/strapi';
+import { createAdmin, type AdminSession } from '../helpers/admin';
 import { appendRaw, folderCounts, readMailbox } from '../helpers/mailbox';
 import { sendReply } from '../helpers/replies';
-import { startMailStack } from '../mailstack';
+import { ARTICLE, useApprovalsFixture } from '../helpers/approvals-fixture';
 import type { MailStack, MailUser } from '../mailstack/types';
 
-const ARTICLE = 'api::article.article';
-const INBOUND = 'plugin::mail-server.inbound-message';
-
 describe('approvals by email reply', () => {
+  const fx = useApprovalsFixture();
+  const { approvals, runInbox, draft, isPublished, notificationFor, inboundFor, ask } = fx;
   let stack: MailStack;
   let app: TestStrapi;
   let admin: AdminSession;
   let approver: MailUser;
   let editor: MailUser;
   let mailbox: MailUser;
-
-  const approvals = () => app.strapi.plugin('mail-server').service('approvals');
-  // A pass, then the answers it queued (they go out in the background).
-  const runInbox = async () => {
-    const report = await app.strapi.plugin('mail-server').service('inbox').run();
-    await app.strapi.plugin('mail-server').service('approval-mail').flush();
-    return report;
-  };
-  const draft = async (title: string) =>
-    (await app.strapi.documents(ARTICLE).create({ data: { title } })) as { documentId: string };
-  const isPublished = async (documentId: string) =>
-    !!(await app.strapi.documents(ARTICLE).findOne({ documentId, status: 'published' }));
-  const notificationFor = async (user: MailUser, requestId: number): Promise<ParsedMail> => {
-    const found = await readMailbox(stack, user, { subject: `Ref: APR-${requestId}-` });
-    assert.equal(found.length, 1, `one notification for request ${requestId}`);
-    return found[0]!;
-  };
-  const inboundFor = (where: object) =>
-    app.strapi.db.query(INBOUND).findMany({ where, orderBy: { id: 'asc' } });
-  const ask = async (title: string, over: object = {}) => {
-    const entry = await draft(title);
-    const row = await approvals().request({
-      uid: ARTICLE,
-      documentId: entry.documentId,
-      approvers: [approver.address],
-      ...over,
-    });
-    return { entry, row, notification: await notificationFor(approver, row.id) };
-  };
-
-  before(async () => {
-    stack = await startMailStack();
-    [approver, editor, mailbox] = ['approver@', 'editor@', 'mailbox@'].map((p) =>
-      stack.users.find((u) => u.address.startsWith(p))!
-    );
-    app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '50' });
-    admin = await createAdmin(app.strapi, SUPER_ADMIN);
-    const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
-    await request(app.strapi.server.httpServer)
-      .put('/mail-server/settings')
-      .set('Authorization', `Bearer ${admin.token}`)
-      .send({
-        smtp: {
-          ...server,
-          port: stack.smtp.port,
-          security: 'starttls',
-          fromName: 'Strapi',
-          fromAddress: mailbox.address,
-        },
-        imap: { ...server, port: stack.imap.tlsPort, security: 'tls' },
-      })
-      .expect(200);
-  });
-  after(async () => {
-    await app?.stop();
-    await stack?.stop();
-  });
+  before(() => ({ stack, app, admin, approver, editor, mailbox } = fx));
 
   test('the notification carries the signed reference, Reply-To and auto-reply suppression', async () => {
     const { row, notification } = await ask('Notification check');

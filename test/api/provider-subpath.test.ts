@@ -90,6 +90,16 @@ describe('provider named in the email plugin config', () => {
     assert.equal(slow.openConnections(), 0, 'the old pool closed once drained');
   });
 
+  test('saving new settings closes the idle pool of the old ones at once', async () => {
+    assert.ok(fast.openConnections() > 0, 'an idle pooled connection to the current server');
+    await save(slow.port);
+    for (let i = 0; i < 100 && fast.openConnections() > 0; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    assert.equal(fast.openConnections(), 0, 'closed without waiting for the next send');
+    await save(fast.port);
+    await send('back to the fast server');
+  });
+
   test('destroy closes every pooled connection', async () => {
     assert.ok(fast.openConnections() > 0, 'the pool keeps a connection open between sends');
     await app.stop();

@@ -91,7 +91,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** Events reach application code once the decision is committed, never for a rollback. */
   async function emitAfterCommit(event: string, payload: Record<string, unknown>) {
-    const emit = () => void strapi.eventHub.emit(event, payload);
+    const emit = () =>
+      void Promise.resolve(strapi.eventHub.emit(event, payload)).catch((err: Error) =>
+        strapi.log.warn(`[mail-server] a listener of ${event} failed: ${err.message}`)
+      );
     if (!strapi.db.inTransaction()) return emit();
     // Nested: joins the caller's transaction and queues the event for its commit.
     await strapi.db.transaction(async ({ onCommit }) => onCommit(emit));
@@ -159,7 +162,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const [index] of params.approvers.entries()) {
         await mail.sendRequest(row, index, String(adminUrl ?? '').replace(/\/$/, ''));
       }
-      strapi.eventHub.emit('mail-server.approval.requested', { request: row });
+      await emitAfterCommit('mail-server.approval.requested', { request: row });
       return row;
     },
 

@@ -57,6 +57,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let current: Active | null = null;
   let building: Promise<Active> | null = null;
   const retiring = new Set<MailSender>();
+  let unsubscribe: (() => void) | null = null;
   const settings = () => getService(strapi, 'settings');
 
   function retire(sender: MailSender) {
@@ -200,10 +201,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Warm the sender so the capabilities are known; a missing configuration is fine. */
     async prepare() {
+      // A saved change retires the pool at once (sends in flight finish on it), rather than
+      // leaving its idle connections open to the old server until the next send.
+      unsubscribe ??= settings().onChange((revision) => {
+        if (current && current.revision !== revision) {
+          retire(current.sender);
+          current = null;
+        }
+      });
       await active().catch(() => undefined);
     },
 
     async close(): Promise<void> {
+      unsubscribe?.();
+      unsubscribe = null;
       const all = [...retiring];
       if (current) all.push(current.sender);
       current = null;
