@@ -71,4 +71,14 @@ describe('approvals with IMAP IDLE', () => {
     assert.ok(published, 'published by the IDLE loop');
     assert.ok(latencyMs < 10_000, `decided in ${latencyMs} ms`);
   });
+
+  test('after Dovecot restarts, the IDLE loop reconnects and decides again', async () => {
+    await stack.dovecot!.stop();
+    // Long enough for the loop to lose its connection and fail to reconnect at least once.
+    await new Promise((r) => setTimeout(r, 1500));
+    await stack.dovecot!.start();
+    const { published, latencyMs } = await approve('After the restart');
+    assert.ok(published, 'published by the IDLE loop after it reconnected');
+    assert.ok(latencyMs < 15_000, `decided in ${latencyMs} ms`);
+  });
 });

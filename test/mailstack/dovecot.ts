@@ -410,6 +410,19 @@ export class Dovecot {
   }
 
   /**
+   * Starts Dovecot again after stop(), with the same configuration, mail and ports: what a
+   * server restart looks like to its clients (connections refused while down, then back).
+   */
+  async restart(): Promise<void> {
+    await this.stop();
+    this.stopping = undefined;
+    this.exit = undefined;
+    this.child = undefined;
+    this.output = '';
+    await this.spawn();
+  }
+
+  /**
    * Stops the whole process group and waits until no member is left running. Idempotent.
    *
    * SIGTERM goes to the group (signalling only the master can leave session processes behind).

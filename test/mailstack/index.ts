@@ -295,10 +295,14 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
     },
     smtpAccepted: () => smtp.accepted(),
     dovecot: {
-      pid: dovecot.pid!,
+      get pid() {
+        return dovecot.pid!;
+      },
       configFile: dovecot.configFile,
       logFile: dovecot.logFile,
       logTail: (lines?: number) => dovecot.logTail(lines),
+      stop: () => dovecot.stop(),
+      start: () => dovecot.restart(),
     },
     startupMs: Date.now() - started,
     stop: () =>

@@ -83,7 +83,16 @@ export interface MailStack {
   /** number of messages the SMTP server accepted (delivered to LMTP) */
   smtpAccepted(): number;
   /** the private Dovecot: master pid (leader of its process group), files, log tail for debugging */
-  dovecot?: { pid: number; configFile: string; logFile: string; logTail(lines?: number): string };
+  dovecot?: {
+    pid: number;
+    configFile: string;
+    logFile: string;
+    logTail(lines?: number): string;
+    /** stops the server, keeping its mail and configuration (connections are refused) */
+    stop(): Promise<void>;
+    /** starts it again after stop(), on the same ports with the same mail */
+    start(): Promise<void>;
+  };
   /** how long startMailStack() took, ms */
   startupMs?: number;
   stop(): Promise<void>;
