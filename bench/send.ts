@@ -1,13 +1,14 @@
 /**
- * `npm run bench:send [-- --n 2000 --concurrency 16 --rounds 5]`: sends N messages to a local SMTP sink
- * through four clients, each in a child process of its own (clean memory figures):
+ * `npm run bench:send [-- --n 2000 --concurrency 16 --rounds 5]`: sends N messages to a local
+ * SMTP sink through five clients, each in a child process of its own (clean memory figures):
  *   a  raw pooled nodemailer transport (the limit)
  *   b  @strapi/provider-email-nodemailer with its documented options (no pool)
  *   c  the same with `pool: true`
  *   d  this plugin, through Strapi's email service (settings from the database, delivery log)
- * a and d run alternately for several rounds (the machine's slow moments hit both alike) and
- * the median run of each is reported. Prints messages/s, p50/p99 latency and peak RSS, and the
- * ratios d/a, d/b, d/c.
+ *   e  the raw pool of (a) inside a process running Strapi: what the process alone costs
+ * a, e and d run in turn for several rounds (the machine's slow moments hit all alike) and
+ * the median run of each is reported. Prints messages/s, client CPU per message, p50/p99
+ * latency and peak RSS, and the ratios d/a, d/b, d/c (plus e/a and d/e).
  * A benchmark, not a test: it never fails on time.
  */
 import { spawn } from 'node:child_process';
@@ -15,11 +16,13 @@ import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 
-type Variant = 'a' | 'b' | 'c' | 'd';
+type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
 type Figures = {
   variant: Variant;
   n: number;
   seconds: number;
+  /** CPU time of the client process per message (user + system), ms */
+  cpuMs: number;
   p50: number;
   p99: number;
   rssMb: number;
@@ -40,6 +43,7 @@ const LABELS: Record<Variant, string> = {
   b: '@strapi/provider-email-nodemailer (default)',
   c: '@strapi/provider-email-nodemailer, pool: true',
   d: 'mail-server plugin via Strapi email service',
+  e: 'raw nodemailer, pooled, in a process running Strapi (no plugin)',
 };
 
 async function startSink() {
@@ -127,15 +131,17 @@ const medianRun = (runs: Figures[]) =>
 
 async function main() {
   const sink = await startSink();
-  const runs: Record<Variant, Figures[]> = { a: [], b: [], c: [], d: [] };
+  const runs: Record<Variant, Figures[]> = { a: [], b: [], c: [], d: [], e: [] };
   try {
     // Strapi's provider is far from any target: once each.
     for (const variant of ['b', 'c'] as const) runs[variant].push(await measure(sink, variant));
-    // The limit and ours alternate, so that a slow moment of the machine hits both alike.
+    // The limit, Strapi's process and ours in turn, so a slow moment hits them alike.
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const variant of ['a', 'd'] as const) runs[variant].push(await measure(sink, variant));
+      for (const variant of ['a', 'e', 'd'] as const)
+        runs[variant].push(await measure(sink, variant));
+      const [a, d] = [runs.a.at(-1)!, runs.d.at(-1)!];
       process.stderr.write(
-        `[bench:send] round ${round}/${ROUNDS}: a ${rate(runs.a.at(-1)!).toFixed(0)}, d ${rate(runs.d.at(-1)!).toFixed(0)} msg/s\n`
+        `[bench:send] round ${round}/${ROUNDS}: a ${rate(a).toFixed(0)} msg/s (${a.cpuMs.toFixed(2)} ms CPU/msg), d ${rate(d).toFixed(0)} msg/s (${d.cpuMs.toFixed(2)} ms CPU/msg)\n`
       );
     }
   } finally {
@@ -144,13 +150,15 @@ async function main() {
   console.log(
     `\nsend benchmark: ${N} messages, concurrency ${CONCURRENCY}, pools of ${MAX_CONNECTIONS} connections, ${ROUNDS} alternating rounds of a and d (medians), node ${process.version}\n`
   );
-  console.log('| client | msg/s | p50 ms | p99 ms | peak RSS MB | SMTP connections |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    '| client | msg/s | client CPU ms/msg | p50 ms | p99 ms | peak RSS MB | SMTP connections |'
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const median = {} as Record<Variant, Figures>;
-  for (const variant of ['a', 'b', 'c', 'd'] as const) {
+  for (const variant of ['a', 'b', 'c', 'd', 'e'] as const) {
     const f = (median[variant] = medianRun(runs[variant]));
     console.log(
-      `| (${f.variant}) ${LABELS[f.variant]} | ${rate(f).toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMb.toFixed(0)} | ${f.connections} |`
+      `| (${f.variant}) ${LABELS[f.variant]} | ${rate(f).toFixed(0)} | ${f.cpuMs.toFixed(2)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMb.toFixed(0)} | ${f.connections} |`
     );
   }
   const by = (v: Variant) => rate(median[v]);
@@ -159,6 +167,9 @@ async function main() {
     `\nratios (median throughput): d/a = ${(by('d') / by('a')).toFixed(2)}, d/b = ${(by('d') / by('b')).toFixed(2)}, d/c = ${(by('d') / by('c')).toFixed(2)}`
   );
   console.log(`d/a round by round: ${paired}`);
+  console.log(
+    `the Strapi process alone: e/a = ${(by('e') / by('a')).toFixed(2)}; the plugin's own path: d/e = ${(by('d') / by('e')).toFixed(2)}`
+  );
 }
 
 main().catch((err) => {
