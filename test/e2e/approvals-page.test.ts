@@ -1,7 +1,8 @@
 /**
  * Approvals in a real browser: an editor requests approval from the Content Manager's side
  * panel (the notification goes out through the real mail stack), sees the pending request,
- * finds it on the Approvals page, and pastes the approver's reply into the decision simulator.
+ * finds it on the Approvals page, and pastes the approver's reply into the decision simulator;
+ * then an admin accepts one quarantined reply, discards another and cancels a request.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,12 +10,12 @@ import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { screenshot } from '../helpers/browser';
 import { readMailbox } from '../helpers/mailbox';
-import { quoted } from '../helpers/replies';
+import { quoted, sendReply } from '../helpers/replies';
 import { startFixture, type SettingsFixture } from './fixture';
 
 const ARTICLE = 'api::article.article';
 
-describe('Approvals: request from the edit view, list, simulate a reply', () => {
+describe('Approvals in the browser: request, list, simulate, quarantine, cancel', () => {
   let f: SettingsFixture;
 
   before(async () => {
@@ -133,5 +134,74 @@ describe('Approvals: request from the edit view, list, simulate a reply', () => 
       .set('Authorization', `Bearer ${f.api.token}`)
       .expect(200);
     assert.equal(after.body.data[0].status, 'pending');
+  });
+
+  test('quarantine: accept one reply, discard another; cancel a request', async () => {
+    const { page, reader: approver, sender: colleague } = f;
+    const approvals = f.app.strapi.plugin('mail-server').service('approvals');
+    const ask = async (title: string) => {
+      const entry = (await f.app.strapi.documents(ARTICLE).create({ data: { title } })) as {
+        documentId: string;
+      };
+      const row = await approvals.request({
+        uid: ARTICLE,
+        documentId: entry.documentId,
+        approvers: [approver.address],
+      });
+      const [notification] = await readMailbox(f.stack, approver, {
+        subject: `Ref: APR-${row.id}-`,
+      });
+      assert.ok(notification, `request ${row.id} was emailed`);
+      return { entry, row, notification };
+    };
+    const mailbox = f.stack.users.find((u) => u.address.startsWith('mailbox@'))!.address;
+    const stamp = Date.now();
+    const toAccept = await ask(`Accept me ${stamp}`);
+    const toDiscard = await ask(`Discard me ${stamp}`);
+    const toCancel = await ask(`Cancel me ${stamp}`);
+    // The approver answers from another address: both replies are quarantined (wrong sender).
+    for (const { notification } of [toAccept, toDiscard]) {
+      await sendReply(f.stack, colleague, mailbox, notification, 'APPROVE');
+    }
+
+    await page.goto(f.url('/admin/plugins/mail-server'));
+    await page.getByRole('heading', { name: 'Approvals', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Check the mailbox now' }).click();
+    const quarantine = page.getByRole('list', { name: 'Quarantine' });
+    const held = (t: { notification: ParsedMail }) =>
+      quarantine.getByRole('listitem', { name: `Re: ${t.notification.subject}` });
+    await held(toAccept).getByText('Reason: wrong-sender').waitFor();
+    await held(toDiscard).getByText('Reason: wrong-sender').waitFor();
+
+    await held(toAccept).getByRole('button', { name: 'Accept' }).click();
+    await held(toAccept).waitFor({ state: 'detached' });
+    await held(toDiscard).getByRole('button', { name: 'Discard' }).click();
+    await held(toDiscard).waitFor({ state: 'detached' });
+
+    const requests = page.getByRole('list', { name: 'Requests' });
+    const cancelItem = requests.getByRole('listitem', {
+      name: `Request ${toCancel.row.id}: Cancel me ${stamp}`,
+    });
+    await cancelItem.getByRole('button', { name: 'Cancel request' }).click();
+    await cancelItem.waitFor({ state: 'detached' }); // gone from the pending list
+    await screenshot(page, 'approvals-quarantine');
+
+    // What the clicks did, read back from the server.
+    const status = async (id: number) => (await approvals.findOne(id)).status;
+    assert.equal(await status(toAccept.row.id), 'approved');
+    const published = await f.app.strapi
+      .documents(ARTICLE)
+      .findOne({ documentId: toAccept.entry.documentId, status: 'published' } as never);
+    assert.ok(published, 'the accepted decision published the entry');
+    assert.equal(await status(toDiscard.row.id), 'pending', 'a discarded reply decides nothing');
+    assert.equal(await status(toCancel.row.id), 'cancelled');
+    const inbound = await f.app.strapi.db
+      .query('plugin::mail-server.inbound-message')
+      .findMany({ where: { requestId: { $in: [toAccept.row.id, toDiscard.row.id] } } });
+    const byRequest = new Map(
+      inbound.map((r: { requestId: number; resolution: string | null }) => [r.requestId, r])
+    );
+    assert.match(String(byRequest.get(toAccept.row.id)?.resolution), /^accepted by /);
+    assert.match(String(byRequest.get(toDiscard.row.id)?.resolution), /^discarded by /);
   });
 });
