@@ -60,6 +60,27 @@ describe('approvals: a batch of replies', () => {
     assert.equal(answers.length, 1, 'one answer, for the decision');
   });
 
+  test('a message over 10 MB is quarantined unread, with its reason', async () => {
+    const big = [
+      `From: ${approver.address}`,
+      `To: ${mailbox.address}`,
+      'Subject: Re: a very large reply',
+      `Message-ID: <big-${Date.now()}@example.test>`,
+      '',
+      'APPROVE',
+      'x'.repeat(76),
+    ].join('\r\n');
+    const padding = `\r\n${'y'.repeat(998)}`.repeat(11 * 1024);
+    await appendRaw(fx.stack, mailbox, big + padding);
+    const report = await fx.runInbox();
+    assert.equal(report.quarantined, 1, JSON.stringify(report));
+    const [row] = await fx.inboundFor({ reason: 'too-large' });
+    assert.equal(row?.verdict, 'quarantined');
+    assert.equal(row?.folder, 'Quarantine');
+    assert.equal(row?.decision, null, 'never read, so never decided');
+    assert.equal((await folderCounts(fx.stack, mailbox)).INBOX, 0);
+  });
+
   test('a failing action quarantines its reply and undoes its decision; the others stand', async () => {
     const decided: Array<{ id: number; inTransaction: boolean; status: string }> = [];
     const off = fx.app.strapi.eventHub.on(

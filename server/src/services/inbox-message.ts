@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type { FetchedMessage } from '../mail';
-import { analyzeReply, type ReplyAnalysis } from '../mail/reply';
+import { analyzeReply, noDecision, type ReplyAnalysis } from '../mail/reply';
 import { getService } from '../utils/get-service';
 import type { Effective } from '../utils/settings-model';
 import { describeReason, type Answer } from './approval-mail';
@@ -62,20 +62,6 @@ export interface BatchTransaction {
   raw(sql: string): PromiseLike<unknown>;
 }
 
-const TOO_LARGE: ReplyAnalysis = {
-  kind: 'other',
-  decision: null,
-  comment: '',
-  from: '',
-  inReplyTo: null,
-  references: [],
-  reference: null,
-  reason: 'too-large',
-  messageId: null,
-  subject: '',
-  text: '',
-};
-
 /** Parsing is CPU work only: done before the batch transaction opens, to keep it short. */
 export async function analyseMessage(
   message: FetchedMessage,
@@ -84,7 +70,7 @@ export async function analyseMessage(
   // Too big to read: filed for a person to look at, never parsed.
   const analysis =
     message.size > MAX_BYTES
-      ? TOO_LARGE
+      ? noDecision('other', 'too-large')
       : await analyzeReply(message.source, { ownAddresses, maxBytes: MAX_BYTES });
   const rawHash = crypto.createHash('sha256').update(message.source).digest('hex');
   const messageKey = (analysis.messageId ?? `sha256:${rawHash}`).slice(0, 255);

@@ -9,6 +9,7 @@ export {
   REPLY_KINDS,
   REPLY_REASONS,
   analyzeOptionsSchema,
+  noDecision,
   replyAnalysisSchema,
   type AnalyzeOptions,
   type Decision,
