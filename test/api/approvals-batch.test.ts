@@ -6,12 +6,13 @@
  * the answers, never the decisions.
  */
 import { before, describe, test } from 'node:test';
+import type { Core } from '@strapi/strapi';
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { appendRaw, folderCounts, readMailbox } from '../helpers/mailbox';
 import { sendReply } from '../helpers/replies';
 import { startScriptedSmtp } from '../helpers/scripted-smtp';
-import { useApprovalsFixture } from '../helpers/approvals-fixture';
+import { ARTICLE, useApprovalsFixture } from '../helpers/approvals-fixture';
 import type { MailUser } from '../mailstack/types';
 
 describe('approvals: a batch of replies', () => {
@@ -60,6 +61,30 @@ describe('approvals: a batch of replies', () => {
     assert.equal(answers.length, 1, 'one answer, for the decision');
   });
 
+  test('a reference to a request id no database holds is quarantined; the batch goes on', async () => {
+    const { entry, notification } = await fx.ask('Beside a forged id');
+    const forged = '<apr.999999999999.0.aaaaaaaaaaaaaaaa@example.test>';
+    const raw = [
+      `From: ${approver.address}`,
+      `To: ${mailbox.address}`,
+      'Subject: Re: forged',
+      `Message-ID: <forged-id-${Date.now()}@example.test>`,
+      `In-Reply-To: ${forged}`,
+      `References: ${forged}`,
+      '',
+      'APPROVE',
+      '',
+    ].join('\r\n');
+    await appendRaw(fx.stack, mailbox, raw);
+    await sendReply(fx.stack, approver, mailbox.address, notification, 'APPROVE');
+    const report = await fx.runInbox();
+    assert.equal(report.error, undefined, JSON.stringify(report));
+    assert.equal(report.applied, 1, JSON.stringify(report));
+    assert.equal(report.quarantined, 1, JSON.stringify(report));
+    assert.equal(await fx.isPublished(entry.documentId), true);
+    assert.equal((await fx.inboundFor({ reason: 'no-reference' })).length, 1);
+  });
+
   test('a message over 10 MB is quarantined unread, with its reason', async () => {
     const big = [
       `From: ${approver.address}`,
@@ -94,9 +119,25 @@ describe('approvals: a batch of replies', () => {
         });
       }
     ) as () => void;
-    fx.approvals().registerAction('explode', async () => {
-      throw Object.assign(new Error('the action broke'), { code: 'EBROKEN' });
-    });
+    // Strapi's own after-commit work (the webhooks of a publish) must not outlive a rollback.
+    const publishEvents: unknown[] = [];
+    const offPublish = fx.app.strapi.eventHub.on('entry.publish', async (event: unknown) => {
+      publishEvents.push(event);
+    }) as () => void;
+    // Publishes, then fails: everything it did must be undone.
+    fx.approvals().registerAction(
+      'explode',
+      async ({
+        strapi,
+        request: r,
+      }: {
+        strapi: Core.Strapi;
+        request: { targetDocumentId: string };
+      }) => {
+        await strapi.documents(ARTICLE).publish({ documentId: r.targetDocumentId } as never);
+        throw Object.assign(new Error('the action broke'), { code: 'EBROKEN' });
+      }
+    );
     try {
       const good = await fx.ask('Good one');
       const bad = await fx.ask('Bad one', { action: 'explode' });
@@ -128,8 +169,10 @@ describe('approvals: a batch of replies', () => {
         assert.equal(d.inTransaction, false, 'emitted outside the transaction');
         assert.equal(d.status, 'approved', 'the listener reads the committed decision');
       }
+      assert.equal(publishEvents.length, 2, 'publish events for the two committed publishes only');
     } finally {
       off();
+      offPublish();
     }
   });
 

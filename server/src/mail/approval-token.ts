@@ -48,6 +48,7 @@ export function messageIdFor(
   return `<apr.${ref.requestId}.${ref.approver}.${signature(key, ref, address)}@${domain}>`;
 }
 
+const MAX_ID = 2 ** 31 - 1;
 const REF = /^APR-(\d{1,12})-(\d{1,4})-([a-z2-7]{16})$/i;
 const MSGID = /^<?apr\.(\d{1,12})\.(\d{1,4})\.([a-z2-7]{16})@[^>]+>?$/i;
 
@@ -55,7 +56,10 @@ const MSGID = /^<?apr\.(\d{1,12})\.(\d{1,4})\.([a-z2-7]{16})@[^>]+>?$/i;
 export function parseRef(text: string): (ApprovalRef & { signature: string }) | null {
   const m = REF.exec(text.trim()) ?? MSGID.exec(text.trim());
   if (!m) return null;
-  return { requestId: Number(m[1]), approver: Number(m[2]), signature: m[3]!.toLowerCase() };
+  const requestId = Number(m[1]);
+  // Request ids are database integers: a larger one is forged, and would fail the lookup.
+  if (requestId > MAX_ID) return null;
+  return { requestId, approver: Number(m[2]), signature: m[3]!.toLowerCase() };
 }
 
 /** Constant-time check that the signature was made by us for this approver's address. */

@@ -18,14 +18,13 @@ import { trustedCas } from '../utils/tls';
 import { isConfigured, type Effective } from '../utils/settings-model';
 import {
   analyseMessage,
-  findRecorded,
-  type Analysed,
   MAX_BYTES,
-  recordMessage,
+  type Analysed,
   type BatchContext,
   type Handled,
   type RunReport,
 } from './inbox-message';
+import { findRecorded, recordAlone, recordMessage, RedoAlone } from './inbox-record';
 
 export { INBOUND_UID, type RunReport } from './inbox-message';
 
@@ -82,12 +81,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
       const analysed: Analysed[] = [];
       for (const m of messages) analysed.push(await analyseMessage(m, ctx.ownAddresses));
-      const handled = await strapi.db.transaction(async ({ trx }) => {
-        const before = await findRecorded(strapi, analysed);
-        const out: Handled[] = [];
-        for (const a of analysed) out.push(await recordMessage(strapi, ctx, trx, a, before));
-        return out;
-      });
+      const handled = await recordBatch(ctx, analysed);
       // Committed: these decisions stand even if filing them fails now.
       for (const { outcome } of handled) {
         if (!outcome) report.refiled++;
@@ -96,16 +90,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           report[outcome]++;
         }
       }
+      // Answers go out in the background: a slow SMTP server delays them, not decisions.
+      for (const { answer } of handled) if (answer) await svc('approval-mail').queueAnswer(answer);
       // Filed per folder after the batch is committed: a crash before this point leaves
       // recorded messages in the inbox, which the next run files without applying again.
       const folders = new Map<string, number[]>();
       for (const h of handled) folders.set(h.folder, [...(folders.get(h.folder) ?? []), h.uid]);
       for (const [folder, uids] of folders) await reader.move(uids, folder);
-      // Answers go out in the background: a slow SMTP server delays them, not decisions.
-      for (const { answer } of handled) if (answer) await svc('approval-mail').queueAnswer(answer);
       // Keep the lease through a long backlog; if another instance has taken it, stop here.
       if (!(await svc('lease').acquire(LEASE, LEASE_MS))) break;
       if (messages.length < BATCH) break;
+    }
+  }
+
+  /**
+   * One transaction for the batch, a savepoint per message. When an action fails the batch is
+   * rolled back and redone one transaction per message (see RedoAlone): rare, and exact.
+   */
+  async function recordBatch(ctx: BatchContext, analysed: Analysed[]): Promise<Handled[]> {
+    try {
+      return await strapi.db.transaction(async ({ trx }) => {
+        const before = await findRecorded(strapi, analysed);
+        const out: Handled[] = [];
+        for (const a of analysed)
+          out.push(await recordMessage(strapi, ctx, trx, a, before, 'batch'));
+        return out;
+      });
+    } catch (err) {
+      if (!(err instanceof RedoAlone)) throw err;
+      const out: Handled[] = [];
+      for (const a of analysed) out.push(await recordAlone(strapi, ctx, a));
+      return out;
     }
   }
 

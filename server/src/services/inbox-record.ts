@@ -1,0 +1,249 @@
+/**
+ * Recording the messages of a batch: one transaction, a savepoint per message (its audit row,
+ * its decision and its action), so one failing message undoes nothing else and the database
+ * syncs once per batch. An action that fails sends the batch down the exact path instead: one
+ * transaction per message (see RedoAlone).
+ */
+import type { Core } from '@strapi/strapi';
+import { getService } from '../utils/get-service';
+import type { Effective } from '../utils/settings-model';
+import type { Verdict } from './approval-rules';
+import {
+  answerFor,
+  INBOUND_UID,
+  type Analysed,
+  type BatchContext,
+  type BatchTransaction,
+  type Handled,
+} from './inbox-message';
+
+const RAW_KEPT = 256 * 1024;
+const SAVEPOINT = 'mail_server_message';
+
+type Imap = Effective<'imap'>;
+
+/**
+ * How a message is recorded: `batch`, in a savepoint of the batch transaction; `alone`, in a
+ * transaction of its own (the batch is redone that way when an action fails, see RedoAlone).
+ */
+export type Mode = 'batch' | 'alone';
+
+/**
+ * An action failed inside the batch. Its savepoint undoes its rows, but not the work Strapi
+ * queued for after the commit (webhooks of a publish, history versions): the batch must be
+ * rolled back and redone one transaction per message, where a failure undoes everything.
+ */
+export class RedoAlone extends Error {}
+
+/** An action failed in `alone` mode: the caller rolls its transaction back, then records it. */
+export class ActionFailed extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly failure: Failure
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+  }
+}
+
+/** The savepoint could not be rolled back: the database gave up the whole transaction. */
+class TransactionLost extends Error {}
+
+interface Failure {
+  analysed: Analysed;
+  verdict: Verdict;
+  reason: string;
+}
+
+async function inSavepoint<T>(trx: BatchTransaction, work: () => Promise<T>): Promise<T> {
+  await trx.raw(`SAVEPOINT ${SAVEPOINT}`);
+  try {
+    const result = await work();
+    await trx.raw(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+    return result;
+  } catch (err) {
+    // A deadlock or a full disk can end the whole transaction: then nothing may go on in it.
+    await Promise.resolve(trx.raw(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`)).catch(() => {
+      throw new TransactionLost((err as Error)?.message ?? String(err));
+    });
+    throw err;
+  }
+}
+
+type RecordedRow = { messageKey: string; folder: string | null; verdict: string };
+
+/** The messages of a batch recorded before (replays, or filed late after a crash), one query. */
+export async function findRecorded(
+  strapi: Core.Strapi,
+  batch: Analysed[]
+): Promise<Map<string, RecordedRow>> {
+  const keys = [...new Set(batch.map((a) => a.messageKey))];
+  const rows: RecordedRow[] = keys.length
+    ? await strapi.db.query(INBOUND_UID).findMany({
+        where: { messageKey: { $in: keys } },
+        select: ['messageKey', 'folder', 'verdict'],
+      })
+    : [];
+  return new Map(rows.map((row) => [row.messageKey, row]));
+}
+
+const folderFor = (imap: Imap, verdict: string) =>
+  verdict === 'applied'
+    ? imap.processedFolder
+    : verdict === 'ignored'
+      ? imap.ignoredFolder
+      : imap.quarantineFolder;
+
+/** The audit row's columns, whatever the verdict. */
+function auditRow(
+  ctx: BatchContext,
+  { message, analysis, rawHash, messageKey }: Analysed,
+  verdict: Verdict
+) {
+  return {
+    messageKey,
+    messageId: analysis.messageId,
+    uid: message.uid,
+    uidValidity: ctx.uidValidity,
+    mailbox: ctx.imap.mailbox,
+    fromAddress: analysis.from.slice(0, 255),
+    subject: analysis.subject.slice(0, 2000),
+    kind: analysis.kind,
+    requestId: verdict.request?.id ?? null,
+    approver: verdict.approver ?? null,
+    decision: analysis.decision,
+    comment: analysis.comment.slice(0, 10_000),
+    rawHash,
+  };
+}
+
+const rawKept = ({ message }: Analysed) => message.source.subarray(0, RAW_KEPT).toString('latin1');
+
+/**
+ * Records one analysed message inside `trx`; `before` is what findRecorded() found. Throws
+ * RedoAlone (batch mode) or ActionFailed (alone mode) when the message's action failed.
+ */
+export async function recordMessage(
+  strapi: Core.Strapi,
+  ctx: BatchContext,
+  trx: BatchTransaction,
+  analysed: Analysed,
+  before: Map<string, RecordedRow>,
+  mode: Mode
+): Promise<Handled> {
+  const { imap } = ctx;
+  const { message, analysis, messageKey } = analysed;
+  const inbound = () => strapi.db.query(INBOUND_UID);
+  const svc = <K extends Parameters<typeof getService>[1]>(name: K) => getService(strapi, name);
+  const filed = (row: RecordedRow): Handled => ({
+    uid: message.uid,
+    folder: row.folder ?? folderFor(imap, row.verdict),
+  });
+  // Already recorded (a replay, or a crash before the move last time): only file it.
+  const known = before.get(messageKey);
+  if (known) return filed(known);
+
+  // A lookup that fails (e.g. a reference to a request id the database cannot hold) must not
+  // abort the batch's transaction: it gets a savepoint too, and the message a person's look.
+  const verdict: Verdict = await inSavepoint(trx, () =>
+    svc('approval-rules').evaluate(analysis)
+  ).catch((err: unknown) => {
+    if (err instanceof TransactionLost) throw err;
+    strapi.log.error(`[mail-server] approval reply not matched: ${(err as Error).message}`);
+    return { verdict: 'quarantined', reason: 'lookup-failed' } as Verdict;
+  });
+  try {
+    await inSavepoint(trx, async () => {
+      // createMany: the insert alone, without reading the row back.
+      const { ids } = await inbound().createMany({
+        data: [
+          {
+            ...auditRow(ctx, analysed, verdict),
+            verdict: verdict.verdict,
+            reason: verdict.reason,
+            folder: folderFor(imap, verdict.verdict),
+            raw: verdict.verdict === 'quarantined' ? rawKept(analysed) : null,
+          },
+        ],
+      });
+      if (verdict.verdict === 'applied') {
+        await svc('approvals').decide(verdict.request, {
+          approver: verdict.approver,
+          decision: analysis.decision!,
+          comment: analysis.comment,
+          at: new Date().toISOString(),
+          inboundMessageId: Number(ids[0]),
+        });
+      }
+    });
+  } catch (err) {
+    if (err instanceof TransactionLost) throw err;
+    // A duplicate key means the message was recorded meanwhile (another instance, or the
+    // same message twice in this batch): file it as it was.
+    const again = await inbound().findOne({
+      where: { messageKey },
+      select: ['messageKey', 'folder', 'verdict'],
+    });
+    if (again) return filed(again);
+    if (verdict.verdict === 'applied') {
+      if (mode === 'batch') throw new RedoAlone((err as Error)?.message);
+      throw new ActionFailed(err, { analysed, verdict, reason: 'action-failed' });
+    }
+    // Nothing but our own insert ran: the savepoint undid all of it.
+    const failure = { analysed, verdict, reason: 'store-failed' };
+    logFailure(strapi, failure, err);
+    return recordFailure(strapi, ctx, trx, failure);
+  }
+  return {
+    uid: message.uid,
+    folder: folderFor(imap, verdict.verdict),
+    outcome: verdict.verdict,
+    answer: answerFor(analysis, verdict, verdict.verdict, verdict.reason),
+  };
+}
+
+function logFailure(strapi: Core.Strapi, { reason }: Failure, err: unknown) {
+  strapi.log.error(
+    `[mail-server] approval reply not applied (${reason}): ${(err as Error)?.message ?? err}`
+  );
+}
+
+/** Records a message whose decision could not be applied, with the whole message kept. */
+export async function recordFailure(
+  strapi: Core.Strapi,
+  ctx: BatchContext,
+  trx: BatchTransaction,
+  failure: Failure
+): Promise<Handled> {
+  const { analysed, verdict, reason } = failure;
+  const data = {
+    ...auditRow(ctx, analysed, verdict),
+    verdict: 'failed',
+    reason,
+    folder: ctx.imap.quarantineFolder,
+    raw: rawKept(analysed),
+  };
+  await inSavepoint(trx, () => strapi.db.query(INBOUND_UID).create({ data }));
+  return {
+    uid: analysed.message.uid,
+    folder: ctx.imap.quarantineFolder,
+    outcome: 'failed',
+    answer: answerFor(analysed.analysis, verdict, 'failed', reason),
+  };
+}
+
+/** Records one message in a transaction of its own; an action that fails undoes everything. */
+export async function recordAlone(
+  strapi: Core.Strapi,
+  ctx: BatchContext,
+  analysed: Analysed
+): Promise<Handled> {
+  try {
+    return await strapi.db.transaction(async ({ trx }) =>
+      recordMessage(strapi, ctx, trx, analysed, await findRecorded(strapi, [analysed]), 'alone')
+    );
+  } catch (err) {
+    if (!(err instanceof ActionFailed)) throw err;
+    logFailure(strapi, err.failure, err.cause);
+    return strapi.db.transaction(({ trx }) => recordFailure(strapi, ctx, trx, err.failure));
+  }
+}
