@@ -43,17 +43,6 @@ async function setup(): Promise<{ send: Send; close: () => Promise<void> }> {
     return { send: (i) => p.send(message(i)), close: async () => undefined };
   }
   const app = await bootStrapi({});
-  if (variant === 'f' || process.env.PROTO_F) {
-    const { Worker } = await import('node:worker_threads');
-    const w = new Worker(require('node:path').join(__dirname, '_proto/worker.cjs'), { workerData: { port, max: MAX_CONNECTIONS } });
-    let seq = 0;
-    const pending = new Map<number, (v: unknown) => void>();
-    w.on('message', (m: { id: number }) => { pending.get(m.id)!(m); pending.delete(m.id); });
-    return {
-      send: (i: number) => new Promise((resolve) => { const id = seq++; pending.set(id, resolve); w.postMessage({ id, message: message(i) }); }),
-      close: async () => { await w.terminate(); await app.stop(); },
-    };
-  }
   if (variant === 'e') {
     // The same raw pool as (a), in a process that runs Strapi: what the process itself costs.
     const raw = rawPool();
