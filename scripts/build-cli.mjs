@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Bundles the CLI (server/src/mail/reply/cli.ts) into dist/cli/strapi-mail-server.js, which
-// bin/strapi-mail-server.js loads. `strapi-plugin build` only bundles the server and admin
-// entries, so this runs after it. Declared dependencies stay external (installed with the
+// bin/strapi-mail-server.js loads, and the SMTP pool's worker thread
+// (server/src/mail/smtp-worker.ts) into dist/server/smtp-worker.js, beside the server bundle
+// that starts it. `strapi-plugin build` only bundles the server and admin entries, so this
+// runs after it. Declared dependencies stay external (installed with the
 // package); anything else the CLI imports is bundled in.
 import { build } from 'esbuild';
 import fs from 'node:fs';
@@ -10,15 +12,19 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
-await build({
-  absWorkingDir: root,
-  entryPoints: ['server/src/mail/reply/cli.ts'],
-  outfile: 'dist/cli/strapi-mail-server.js',
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  external: Object.keys(pkg.dependencies ?? {}),
-  sourcemap: true,
-  logLevel: 'warning',
-});
+const bundle = (entry, outfile) =>
+  build({
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: Object.keys(pkg.dependencies ?? {}),
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+
+await bundle('server/src/mail/reply/cli.ts', 'dist/cli/strapi-mail-server.js');
+await bundle('server/src/mail/smtp-worker.ts', 'dist/server/smtp-worker.js');

@@ -28,6 +28,9 @@ export async function startScriptedSmtp(
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // close() is "the server is down": idle client connections are dropped at once rather
+    // than given smtp-server's default 30 s to finish.
+    closeTimeout: 100,
     onConnect(_session, done) {
       open++;
       done();

@@ -1,14 +1,19 @@
 /**
  * Sending through one SMTP server with a bounded pool of connections. One sender per
  * settings revision: when the settings change, a new sender takes new sends while this one
- * finishes what it has in flight, then closes.
+ * finishes what it has in flight, then closes. The pool itself runs in a worker thread
+ * (smtp-worker.ts) when the built worker file is there, else in this thread.
  */
-import nodemailer, { type SendMailOptions } from 'nodemailer';
-import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { tlsOptions } from './connection';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
+import type { SendMailOptions } from 'nodemailer';
 import { diagnose } from './diagnose';
 import { MailError } from './errors';
 import { parseMessage, toNodemailer, type OutgoingMessage } from './message';
+import { createLocalPool, type Pool, type PoolConfig, type SentInfo } from './smtp-pool';
+import type { FromWorker, ToWorker } from './smtp-worker';
 import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from './types';
 
 export type SmtpSenderConfig = {
@@ -20,20 +25,17 @@ export type SmtpSenderConfig = {
   maxConnections: number;
   /** messages per connection before it is recycled */
   maxMessages: number;
+  /** run the pool in this thread even when the worker is available (tests, debugging) */
+  inThread?: boolean;
 };
 
-export type SendResult = {
-  messageId: string;
-  accepted: string[];
-  rejected: string[];
-  response: string;
-};
+export type SendResult = SentInfo;
 
 export interface MailSender {
   send(message: OutgoingMessage): Promise<SendResult>;
   /** resolves when a connection can be opened and the login succeeds; throws MailError */
   verify(): Promise<void>;
-  /** no message in flight and no connection busy */
+  /** no message in flight */
   isIdle(): boolean;
   /** waits for sends in flight, then closes every connection; idempotent */
   close(): Promise<void>;
@@ -47,67 +49,156 @@ export interface MailSender {
   };
 }
 
-const list = (v: unknown): string[] =>
-  Array.isArray(v) ? v.map((a) => (typeof a === 'string' ? a : String(a?.address ?? a))) : [];
+/** The bundled worker next to the bundled server code (dist/server); absent when run from source. */
+function workerFile(): string | null {
+  if (typeof __dirname === 'undefined') return null;
+  const file = path.join(__dirname, 'smtp-worker.js');
+  return fs.existsSync(file) ? file : null;
+}
+
+/** Streams cannot cross to the worker: attachments given as streams are read here first. */
+async function transferable(mail: SendMailOptions): Promise<SendMailOptions> {
+  if (!mail.attachments?.some((a) => a.content instanceof Readable)) return mail;
+  const attachments = [];
+  for (const a of mail.attachments) {
+    if (!(a.content instanceof Readable)) attachments.push(a);
+    else {
+      const chunks: Buffer[] = [];
+      for await (const chunk of a.content) chunks.push(Buffer.from(chunk));
+      attachments.push({ ...a, content: Buffer.concat(chunks) });
+    }
+  }
+  return { ...mail, attachments };
+}
+
+/** A request to the worker before its id is given. */
+type Request = { type: 'send'; mail: Record<string, unknown> } | { type: 'verify' };
+
+function createWorkerPool(
+  file: string,
+  config: PoolConfig,
+  token: (renew: boolean) => Promise<string>,
+  tokenErrors: Map<number, unknown>
+): Pool {
+  let nextId = 0;
+  const waiting = new Map<
+    number,
+    { resolve: (v: unknown) => void; reject: (e: unknown) => void }
+  >();
+  let closed = false;
+
+  /** Starts the thread; one that stopped (it should not) is started again by the next call. */
+  function start() {
+    const worker = new Worker(file, { workerData: config });
+    // The sender's close() ends it; an unclosed sender must not keep the process alive.
+    worker.unref();
+    const thread = { worker, ended: null as Error | null, exited: Promise.resolve() };
+    const post = (m: ToWorker) => worker.postMessage(m);
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'token') {
+        token(m.renew).then(
+          (t) => post({ type: 'token', id: m.id, token: t }),
+          (err: Error) => {
+            tokenErrors.set(m.id, err);
+            post({ type: 'token', id: m.id, error: err?.message ?? String(err) });
+          }
+        );
+        return;
+      }
+      const entry = waiting.get(m.id);
+      waiting.delete(m.id);
+      if (!entry) return;
+      if (m.error) entry.reject(Object.assign(new Error(String(m.error.message)), m.error));
+      else entry.resolve(m.info);
+    });
+    const fail = (err: Error) => {
+      thread.ended ??= Object.assign(err, { code: 'ECONNECTION' });
+      for (const entry of waiting.values()) entry.reject(thread.ended);
+      waiting.clear();
+    };
+    worker.once('error', fail);
+    thread.exited = new Promise<void>((resolve) =>
+      worker.once('exit', () => {
+        fail(new Error('The sending thread stopped.'));
+        resolve();
+      })
+    );
+    return thread;
+  }
+  let thread = start();
+
+  const call = (m: Request) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (thread.ended && !closed) thread = start();
+      if (thread.ended) return reject(thread.ended);
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      thread.worker.postMessage({ ...m, id } as ToWorker);
+    });
+  return {
+    async sendMail(mail) {
+      return (await call({ type: 'send', mail: (await transferable(mail)) as never })) as SentInfo;
+    },
+    async verify() {
+      await call({ type: 'verify' });
+    },
+    async close() {
+      closed = true;
+      if (!thread.ended) thread.worker.postMessage({ type: 'close' } satisfies ToWorker);
+      const timer = setTimeout(() => void thread.worker.terminate(), 5_000);
+      await thread.exited;
+      clearTimeout(timer);
+    },
+  };
+}
 
 export function createSmtpSender(config: SmtpSenderConfig): MailSender {
   const { endpoint, auth, timeoutMs } = config;
-  // A token refresh forced after the server refused a token: the pool asks the provision
-  // callback on every new connection, and the failed one is gone by then.
+  // A token refresh forced after the server refused a token: the pool asks for a token on
+  // every new connection, and the failed one is gone by then.
   let forceRefresh = false;
-  const authOptions = !auth
-    ? undefined
-    : isOAuth2(auth)
-      ? {
-          type: 'OAuth2' as const,
-          user: auth.user,
-          provisionCallback: (
-            _user: string,
-            renew: boolean,
-            done: (err: Error | null, token?: string) => void
-          ) => {
-            const force = renew || forceRefresh;
-            forceRefresh = false;
-            auth.getAccessToken({ forceRefresh: force }).then((t) => done(null, t), done);
-          },
-        }
-      : { user: auth.user, pass: auth.pass };
-
-  const options: SMTPPool.Options = {
-    pool: true,
-    host: endpoint.host,
-    port: endpoint.port,
-    secure: endpoint.security === 'tls',
-    requireTLS: endpoint.security === 'starttls',
-    ignoreTLS: endpoint.security === 'none',
-    tls: tlsOptions(endpoint, config.tls),
-    auth: authOptions as SMTPPool.Options['auth'],
+  const token = (renew: boolean) => {
+    if (!isOAuth2(auth)) return Promise.reject(new Error('No OAuth2 login'));
+    const force = renew || forceRefresh;
+    forceRefresh = false;
+    return auth.getAccessToken({ forceRefresh: force });
+  };
+  const poolConfig: PoolConfig = {
+    endpoint,
+    auth: !auth ? undefined : isOAuth2(auth) ? { user: auth.user, oauth2: true } : auth,
+    tls: config.tls,
+    timeoutMs,
     maxConnections: config.maxConnections,
     maxMessages: config.maxMessages,
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: Math.max(timeoutMs * 3, 30_000),
-    logger: false,
-    debug: false,
   };
-  const transporter = nodemailer.createTransport(options);
+  // A token error stays here (with its diagnosis) while the worker reports it by id.
+  const tokenErrors = new Map<number, unknown>();
+  const file = config.inThread ? null : workerFile();
+  const pool = file
+    ? createWorkerPool(file, poolConfig, token, tokenErrors)
+    : createLocalPool(poolConfig, token);
   let inFlight = 0;
   let closing: Promise<void> | null = null;
   const drained: Array<() => void> = [];
 
-  const explain = (err: unknown, step: 'send' | 'authenticate' | 'connect') =>
-    diagnose(err, { protocol: 'smtp', step, endpoint, user: auth?.user, oauth2: isOAuth2(auth) });
+  /** The error to report: a token failure as it was raised, anything else explained. */
+  const explain = (err: unknown, step: 'send' | 'authenticate' | 'connect') => {
+    const id = (err as { tokenError?: number })?.tokenError;
+    const original = id === undefined ? undefined : tokenErrors.get(id);
+    if (id !== undefined) tokenErrors.delete(id);
+    if (original instanceof MailError) return original;
+    if (err instanceof MailError) return err;
+    return diagnose(err, {
+      protocol: 'smtp',
+      step,
+      endpoint,
+      user: auth?.user,
+      oauth2: isOAuth2(auth),
+    });
+  };
 
-  async function sendOnce(message: OutgoingMessage): Promise<SendResult> {
-    const mail = toNodemailer(parseMessage(message)) as SendMailOptions;
-    const info: SMTPPool.SentMessageInfo = await transporter.sendMail(mail);
-    return {
-      messageId: info.messageId,
-      accepted: list(info.accepted),
-      rejected: list(info.rejected),
-      response: String(info.response ?? ''),
-    };
-  }
+  const sendOnce = (message: OutgoingMessage) =>
+    pool.sendMail(toNodemailer(parseMessage(message)) as SendMailOptions);
 
   return {
     description: {
@@ -138,7 +229,7 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
             try {
               return await sendOnce(message);
             } catch (again) {
-              throw again instanceof MailError ? again : explain(again, 'send');
+              throw explain(again, 'send');
             }
           }
           throw explained;
@@ -151,20 +242,20 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
 
     async verify() {
       try {
-        await transporter.verify();
+        await pool.verify();
       } catch (err) {
-        throw err instanceof MailError ? err : explain(err, 'authenticate');
+        throw explain(err, 'authenticate');
       }
     },
 
     isIdle() {
-      return inFlight === 0 && transporter.isIdle();
+      return inFlight === 0;
     },
 
     close() {
       closing ??= (async () => {
         if (inFlight > 0) await new Promise<void>((resolve) => drained.push(resolve));
-        transporter.close();
+        await pool.close();
       })();
       return closing;
     },

@@ -1,0 +1,94 @@
+/**
+ * The nodemailer pool behind a sender, with the same face whether it runs in this thread or in
+ * a worker thread of its own (smtp-worker.ts): send a prepared message, verify, close. Errors
+ * are nodemailer's own; the sender explains them.
+ */
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { tlsOptions } from './connection';
+import type { Endpoint, TlsSettings } from './types';
+
+/** What a pool needs, as plain data (it crosses to the worker thread). */
+export type PoolConfig = {
+  endpoint: Endpoint;
+  /** a password login, or an OAuth2 login whose tokens come from `token()` */
+  auth?: { user: string; pass: string } | { user: string; oauth2: true };
+  tls?: TlsSettings;
+  timeoutMs: number;
+  maxConnections: number;
+  maxMessages: number;
+};
+
+export type SentInfo = {
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+  response: string;
+};
+
+export interface Pool {
+  sendMail(mail: SendMailOptions): Promise<SentInfo>;
+  verify(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Asks for an access token; `renew` when the server refused the last one. */
+export type TokenSource = (renew: boolean) => Promise<string>;
+
+const list = (v: unknown): string[] =>
+  Array.isArray(v) ? v.map((a) => (typeof a === 'string' ? a : String(a?.address ?? a))) : [];
+
+export function createLocalPool(config: PoolConfig, token?: TokenSource): Pool {
+  const { endpoint, auth, timeoutMs } = config;
+  const authOptions = !auth
+    ? undefined
+    : 'oauth2' in auth
+      ? {
+          type: 'OAuth2' as const,
+          user: auth.user,
+          provisionCallback: (
+            _user: string,
+            renew: boolean,
+            done: (err: Error | null, token?: string) => void
+          ) => {
+            if (!token) return done(new Error('No access token source'));
+            token(renew).then((t) => done(null, t), done);
+          },
+        }
+      : { user: auth.user, pass: auth.pass };
+  const options: SMTPPool.Options = {
+    pool: true,
+    host: endpoint.host,
+    port: endpoint.port,
+    secure: endpoint.security === 'tls',
+    requireTLS: endpoint.security === 'starttls',
+    ignoreTLS: endpoint.security === 'none',
+    tls: tlsOptions(endpoint, config.tls),
+    auth: authOptions as SMTPPool.Options['auth'],
+    maxConnections: config.maxConnections,
+    maxMessages: config.maxMessages,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: Math.max(timeoutMs * 3, 30_000),
+    logger: false,
+    debug: false,
+  };
+  const transporter = nodemailer.createTransport(options);
+  return {
+    async sendMail(mail) {
+      const info: SMTPPool.SentMessageInfo = await transporter.sendMail(mail);
+      return {
+        messageId: info.messageId,
+        accepted: list(info.accepted),
+        rejected: list(info.rejected),
+        response: String(info.response ?? ''),
+      };
+    },
+    async verify() {
+      await transporter.verify();
+    },
+    async close() {
+      transporter.close();
+    },
+  };
+}
