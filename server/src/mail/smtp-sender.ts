@@ -25,8 +25,8 @@ export type SmtpSenderConfig = {
   maxConnections: number;
   /** messages per connection before it is recycled */
   maxMessages: number;
-  /** run the pool in this thread even when the worker is available (tests, debugging) */
-  inThread?: boolean;
+  /** the bundled worker (default: `smtp-worker.js` beside this bundle); null: this thread */
+  workerFile?: string | null;
 };
 
 export type SendResult = SentInfo;
@@ -173,7 +173,7 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
   };
   // A token error stays here (with its diagnosis) while the worker reports it by id.
   const tokenErrors = new Map<number, unknown>();
-  const file = config.inThread ? null : workerFile();
+  const file = config.workerFile === undefined ? workerFile() : config.workerFile;
   const pool = file
     ? createWorkerPool(file, poolConfig, token, tokenErrors)
     : createLocalPool(poolConfig, token);
