@@ -99,11 +99,14 @@ export function openSocket(
  * TLS options with strict verification. Extra CAs are added to Node's public roots rather
  * than replacing them; without extra CAs Node's defaults (incl. NODE_EXTRA_CA_CERTS) apply.
  */
+/** Older protocol versions are refused, on connections and on cached contexts alike. */
+const MIN_TLS_VERSION = 'TLSv1.2';
+
 export function tlsOptions(endpoint: Endpoint, settings?: TlsSettings): tls.ConnectionOptions {
   const options: tls.ConnectionOptions = {
     host: endpoint.host,
     rejectUnauthorized: true,
-    minVersion: 'TLSv1.2',
+    minVersion: MIN_TLS_VERSION,
   };
   // SNI must be a name; for an IP literal Node checks the certificate against `host` instead.
   if (!net.isIP(endpoint.host)) options.servername = endpoint.host;
@@ -124,7 +127,7 @@ function contextTrusting(extra: string[]): tls.SecureContext {
   if (!context) {
     context = tls.createSecureContext({
       ca: [...tls.rootCertificates, ...extra],
-      minVersion: 'TLSv1.2',
+      minVersion: MIN_TLS_VERSION,
     });
     if (contexts.size >= MAX_CONTEXTS) contexts.delete(contexts.keys().next().value!);
     contexts.set(key, context);

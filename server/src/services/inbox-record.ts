@@ -6,7 +6,6 @@
  */
 import type { Core } from '@strapi/strapi';
 import { getService } from '../utils/get-service';
-import type { Effective } from '../utils/settings-model';
 import type { Verdict } from './approval-rules';
 import {
   answerFor,
@@ -19,8 +18,6 @@ import {
 
 const RAW_KEPT = 256 * 1024;
 const SAVEPOINT = 'mail_server_message';
-
-type Imap = Effective<'imap'>;
 
 /**
  * How a message is recorded: `batch`, in a savepoint of the batch transaction; `alone`, in a
@@ -86,7 +83,7 @@ export async function findRecorded(
   return new Map(rows.map((row) => [row.messageKey, row]));
 }
 
-const folderFor = (imap: Imap, verdict: string) =>
+const folderFor = (imap: BatchContext['imap'], verdict: string) =>
   verdict === 'applied'
     ? imap.processedFolder
     : verdict === 'ignored'
@@ -179,10 +176,7 @@ export async function recordMessage(
     if (err instanceof TransactionLost) throw err;
     // A duplicate key means the message was recorded meanwhile (another instance, or the
     // same message twice in this batch): file it as it was.
-    const again = await inbound().findOne({
-      where: { messageKey },
-      select: ['messageKey', 'folder', 'verdict'],
-    });
+    const again = (await findRecorded(strapi, [analysed])).get(messageKey);
     if (again) return filed(again);
     if (verdict.verdict === 'applied') {
       if (mode === 'batch') throw new RedoAlone((err as Error)?.message);
