@@ -84,7 +84,7 @@ function runChild(variant: Variant, port: number): Promise<Figures> {
         ...(process.env.BENCH_CHILD_ARGS ?? '').split(' ').filter(Boolean),
         '--import',
         'tsx',
-        path.join(import.meta.dirname, 'send-client.ts'),
+        path.join(__dirname, 'send-client.ts'),
         variant,
         String(port),
         String(N),

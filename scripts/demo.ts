@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startMailStack } from '../test/mailstack';
 
-const root = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(__dirname, '..');
 const appDir = path.join(root, 'test', 'app');
 const strapiBin = path.join(root, 'node_modules', '.bin', 'strapi');
 const env = {

@@ -5,9 +5,8 @@
  * events reach application code only for committed decisions, and a slow SMTP server delays
  * the answers, never the decisions.
  */
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import type { Core } from '@strapi/strapi';
-import assert from 'node:assert/strict';
 import request from 'supertest';
 import { appendRaw, folderCounts, readMailbox } from '../helpers/mailbox';
 import { sendReply } from '../helpers/replies';
@@ -19,7 +18,9 @@ describe('approvals: a batch of replies', () => {
   const fx = useApprovalsFixture();
   let approver: MailUser;
   let mailbox: MailUser;
-  before(() => ({ approver, mailbox } = fx));
+  beforeAll(() => {
+    ({ approver, mailbox } = fx);
+  });
   const mail = () => fx.app.strapi.plugin('mail-server').service('approval-mail');
   const inbox = () => fx.app.strapi.plugin('mail-server').service('inbox');
 
@@ -41,24 +42,24 @@ describe('approvals: a batch of replies', () => {
     await appendRaw(fx.stack, mailbox, raw);
 
     const report = await fx.runInbox();
-    assert.equal(report.applied, 1, JSON.stringify(report));
-    assert.equal(report.refiled, 1, 'the second copy was only filed');
-    assert.equal(report.error, undefined);
-    assert.equal((await fx.approvals().findOne(row.id)).decisions.length, 1);
-    assert.equal((await fx.inboundFor({ messageId })).length, 1, 'one audit row');
+    expect(report.applied).toBe(1);
+    expect(report.refiled).toBe(1); /* the second copy was only filed */
+    expect(report.error).toBe(undefined);
+    expect((await fx.approvals().findOne(row.id)).decisions.length).toBe(1);
+    expect((await fx.inboundFor({ messageId })).length).toBe(1); /* one audit row */
     const counts = await folderCounts(fx.stack, mailbox);
-    assert.equal(counts.INBOX, 0);
+    expect(counts.INBOX).toBe(0);
     const processed = await readMailbox(
       fx.stack,
       mailbox,
       { subject: notification.subject! },
       'Processed'
     );
-    assert.equal(processed.length, 2, 'both copies in Processed');
+    expect(processed.length).toBe(2); /* both copies in Processed */
     const answers = await readMailbox(fx.stack, approver, {
       subject: `Re: ${notification.subject}`,
     });
-    assert.equal(answers.length, 1, 'one answer, for the decision');
+    expect(answers.length).toBe(1); /* one answer, for the decision */
   });
 
   test('a reference to a request id no database holds is quarantined; the batch goes on', async () => {
@@ -78,11 +79,11 @@ describe('approvals: a batch of replies', () => {
     await appendRaw(fx.stack, mailbox, raw);
     await sendReply(fx.stack, approver, mailbox.address, notification, 'APPROVE');
     const report = await fx.runInbox();
-    assert.equal(report.error, undefined, JSON.stringify(report));
-    assert.equal(report.applied, 1, JSON.stringify(report));
-    assert.equal(report.quarantined, 1, JSON.stringify(report));
-    assert.equal(await fx.isPublished(entry.documentId), true);
-    assert.equal((await fx.inboundFor({ reason: 'no-reference' })).length, 1);
+    expect(report.error).toBe(undefined);
+    expect(report.applied).toBe(1);
+    expect(report.quarantined).toBe(1);
+    expect(await fx.isPublished(entry.documentId)).toBe(true);
+    expect((await fx.inboundFor({ reason: 'no-reference' })).length).toBe(1);
   });
 
   test('a message over 10 MB is quarantined unread, with its reason', async () => {
@@ -98,12 +99,12 @@ describe('approvals: a batch of replies', () => {
     const padding = `\r\n${'y'.repeat(998)}`.repeat(11 * 1024);
     await appendRaw(fx.stack, mailbox, big + padding);
     const report = await fx.runInbox();
-    assert.equal(report.quarantined, 1, JSON.stringify(report));
+    expect(report.quarantined).toBe(1);
     const [row] = await fx.inboundFor({ reason: 'too-large' });
-    assert.equal(row?.verdict, 'quarantined');
-    assert.equal(row?.folder, 'Quarantine');
-    assert.equal(row?.decision, null, 'never read, so never decided');
-    assert.equal((await folderCounts(fx.stack, mailbox)).INBOX, 0);
+    expect(row?.verdict).toBe('quarantined');
+    expect(row?.folder).toBe('Quarantine');
+    expect(row?.decision).toBe(null); /* never read, so never decided */
+    expect((await folderCounts(fx.stack, mailbox)).INBOX).toBe(0);
   });
 
   test('a failing action quarantines its reply and undoes its decision; the others stand', async () => {
@@ -147,29 +148,31 @@ describe('approvals: a batch of replies', () => {
       }
 
       const report = await fx.runInbox();
-      assert.equal(report.applied, 2, JSON.stringify(report));
-      assert.equal(report.failed, 1, JSON.stringify(report));
-      assert.equal(await fx.isPublished(good.entry.documentId), true);
-      assert.equal(await fx.isPublished(alsoGood.entry.documentId), true);
+      expect(report.applied).toBe(2);
+      expect(report.failed).toBe(1);
+      expect(await fx.isPublished(good.entry.documentId)).toBe(true);
+      expect(await fx.isPublished(alsoGood.entry.documentId)).toBe(true);
 
       // Nothing of the failed decision was kept: still pending, no decision, not published.
       const failed = await fx.approvals().findOne(bad.row.id);
-      assert.equal(failed.status, 'pending');
-      assert.deepEqual(failed.decisions, []);
-      assert.equal(await fx.isPublished(bad.entry.documentId), false);
+      expect(failed.status).toBe('pending');
+      expect(failed.decisions).toStrictEqual([]);
+      expect(await fx.isPublished(bad.entry.documentId)).toBe(false);
       const [audit] = await fx.inboundFor({ requestId: bad.row.id });
-      assert.equal(audit?.verdict, 'failed');
-      assert.equal(audit?.reason, 'action-failed');
-      assert.equal(audit?.folder, 'Quarantine');
+      expect(audit?.verdict).toBe('failed');
+      expect(audit?.reason).toBe('action-failed');
+      expect(audit?.folder).toBe('Quarantine');
 
       // Events: the two committed decisions only, delivered after their commit.
       await new Promise((r) => setImmediate(r));
-      assert.deepEqual(decided.map((d) => d.id).sort(), [good.row.id, alsoGood.row.id].sort());
+      expect(decided.map((d) => d.id).sort()).toStrictEqual([good.row.id, alsoGood.row.id].sort());
       for (const d of decided) {
-        assert.equal(d.inTransaction, false, 'emitted outside the transaction');
-        assert.equal(d.status, 'approved', 'the listener reads the committed decision');
+        expect(d.inTransaction).toBe(false); /* emitted outside the transaction */
+        expect(d.status).toBe('approved'); /* the listener reads the committed decision */
       }
-      assert.equal(publishEvents.length, 2, 'publish events for the two committed publishes only');
+      expect(publishEvents.length).toBe(
+        2
+      ); /* publish events for the two committed publishes only */
     } finally {
       off();
       offPublish();
@@ -190,16 +193,16 @@ describe('approvals: a batch of replies', () => {
     try {
       await saveSmtp({ host: '127.0.0.1', port: slow.port, security: 'none', username: '' });
       const report = await inbox().run();
-      assert.equal(report.applied, 1, JSON.stringify(report));
-      assert.equal(await fx.isPublished(entry.documentId), true, 'decided before the answer');
-      assert.equal(mail().queuedAnswers(), 1, 'the answer is still on its way');
-      assert.equal(slow.accepted.length, 0);
+      expect(report.applied).toBe(1);
+      expect(await fx.isPublished(entry.documentId)).toBe(true); /* decided before the answer */
+      expect(mail().queuedAnswers()).toBe(1); /* the answer is still on its way */
+      expect(slow.accepted.length).toBe(0);
 
       await mail().flush();
-      assert.equal(mail().queuedAnswers(), 0);
-      assert.equal(slow.accepted.length, 1, 'then the answer went out');
-      assert.match(slow.accepted[0]!.toString(), /^Auto-Submitted: auto-replied/im);
-      assert.equal((await fx.approvals().findOne(row.id)).status, 'approved');
+      expect(mail().queuedAnswers()).toBe(0);
+      expect(slow.accepted.length).toBe(1); /* then the answer went out */
+      expect(slow.accepted[0]!.toString()).toMatch(/^Auto-Submitted: auto-replied/im);
+      expect((await fx.approvals().findOne(row.id)).status).toBe('approved');
     } finally {
       await saveSmtp({
         host: '127.0.0.1',

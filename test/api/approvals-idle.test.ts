@@ -2,8 +2,7 @@
  * With IMAP IDLE on, a reply is decided within seconds without anyone running the job, and
  * the IDLE loop survives the IMAP server going away and coming back.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { readMailbox } from '../helpers/mailbox';
 import { configureMailbox } from '../helpers/approval-load';
@@ -53,7 +52,7 @@ describe('approvals with IMAP IDLE', () => {
     return { published, latencyMs: Date.now() - sentAt };
   };
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     [approver, mailbox] = ['approver@', 'mailbox@'].map((p) =>
       stack.users.find((u) => u.address.startsWith(p))!
@@ -61,15 +60,15 @@ describe('approvals with IMAP IDLE', () => {
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_IDLE: 'true' });
     await configureMailbox(app.strapi, stack, mailbox, stack.imap.tlsPort, { idle: true });
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
     await stack?.stop();
   });
 
   test('a reply is decided within seconds, with no poll (interval 1 h)', async () => {
     const { published, latencyMs } = await approve('Instant');
-    assert.ok(published, 'published by the IDLE loop');
-    assert.ok(latencyMs < 10_000, `decided in ${latencyMs} ms`);
+    expect(published).toBeTruthy(); /* published by the IDLE loop */
+    expect(latencyMs < 10_000).toBeTruthy();
   });
 
   test('after Dovecot restarts, the IDLE loop reconnects and decides again', async () => {
@@ -78,7 +77,7 @@ describe('approvals with IMAP IDLE', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await stack.dovecot!.start();
     const { published, latencyMs } = await approve('After the restart');
-    assert.ok(published, 'published by the IDLE loop after it reconnected');
-    assert.ok(latencyMs < 15_000, `decided in ${latencyMs} ms`);
+    expect(published).toBeTruthy(); /* published by the IDLE loop after it reconnected */
+    expect(latencyMs < 15_000).toBeTruthy();
   });
 });

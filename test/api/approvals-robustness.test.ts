@@ -10,8 +10,8 @@
  * (a) and (c) always use PostgreSQL (127.0.0.1:5432, database `test`, a schema per suite);
  * (b) uses whatever DATABASE_CLIENT selects. The plugin must be built (`npm run build`).
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { diagnostic } from '../helpers/diagnostic';
 import type { Core } from '@strapi/strapi';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
@@ -90,64 +90,54 @@ async function assertExactlyOnce(
   const rows = await strapi.db
     .query(REQUEST_UID)
     .findMany({ where: { id: { $in: requests.map((r) => r.id) } } });
-  assert.equal(rows.length, n);
+  expect(rows.length).toBe(n);
   const notApproved = rows.filter((r: { status: string }) => r.status !== 'approved');
-  assert.equal(
-    notApproved.length,
-    0,
-    `not approved: ${notApproved.map((r: { id: number }) => r.id).join(',')}`
-  );
+  expect(notApproved.length).toBe(0);
   const wrongDecisions = rows.filter(
     (r: { decisions: unknown[] }) => (r.decisions ?? []).length !== 1
   );
-  assert.deepEqual(
-    wrongDecisions.map((r: { id: number; decisions: unknown[] }) => [r.id, r.decisions.length]),
-    [],
-    'each request has exactly one decision'
-  );
+  expect(
+    wrongDecisions.map((r: { id: number; decisions: unknown[] }) => [r.id, r.decisions.length])
+  ).toStrictEqual([]); /* each request has exactly one decision */
 
   const inbound = await strapi.db.query(INBOUND_UID).findMany({});
-  assert.equal(inbound.length, n, 'one inbound row per reply');
+  expect(inbound.length).toBe(n); /* one inbound row per reply */
   const byId = new Map<string, number>();
   for (const row of inbound) byId.set(row.messageId, (byId.get(row.messageId) ?? 0) + 1);
-  assert.equal(byId.size, n, 'one inbound row per Message-ID');
+  expect(byId.size).toBe(n); /* one inbound row per Message-ID */
   for (const r of requests) {
     const id = replyMessageId(r.id);
-    assert.equal(byId.get(id), 1, `inbound rows for ${id}`);
+    expect(byId.get(id)).toBe(1);
   }
   const notApplied = inbound.filter((r: { verdict: string }) => r.verdict !== 'applied');
-  assert.deepEqual(
+  expect(
     notApplied.map((r: { messageId: string; verdict: string; reason: string }) => [
       r.messageId,
       r.verdict,
       r.reason,
-    ]),
-    []
-  );
+    ])
+  ).toStrictEqual([]);
 
   const published = await strapi.documents(ARTICLE).count({ status: 'published' } as never);
-  assert.equal(published, n, 'every entry published once');
+  expect(published).toBe(n); /* every entry published once */
 
   const folders = await jobFolders(stack, mailbox);
   if (!opts.duplicateCopies) {
-    assert.deepEqual(folders, { INBOX: 0, Processed: n, Quarantine: 0, Ignored: 0 });
+    expect(folders).toStrictEqual({ INBOX: 0, Processed: n, Quarantine: 0, Ignored: 0 });
     return 0;
   }
   // Two IMAP sessions moving the same UID at once can each copy it (MOVE = COPY + EXPUNGE):
   // extra copies in Processed are tolerated here, a missing or misfiled reply is not.
-  assert.deepEqual(
-    { ...folders, Processed: undefined },
-    {
-      INBOX: 0,
-      Processed: undefined,
-      Quarantine: 0,
-      Ignored: 0,
-    }
-  );
+  expect({ ...folders, Processed: undefined }).toStrictEqual({
+    INBOX: 0,
+    Processed: undefined,
+    Quarantine: 0,
+    Ignored: 0,
+  });
   const ids = await messageIdsIn(stack, mailbox, 'Processed');
-  assert.equal(ids.length, folders.Processed);
+  expect(ids.length).toBe(folders.Processed);
   const expected = new Set(requests.map((r) => replyMessageId(r.id)));
-  assert.deepEqual(new Set(ids), expected, 'every reply filed in Processed');
+  expect(new Set(ids)).toStrictEqual(expected); /* every reply filed in Processed */
   return ids.length - expected.size;
 }
 
@@ -158,20 +148,20 @@ describe('two Strapi processes on PostgreSQL, one mailbox with 500 replies at on
   let schema: string;
   const runners: Runner[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     ({ app, schema } = await bootOnPostgres(stack));
     app.strapi.cron.remove(INBOX_JOB); // the parent only prepares and checks
     await configureMailbox(app.strapi, stack, users(stack).mailbox);
   });
-  after(async () => {
+  afterAll(async () => {
     for (const r of runners) if (r.child.exitCode === null) r.child.kill('SIGKILL');
     await Promise.all(runners.map((r) => r.exited));
     await app?.stop();
     await stack?.stop();
   });
 
-  test('every decision is applied exactly once', { timeout: 120_000 }, async (t) => {
+  test('every decision is applied exactly once', async () => {
     const { approver, mailbox } = users(stack);
     const t0 = Date.now();
     const requests = await pendingRequests(app.strapi, approver.address, N);
@@ -180,8 +170,8 @@ describe('two Strapi processes on PostgreSQL, one mailbox with 500 replies at on
       mailbox,
       requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
     );
-    assert.equal((await jobFolders(stack, mailbox)).INBOX, N);
-    t.diagnostic(`${N} requests and replies ready in ${Date.now() - t0} ms`);
+    expect((await jobFolders(stack, mailbox)).INBOX).toBe(N);
+    diagnostic(`${N} requests and replies ready in ${Date.now() - t0} ms`);
 
     // Booted one after the other (schema sync is not the subject), started together.
     for (const name of ['A', 'B']) {
@@ -198,35 +188,27 @@ describe('two Strapi processes on PostgreSQL, one mailbox with 500 replies at on
         })
       )
     );
-    t.diagnostic(`job across both processes: ${Date.now() - t1} ms`);
-    for (const s of summaries) t.diagnostic(JSON.stringify(s));
+    diagnostic(`job across both processes: ${Date.now() - t1} ms`);
+    for (const s of summaries) diagnostic(JSON.stringify(s));
 
     for (const s of summaries) {
-      assert.deepEqual(s.errors, [], `${s.name} ran without errors`);
-      assert.equal(s.failed, 0);
+      expect(s.errors).toStrictEqual([]);
+      expect(s.failed).toBe(0);
       // Took part: applied something, or was kept out by the lease at least once.
-      assert.ok(
-        s.applied > 0 || s.skippedLease > 0,
-        `${s.name} took part or was kept out by the lease`
-      );
+      expect(s.applied > 0 || s.skippedLease > 0).toBeTruthy();
     }
-    assert.ok(
-      summaries.some((s) => s.finished),
-      'one of them saw the INBOX empty'
-    );
-    assert.equal(
-      summaries.reduce((a, s) => a + s.applied, 0),
-      N,
-      'the processes applied N decisions between them'
-    );
+    expect(summaries.some((s) => s.finished)).toBeTruthy(); /* one of them saw the INBOX empty */
+    expect(summaries.reduce((a, s) => a + s.applied, 0)).toBe(
+      N
+    ); /* the processes applied N decisions between them */
     const both = summaries.every((s) => s.applied > 0);
-    t.diagnostic(
+    diagnostic(
       both
         ? 'both processes applied decisions (the lease passed between runs)'
         : `only ${summaries.find((s) => s.applied > 0)?.name} applied; the other was kept out by the lease ${summaries.find((s) => s.applied === 0)?.skippedLease} time(s)`
     );
     await assertExactlyOnce(app.strapi, stack, mailbox, requests);
-  });
+  }, 120_000);
 });
 
 describe('Dovecot stopped in the middle of a batch', () => {
@@ -234,80 +216,72 @@ describe('Dovecot stopped in the middle of a batch', () => {
   let stack: MailStack;
   let app: TestStrapi;
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile });
     app.strapi.cron.remove(INBOX_JOB);
     await configureMailbox(app.strapi, stack, users(stack).mailbox);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
     await stack?.stop();
   });
 
-  test(
-    'the job recovers: every reply applied once, every message filed',
-    { timeout: 120_000 },
-    async (t) => {
-      const { approver, mailbox } = users(stack);
-      const dovecot = stack.dovecot!;
-      const requests = await pendingRequests(app.strapi, approver.address, N);
-      await appendMany(
-        stack,
-        mailbox,
-        requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
-      );
-      const inbox = app.strapi.plugin('mail-server').service('inbox');
+  test('the job recovers: every reply applied once, every message filed', async () => {
+    const { approver, mailbox } = users(stack);
+    const dovecot = stack.dovecot!;
+    const requests = await pendingRequests(app.strapi, approver.address, N);
+    await appendMany(
+      stack,
+      mailbox,
+      requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
+    );
+    const inbox = app.strapi.plugin('mail-server').service('inbox');
 
-      // Dovecot stops (for real: every process of it ends) once 10 messages of the first batch
-      // are recorded; the batch still commits, then filing it fails.
-      let created = 0;
-      let stopped = false;
-      const unsubscribe = app.strapi.db.lifecycles.subscribe({
-        models: [INBOUND_UID],
-        async afterCreateMany(event) {
-          created += (event.result as { count: number }).count;
-          if (created >= 10 && !stopped) {
-            stopped = true;
-            await dovecot.stop();
-          }
-        },
-      }) as unknown as () => void;
-      const first = await inbox.run();
-      unsubscribe();
-      t.diagnostic(`run during the outage: ${JSON.stringify(first)}`);
-      assert.ok(stopped, 'Dovecot was stopped mid-batch');
-      assert.ok(first.error, 'the run reports the lost connection');
-      const recorded = await inboundCount(app.strapi);
-      assert.ok(recorded >= 10 && recorded <= 50, `recorded ${recorded} (first batch only)`);
-      assert.equal(first.applied, recorded, 'the committed decisions are reported');
+    // Dovecot stops (for real: every process of it ends) once 10 messages of the first batch
+    // are recorded; the batch still commits, then filing it fails.
+    let created = 0;
+    let stopped = false;
+    const unsubscribe = app.strapi.db.lifecycles.subscribe({
+      models: [INBOUND_UID],
+      async afterCreateMany(event) {
+        created += (event.result as { count: number }).count;
+        if (created >= 10 && !stopped) {
+          stopped = true;
+          await dovecot.stop();
+        }
+      },
+    }) as unknown as () => void;
+    const first = await inbox.run();
+    unsubscribe();
+    diagnostic(`run during the outage: ${JSON.stringify(first)}`);
+    expect(stopped).toBeTruthy(); /* Dovecot was stopped mid-batch */
+    expect(first.error).toBeTruthy(); /* the run reports the lost connection */
+    const recorded = await inboundCount(app.strapi);
+    expect(recorded >= 10 && recorded <= 50).toBeTruthy();
+    expect(first.applied).toBe(recorded); /* the committed decisions are reported */
 
-      // Still down: the run fails to connect and changes nothing.
-      const down = await inbox.run();
-      t.diagnostic(`run while Dovecot is down: ${JSON.stringify(down)}`);
-      assert.equal(down.error?.code, 'ECONNECTION');
-      assert.equal(down.handled, 0);
-      assert.equal(await inboundCount(app.strapi), recorded);
+    // Still down: the run fails to connect and changes nothing.
+    const down = await inbox.run();
+    diagnostic(`run while Dovecot is down: ${JSON.stringify(down)}`);
+    expect(down.error?.code).toBe('ECONNECTION');
+    expect(down.handled).toBe(0);
+    expect(await inboundCount(app.strapi)).toBe(recorded);
 
-      // Back: nothing had been moved; the recorded messages are only filed, the rest decided.
-      await dovecot.start();
-      assert.equal((await jobFolders(stack, mailbox)).INBOX, N, 'nothing was moved');
-      const reports = await drainHere(app.strapi, stack, mailbox);
-      t.diagnostic(`runs after the restart: ${JSON.stringify(reports)}`);
-      assert.equal(
-        reports.reduce((a, r) => a + r.applied, 0),
-        N - recorded,
-        'only the unrecorded replies were applied after the restart'
-      );
-      assert.equal(
-        reports.reduce((a, r) => a + r.refiled, 0),
-        recorded,
-        'the recorded ones were filed without applying them again'
-      );
-      for (const r of reports) assert.equal(r.error, undefined);
-      await assertExactlyOnce(app.strapi, stack, mailbox, requests);
-    }
-  );
+    // Back: nothing had been moved; the recorded messages are only filed, the rest decided.
+    await dovecot.start();
+    expect((await jobFolders(stack, mailbox)).INBOX).toBe(N); /* nothing was moved */
+    const reports = await drainHere(app.strapi, stack, mailbox);
+    diagnostic(`runs after the restart: ${JSON.stringify(reports)}`);
+    expect(reports.reduce((a, r) => a + r.applied, 0)).toBe(
+      N - recorded
+    ); /* only the unrecorded replies were applied after the restart */
+    expect(reports.reduce((a, r) => a + r.refiled, 0)).toBe(
+      recorded
+    ); /* the recorded ones were filed without applying them again */
+    for (const r of reports) expect(r.error).toBe(undefined);
+    await assertExactlyOnce(app.strapi, stack, mailbox, requests);
+  }, 120_000);
 });
 
 describe('the process killed between commit and move', () => {
@@ -317,13 +291,13 @@ describe('the process killed between commit and move', () => {
   let schema: string;
   let runner: Runner | undefined;
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     ({ app, schema } = await bootOnPostgres(stack));
     app.strapi.cron.remove(INBOX_JOB);
     await configureMailbox(app.strapi, stack, users(stack).mailbox);
   });
-  after(async () => {
+  afterAll(async () => {
     if (runner && runner.child.exitCode === null && runner.child.signalCode === null)
       runner.child.kill('SIGKILL');
     await runner?.exited;
@@ -331,64 +305,57 @@ describe('the process killed between commit and move', () => {
     await stack?.stop();
   });
 
-  test(
-    'a fresh run files what was recorded and applies nothing twice',
-    { timeout: 120_000 },
-    async (t) => {
-      const { approver, mailbox } = users(stack);
-      const requests = await pendingRequests(app.strapi, approver.address, N);
-      await appendMany(
-        stack,
-        mailbox,
-        requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
-      );
+  test('a fresh run files what was recorded and applies nothing twice', async () => {
+    const { approver, mailbox } = users(stack);
+    const requests = await pendingRequests(app.strapi, approver.address, N);
+    await appendMany(
+      stack,
+      mailbox,
+      requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
+    );
 
-      runner = spawnRunner({ name: 'victim', schema, stack, mailbox, deadlineMs: 60_000 });
-      await runner.ready;
-      runner.go();
-      const deadline = Date.now() + 60_000;
-      while ((await inboundCount(app.strapi)) < 20) {
-        if (Date.now() > deadline)
-          throw new Error(`no commit seen:\n${runner.output().slice(-4000)}`);
-        if (runner.child.exitCode !== null)
-          throw new Error(`runner exited:\n${runner.output().slice(-4000)}`);
-        await sleep(5);
-      }
-      runner.child.kill('SIGKILL');
-      const exit = await runner.exited;
-      assert.equal(exit.signal, 'SIGKILL');
-
-      const recorded = await inboundCount(app.strapi);
-      const folders = await jobFolders(stack, mailbox);
-      const recordedInInbox = folders.INBOX - (N - recorded);
-      t.diagnostic(
-        `killed with ${recorded} recorded; folders ${JSON.stringify(folders)}; recorded but not moved: ${recordedInInbox}`
-      );
-      assert.ok(
-        recordedInInbox > 0,
-        'some recorded messages were still in the INBOX (killed between commit and move)'
-      );
-
-      const inbox = app.strapi.plugin('mail-server').service('inbox');
-      // The dead process still holds the lease: this instance waits for it to expire...
-      const kept = await inbox.run();
-      assert.equal(kept.skipped, 'lease', JSON.stringify(kept));
-      assert.equal(await inboundCount(app.strapi), recorded);
-      // ...which the test fast-forwards instead of waiting the 60 s TTL.
-      await app.strapi.db
-        .query(LEASE_UID)
-        .updateMany({ where: { name: 'inbox' }, data: { expiresAt: 0 } });
-
-      const reports = await drainHere(app.strapi, stack, mailbox);
-      t.diagnostic(`runs after the crash: ${JSON.stringify(reports)}`);
-      assert.equal(
-        reports.reduce((a, r) => a + r.applied, 0),
-        N - recorded,
-        'only the unrecorded replies were applied after the crash'
-      );
-      await assertExactlyOnce(app.strapi, stack, mailbox, requests);
+    runner = spawnRunner({ name: 'victim', schema, stack, mailbox, deadlineMs: 60_000 });
+    await runner.ready;
+    runner.go();
+    const deadline = Date.now() + 60_000;
+    while ((await inboundCount(app.strapi)) < 20) {
+      if (Date.now() > deadline)
+        throw new Error(`no commit seen:\n${runner.output().slice(-4000)}`);
+      if (runner.child.exitCode !== null)
+        throw new Error(`runner exited:\n${runner.output().slice(-4000)}`);
+      await sleep(5);
     }
-  );
+    runner.child.kill('SIGKILL');
+    const exit = await runner.exited;
+    expect(exit.signal).toBe('SIGKILL');
+
+    const recorded = await inboundCount(app.strapi);
+    const folders = await jobFolders(stack, mailbox);
+    const recordedInInbox = folders.INBOX - (N - recorded);
+    diagnostic(
+      `killed with ${recorded} recorded; folders ${JSON.stringify(folders)}; recorded but not moved: ${recordedInInbox}`
+    );
+    expect(
+      recordedInInbox > 0
+    ).toBeTruthy(); /* some recorded messages were still in the INBOX (killed between commit and move) */
+
+    const inbox = app.strapi.plugin('mail-server').service('inbox');
+    // The dead process still holds the lease: this instance waits for it to expire...
+    const kept = await inbox.run();
+    expect(kept.skipped).toBe('lease');
+    expect(await inboundCount(app.strapi)).toBe(recorded);
+    // ...which the test fast-forwards instead of waiting the 60 s TTL.
+    await app.strapi.db
+      .query(LEASE_UID)
+      .updateMany({ where: { name: 'inbox' }, data: { expiresAt: 0 } });
+
+    const reports = await drainHere(app.strapi, stack, mailbox);
+    diagnostic(`runs after the crash: ${JSON.stringify(reports)}`);
+    expect(reports.reduce((a, r) => a + r.applied, 0)).toBe(
+      N - recorded
+    ); /* only the unrecorded replies were applied after the crash */
+    await assertExactlyOnce(app.strapi, stack, mailbox, requests);
+  }, 120_000);
 });
 
 describe('two processes working at the same time (the lease defeated)', () => {
@@ -402,13 +369,13 @@ describe('two processes working at the same time (the lease defeated)', () => {
   const runners: Runner[] = [];
   let expirer: NodeJS.Timeout | undefined;
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     ({ app, schema } = await bootOnPostgres(stack));
     app.strapi.cron.remove(INBOX_JOB);
     await configureMailbox(app.strapi, stack, users(stack).mailbox);
   });
-  after(async () => {
+  afterAll(async () => {
     clearInterval(expirer);
     for (const r of runners) if (r.child.exitCode === null) r.child.kill('SIGKILL');
     await Promise.all(runners.map((r) => r.exited));
@@ -416,61 +383,51 @@ describe('two processes working at the same time (the lease defeated)', () => {
     await stack?.stop();
   });
 
-  test(
-    'the unique messageKey alone keeps every decision single',
-    { timeout: 120_000 },
-    async (t) => {
-      const { approver, mailbox } = users(stack);
-      const requests = await pendingRequests(app.strapi, approver.address, N);
-      await appendMany(
-        stack,
-        mailbox,
-        requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
-      );
-      for (const name of ['C', 'D']) {
-        const r = spawnRunner({ name, schema, stack, mailbox, deadlineMs: 90_000 });
-        runners.push(r);
-        await r.ready;
-      }
-      const lease = app.strapi.db.query(LEASE_UID);
-      let expiring = false;
-      expirer = setInterval(() => {
-        if (expiring) return;
-        expiring = true;
-        lease
-          .updateMany({ where: { name: 'inbox' }, data: { expiresAt: 0 } })
-          .catch(() => undefined)
-          .finally(() => (expiring = false));
-      }, 10);
-      for (const r of runners) r.go();
-      const summaries = await Promise.all(
-        runners.map((r) =>
-          r.done.catch((err) => {
-            throw new Error(`${err.message}\n${r.output().slice(-4000)}`);
-          })
-        )
-      );
-      clearInterval(expirer);
-      for (const s of summaries) t.diagnostic(JSON.stringify(s));
-      assert.ok(
-        summaries.every((s) => s.finished),
-        'both saw the INBOX empty'
-      );
-      // Each worked on the mailbox: decided messages, or filed those the other had just
-      // recorded (which it can only meet when they really work at the same time).
-      assert.ok(
-        summaries.every((s) => s.handled + s.refiled > 0),
-        'both processes worked on messages at the same time'
-      );
-      assert.equal(
-        summaries.reduce((a, s) => a + s.applied, 0),
-        N,
-        'N decisions applied between them'
-      );
-      const extra = await assertExactlyOnce(app.strapi, stack, mailbox, requests, {
-        duplicateCopies: true,
-      });
-      t.diagnostic(`extra copies of replies in Processed (concurrent MOVEs): ${extra}`);
+  test('the unique messageKey alone keeps every decision single', async () => {
+    const { approver, mailbox } = users(stack);
+    const requests = await pendingRequests(app.strapi, approver.address, N);
+    await appendMany(
+      stack,
+      mailbox,
+      requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
+    );
+    for (const name of ['C', 'D']) {
+      const r = spawnRunner({ name, schema, stack, mailbox, deadlineMs: 90_000 });
+      runners.push(r);
+      await r.ready;
     }
-  );
+    const lease = app.strapi.db.query(LEASE_UID);
+    let expiring = false;
+    expirer = setInterval(() => {
+      if (expiring) return;
+      expiring = true;
+      lease
+        .updateMany({ where: { name: 'inbox' }, data: { expiresAt: 0 } })
+        .catch(() => undefined)
+        .finally(() => (expiring = false));
+    }, 10);
+    for (const r of runners) r.go();
+    const summaries = await Promise.all(
+      runners.map((r) =>
+        r.done.catch((err) => {
+          throw new Error(`${err.message}\n${r.output().slice(-4000)}`);
+        })
+      )
+    );
+    clearInterval(expirer);
+    for (const s of summaries) diagnostic(JSON.stringify(s));
+    expect(summaries.every((s) => s.finished)).toBeTruthy(); /* both saw the INBOX empty */
+    // Each worked on the mailbox: decided messages, or filed those the other had just
+    // recorded (which it can only meet when they really work at the same time).
+    expect(
+      summaries.every((s) => s.handled + s.refiled > 0)
+    ).toBeTruthy(); /* both processes worked on messages at the same time */
+    expect(summaries.reduce((a, s) => a + s.applied, 0)).toBe(
+      N
+    ); /* N decisions applied between them */
+    const extra = await assertExactlyOnce(app.strapi, stack, mailbox, requests, {
+      duplicateCopies: true,
+    });
+    diagnostic(`extra copies of replies in Processed (concurrent MOVEs): ${extra}`);
+  }, 120_000);
 });

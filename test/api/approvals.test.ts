@@ -3,8 +3,7 @@
  * our provider, into Dovecot), the approver's reply goes through SMTP into the approvals
  * mailbox, and the inbox job decides — exactly once, only from the right approver.
  */
-import { before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import type { TestStrapi } from '../helpers/strapi';
@@ -23,39 +22,42 @@ describe('approvals by email reply', () => {
   let approver: MailUser;
   let editor: MailUser;
   let mailbox: MailUser;
-  before(() => ({ stack, app, admin, approver, editor, mailbox } = fx));
+  beforeAll(() => {
+    ({ stack, app, admin, approver, editor, mailbox } = fx);
+  });
 
   test('the notification carries the signed reference, Reply-To and auto-reply suppression', async () => {
     const { row, notification } = await ask('Notification check');
-    assert.match(
-      notification.messageId ?? '',
+    expect(notification.messageId ?? '').toMatch(
       new RegExp(`^<apr\\.${row.id}\\.0\\.[a-z2-7]{16}@example\\.test>$`)
     );
-    assert.equal(notification.replyTo?.value[0]?.address, mailbox.address);
-    assert.equal(notification.headers.get('auto-submitted'), 'auto-generated');
-    assert.equal(notification.headers.get('x-auto-response-suppress'), 'All');
-    assert.match(notification.text ?? '', /APPROVE or REJECT/);
-    assert.match(notification.subject ?? '', /^Approval requested: Notification check \[Ref: APR-/);
+    expect(notification.replyTo?.value[0]?.address).toBe(mailbox.address);
+    expect(notification.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(notification.headers.get('x-auto-response-suppress')).toBe('All');
+    expect(notification.text ?? '').toMatch(/APPROVE or REJECT/);
+    expect(notification.subject ?? '').toMatch(
+      /^Approval requested: Notification check \[Ref: APR-/
+    );
   });
 
   test('a reply APPROVE publishes the entry, records the comment, files the message and answers', async () => {
     const { entry, row, notification } = await ask('To approve');
     await sendReply(stack, approver, mailbox.address, notification, 'APPROVE\n\nLooks good to me.');
     const report = await runInbox();
-    assert.equal(report.applied, 1, JSON.stringify(report));
-    assert.equal(await isPublished(entry.documentId), true);
+    expect(report.applied).toBe(1);
+    expect(await isPublished(entry.documentId)).toBe(true);
     const decided = await approvals().findOne(row.id);
-    assert.equal(decided.status, 'approved');
-    assert.equal(decided.decisions[0].decision, 'approve');
-    assert.equal(decided.decisions[0].comment, 'Looks good to me.');
+    expect(decided.status).toBe('approved');
+    expect(decided.decisions[0].decision).toBe('approve');
+    expect(decided.decisions[0].comment).toBe('Looks good to me.');
     const counts = await folderCounts(stack, mailbox);
-    assert.equal(counts.INBOX, 0, 'nothing left in the inbox');
-    assert.ok((counts.Processed ?? 0) >= 1, 'filed in Processed');
+    expect(counts.INBOX).toBe(0); /* nothing left in the inbox */
+    expect((counts.Processed ?? 0) >= 1).toBeTruthy(); /* filed in Processed */
     const answers = await readMailbox(stack, approver, {
       subject: 'Re: Approval requested: To approve',
     });
-    assert.equal(answers.length, 1, 'the approver got a confirmation');
-    assert.equal(answers[0]!.headers.get('auto-submitted'), 'auto-replied');
+    expect(answers.length).toBe(1); /* the approver got a confirmation */
+    expect(answers[0]!.headers.get('auto-submitted')).toBe('auto-replied');
   });
 
   test('REJECT leaves the entry a draft with the comment', async () => {
@@ -63,9 +65,9 @@ describe('approvals by email reply', () => {
     await sendReply(stack, approver, mailbox.address, notification, 'REJECT typo in the title');
     await runInbox();
     const decided = await approvals().findOne(row.id);
-    assert.equal(decided.status, 'rejected');
-    assert.equal(decided.decisions[0].comment, 'typo in the title');
-    assert.equal(await isPublished(entry.documentId), false);
+    expect(decided.status).toBe('rejected');
+    expect(decided.decisions[0].comment).toBe('typo in the title');
+    expect(await isPublished(entry.documentId)).toBe(false);
   });
 
   test('the "all" policy needs every approver', async () => {
@@ -84,8 +86,8 @@ describe('approvals by email reply', () => {
       'Approved'
     );
     await runInbox();
-    assert.equal((await approvals().findOne(row.id)).status, 'pending');
-    assert.equal(await isPublished(entry.documentId), false);
+    expect((await approvals().findOne(row.id)).status).toBe('pending');
+    expect(await isPublished(entry.documentId)).toBe(false);
     await sendReply(
       stack,
       editor,
@@ -94,8 +96,8 @@ describe('approvals by email reply', () => {
       'APPROVE'
     );
     await runInbox();
-    assert.equal((await approvals().findOne(row.id)).status, 'approved');
-    assert.equal(await isPublished(entry.documentId), true);
+    expect((await approvals().findOne(row.id)).status).toBe('approved');
+    expect(await isPublished(entry.documentId)).toBe(true);
   });
 
   test('forged, altered, wrong-sender, replayed, late and stale replies decide nothing', async () => {
@@ -144,12 +146,12 @@ describe('approvals by email reply', () => {
     for (const [reason, send] of cases) {
       const messageId = await send();
       const report = await runInbox();
-      assert.equal(report.applied, 0, reason);
+      expect(report.applied).toBe(0);
       const [rowFor] = await inboundFor({ messageId });
-      assert.equal(rowFor?.verdict, 'quarantined', reason);
-      assert.equal(rowFor?.reason, reason);
+      expect(rowFor?.verdict).toBe('quarantined');
+      expect(rowFor?.reason).toBe(reason);
     }
-    assert.equal((await approvals().findOne(row.id)).status, 'pending');
+    expect((await approvals().findOne(row.id)).status).toBe('pending');
 
     // The entry changes after the request: an approval no longer applies.
     await app.strapi.documents(ARTICLE).update({
@@ -158,8 +160,8 @@ describe('approvals by email reply', () => {
     });
     const stale = await sendReply(stack, approver, mailbox.address, notification, 'APPROVE');
     await runInbox();
-    assert.equal((await inboundFor({ messageId: stale }))[0]?.reason, 'entry-changed');
-    assert.equal(await isPublished(entry.documentId), false);
+    expect((await inboundFor({ messageId: stale }))[0]?.reason).toBe('entry-changed');
+    expect(await isPublished(entry.documentId)).toBe(false);
 
     // Expired.
     const late = await ask('Too late');
@@ -168,9 +170,9 @@ describe('approvals by email reply', () => {
       .update({ where: { id: late.row.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const lateId = await sendReply(stack, approver, mailbox.address, late.notification, 'APPROVE');
     await runInbox();
-    assert.equal((await approvals().findOne(late.row.id)).status, 'expired');
-    assert.equal((await inboundFor({ messageId: lateId }))[0]?.verdict, 'quarantined');
-    assert.equal(await isPublished(late.entry.documentId), false);
+    expect((await approvals().findOne(late.row.id)).status).toBe('expired');
+    expect((await inboundFor({ messageId: lateId }))[0]?.verdict).toBe('quarantined');
+    expect(await isPublished(late.entry.documentId)).toBe(false);
   });
 
   test('a replayed reply is filed again but never applied twice', async () => {
@@ -183,14 +185,14 @@ describe('approvals by email reply', () => {
       { subject: `Re: ${notification.subject}` },
       'Processed'
     );
-    assert.ok(first, 'the accepted reply is in Processed');
+    expect(first).toBeTruthy(); /* the accepted reply is in Processed */
     // The very same message arrives again (a resend, or a crash before the move).
     await appendRaw(stack, mailbox, (await rawOf(first)) ?? '');
     await runInbox();
     const decided = await approvals().findOne(row.id);
-    assert.equal(decided.decisions.length, 1);
-    assert.equal((await inboundFor({ messageId })).length, 1, 'one audit row per Message-ID');
-    assert.equal((await folderCounts(stack, mailbox)).INBOX, 0, 'the replay was filed');
+    expect(decided.decisions.length).toBe(1);
+    expect((await inboundFor({ messageId })).length).toBe(1); /* one audit row per Message-ID */
+    expect((await folderCounts(stack, mailbox)).INBOX).toBe(0); /* the replay was filed */
   });
 
   test('auto-replies and bounces quoting APPROVE are ignored, not decided', async () => {
@@ -243,10 +245,10 @@ describe('approvals by email reply', () => {
     await appendRaw(stack, mailbox, autoReply);
     await appendRaw(stack, mailbox, dsn);
     const report = await runInbox();
-    assert.equal(report.ignored, 2, JSON.stringify(report));
-    assert.equal((await approvals().findOne(row.id)).status, 'pending');
+    expect(report.ignored).toBe(2);
+    expect((await approvals().findOne(row.id)).status).toBe('pending');
     const counts = await folderCounts(stack, mailbox);
-    assert.ok((counts.Ignored ?? 0) >= 2);
+    expect((counts.Ignored ?? 0) >= 2).toBeTruthy();
   });
 
   test('1000 malformed or hostile messages are each filed, without a crash', async () => {
@@ -270,9 +272,9 @@ describe('approvals by email reply', () => {
     }
     let handled = 0;
     for (let pass = 0; pass < 5 && handled < 1000; pass++) handled += (await runInbox()).handled;
-    assert.equal(handled, 1000);
+    expect(handled).toBe(1000);
     const counts = await folderCounts(stack, mailbox);
-    assert.equal(counts.INBOX, 0, 'every message was filed');
+    expect(counts.INBOX).toBe(0); /* every message was filed */
   });
 
   test('admin API: request, simulate, accept and discard quarantined replies; RBAC', async () => {
@@ -283,7 +285,7 @@ describe('approvals by email reply', () => {
     const bad = await api('post', '/approvals')
       .send({ uid: ARTICLE, documentId: 'x', approvers: ['not-an-address'] })
       .expect(400);
-    assert.deepEqual(bad.body.error.details.errors[0].path, ['approvers', '0']);
+    expect(bad.body.error.details.errors[0].path).toStrictEqual(['approvers', '0']);
     const entry = await draft('Via the API');
     const created = await api('post', '/approvals')
       .send({ uid: ARTICLE, documentId: entry.documentId, approvers: [approver.address] })
@@ -294,11 +296,11 @@ describe('approvals by email reply', () => {
     // The simulator says what would happen, and changes nothing.
     const raw = `From: ${approver.address}\r\nTo: ${mailbox.address}\r\nSubject: Re: ${notification.subject}\r\nMessage-ID: <sim-${id}@example.test>\r\nIn-Reply-To: ${notification.messageId}\r\n\r\nAPPROVE\r\n`;
     const simulated = await api('post', '/approvals/analyze').send({ raw }).expect(200);
-    assert.equal(simulated.body.data.verdict, 'applied');
-    assert.equal(simulated.body.data.request.id, id);
-    assert.equal(simulated.body.data.analysis.decision, 'approve');
-    assert.equal((await inboundFor({ messageId: `<sim-${id}@example.test>` })).length, 0);
-    assert.equal((await approvals().findOne(id)).status, 'pending');
+    expect(simulated.body.data.verdict).toBe('applied');
+    expect(simulated.body.data.request.id).toBe(id);
+    expect(simulated.body.data.analysis.decision).toBe('approve');
+    expect((await inboundFor({ messageId: `<sim-${id}@example.test>` })).length).toBe(0);
+    expect((await approvals().findOne(id)).status).toBe('pending');
 
     // The approver answered from another address: quarantined, then accepted by an admin.
     const wrong = await sendReply(
@@ -311,11 +313,11 @@ describe('approvals by email reply', () => {
     await api('post', '/approvals/inbox/run').expect(200);
     const listed = await api('get', '/inbound-messages?verdict=quarantined').expect(200);
     const row = listed.body.data.find((r: { messageId: string }) => r.messageId === wrong);
-    assert.equal(row?.reason, 'wrong-sender');
-    assert.ok(!('raw' in row), 'the raw message is not sent to the browser');
+    expect(row?.reason).toBe('wrong-sender');
+    expect(!('raw' in row)).toBeTruthy(); /* the raw message is not sent to the browser */
     await api('post', `/inbound-messages/${row.id}/accept`).expect(200);
-    assert.equal((await approvals().findOne(id)).status, 'approved');
-    assert.equal(await isPublished(entry.documentId), true);
+    expect((await approvals().findOne(id)).status).toBe('approved');
+    expect(await isPublished(entry.documentId)).toBe(true);
     await api('post', `/inbound-messages/${row.id}/accept`).expect(400);
 
     const other = await ask('To discard');
@@ -323,8 +325,8 @@ describe('approvals by email reply', () => {
     await api('post', '/approvals/inbox/run').expect(200);
     const [junkRow] = await inboundFor({ messageId: junkId });
     const discarded = await api('post', `/inbound-messages/${junkRow.id}/discard`).expect(200);
-    assert.match(discarded.body.data.resolution, /^discarded by /);
-    assert.equal((await approvals().findOne(other.row.id)).status, 'pending');
+    expect(discarded.body.data.resolution).toMatch(/^discarded by /);
+    expect((await approvals().findOne(other.row.id)).status).toBe('pending');
 
     const editorSession = await createAdmin(app.strapi, 'strapi-editor');
     await api('get', '/approvals', editorSession.token).expect(403);
@@ -352,12 +354,12 @@ describe('approvals by email reply', () => {
     while (!(await isPublished(entry.documentId)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
     }
-    assert.equal(await isPublished(entry.documentId), true, 'published by the scheduled job');
+    expect(await isPublished(entry.documentId)).toBe(true); /* published by the scheduled job */
   });
 
   test('no password ever reached the logs', () => {
     const logs = app.logs();
-    for (const user of stack.users) assert.ok(!logs.includes(user.password));
+    for (const user of stack.users) expect(!logs.includes(user.password)).toBeTruthy();
   });
 });
 

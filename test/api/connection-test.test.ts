@@ -2,8 +2,7 @@
  * The Test buttons' API against the real mail stack (Dovecot + smtp-server on loopback),
  * through a real Strapi app: saved settings, unsaved form values, and each kind of failure.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import net from 'node:net';
 import request from 'supertest';
 import { ImapFlow } from 'imapflow';
@@ -57,7 +56,7 @@ describe('connection tests', () => {
     ...over,
   });
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     sender = stack.users.find((u) => u.address.startsWith('editor@'))!;
     reader = stack.users.find((u) => u.address.startsWith('approver@'))!;
@@ -69,17 +68,17 @@ describe('connection tests', () => {
       .send({ smtp: smtpForm(), imap: imapForm() })
       .expect(200);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
     await stack?.stop();
   });
 
   test('SMTP with the saved settings (STARTTLS) passes every step', async () => {
     const result = await call('smtp', {});
-    assert.equal(result.ok, true, JSON.stringify(result.error));
-    assert.equal(result.source, 'saved');
+    expect(result.ok).toBe(true);
+    expect(result.source).toBe('saved');
     for (const step of ['resolve', 'connect', 'tls', 'greeting', 'authenticate']) {
-      assert.equal(stepStatus(result, step), 'ok', step);
+      expect(stepStatus(result, step)).toBe('ok');
     }
   });
 
@@ -88,9 +87,9 @@ describe('connection tests', () => {
       smtp: smtpForm({ port: stack.smtp.tlsPort, security: 'tls' }),
       to: reader.address,
     });
-    assert.equal(result.ok, true, JSON.stringify(result.error));
-    assert.equal(result.source, 'form');
-    assert.equal(stepStatus(result, 'send'), 'ok');
+    expect(result.ok).toBe(true);
+    expect(result.source).toBe('form');
+    expect(stepStatus(result, 'send')).toBe('ok');
     const client = new ImapFlow({
       host: '127.0.0.1',
       port: stack.imap.tlsPort,
@@ -104,7 +103,9 @@ describe('connection tests', () => {
       const lock = await client.getMailboxLock('INBOX');
       try {
         const found = await client.search({ subject: 'Mail Server test message' });
-        assert.ok(Array.isArray(found) && found.length >= 1, 'the test message is in the inbox');
+        expect(
+          Array.isArray(found) && found.length >= 1
+        ).toBeTruthy(); /* the test message is in the inbox */
       } finally {
         lock.release();
       }
@@ -115,60 +116,60 @@ describe('connection tests', () => {
 
   test('a wrong password typed in the form fails with EAUTH at authenticate', async () => {
     const result = await call('smtp', { smtp: smtpForm({ password: 'wrong-password' }) });
-    assert.equal(result.ok, false);
-    assert.equal(result.error?.code, 'EAUTH');
-    assert.equal(stepStatus(result, 'authenticate'), 'failed');
-    assert.equal(stepStatus(result, 'connect'), 'ok');
+    expect(result.ok).toBe(false);
+    expect(result.error?.code).toBe('EAUTH');
+    expect(stepStatus(result, 'authenticate')).toBe('failed');
+    expect(stepStatus(result, 'connect')).toBe('ok');
   });
 
   test('a closed port fails with ECONNECTION', async () => {
     const result = await call('smtp', { smtp: smtpForm({ port: await closedPort() }) });
-    assert.equal(result.error?.code, 'ECONNECTION');
-    assert.equal(stepStatus(result, 'connect'), 'failed');
+    expect(result.error?.code).toBe('ECONNECTION');
+    expect(stepStatus(result, 'connect')).toBe('failed');
   });
 
   test('SSL/TLS against the plain-text (STARTTLS) port fails with ETLS and a diagnosis', async () => {
     const result = await call('smtp', { smtp: smtpForm({ security: 'tls' }) });
-    assert.equal(result.error?.code, 'ETLS');
-    assert.ok(result.error?.diagnosis && result.error.fix);
+    expect(result.error?.code).toBe('ETLS');
+    expect(result.error?.diagnosis && result.error.fix).toBeTruthy();
   });
 
   test('the saved password is not sent to another server', async () => {
     const { password: _typedNothing, ...form } = smtpForm({ host: 'localhost' });
     const result = await call('smtp', { smtp: form });
-    assert.equal(result.error?.code, 'ECONFIG');
-    assert.equal(result.steps.length, 0, 'no connection was attempted');
+    expect(result.error?.code).toBe('ECONFIG');
+    expect(result.steps.length).toBe(0); /* no connection was attempted */
   });
 
   test('IMAP with the saved settings opens the mailbox', async () => {
     const result = await call('imap', {});
-    assert.equal(result.ok, true, JSON.stringify(result.error));
+    expect(result.ok).toBe(true);
     for (const step of ['connect', 'tls', 'authenticate', 'mailbox']) {
-      assert.equal(stepStatus(result, step), 'ok', step);
+      expect(stepStatus(result, step)).toBe('ok');
     }
-    assert.equal(stepStatus(result, 'folder'), 'warning', 'Processed does not exist yet');
+    expect(stepStatus(result, 'folder')).toBe('warning'); /* Processed does not exist yet */
   });
 
   test('IMAP over STARTTLS with a wrong password fails with EAUTH', async () => {
     const ok = await call('imap', {
       imap: imapForm({ port: stack.imap.port, security: 'starttls' }),
     });
-    assert.equal(ok.ok, true, JSON.stringify(ok.error));
+    expect(ok.ok).toBe(true);
     const bad = await call('imap', {
       imap: imapForm({ port: stack.imap.port, security: 'starttls', password: 'nope' }),
     });
-    assert.equal(bad.error?.code, 'EAUTH');
-    assert.equal(stepStatus(bad, 'authenticate'), 'failed');
+    expect(bad.error?.code).toBe('EAUTH');
+    expect(stepStatus(bad, 'authenticate')).toBe('failed');
   });
 
   test('IMAP SSL/TLS against the STARTTLS port fails with ETLS', async () => {
     const result = await call('imap', { imap: imapForm({ port: stack.imap.port }) });
-    assert.equal(result.error?.code, 'ETLS');
+    expect(result.error?.code).toBe('ETLS');
   });
 
   test('an unconfigured section answers ECONFIG without connecting', async () => {
     const result = await call('imap', { imap: { host: '' } });
-    assert.equal(result.error?.code, 'ECONFIG');
-    assert.equal(result.steps.length, 0);
+    expect(result.error?.code).toBe('ECONFIG');
+    expect(result.steps.length).toBe(0);
   });
 });

@@ -5,8 +5,7 @@
  * the connection survives a Strapi restart (rotated refresh token included), Disconnect forgets
  * it, forged or replayed callbacks are refused, and the background check warns.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { connectionTestResultSchema } from '../../shared/contracts/connection-test';
@@ -59,7 +58,7 @@ describe('OAuth2 authorization code: Connect account', () => {
         forceRefresh,
       });
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack({ imapMechanisms: ['xoauth2'] });
     user = stack.users.find((u) => u.address.startsWith('editor@'))!;
     client = {
@@ -75,35 +74,35 @@ describe('OAuth2 authorization code: Connect account', () => {
       oauthSections(stack, client, { grant: 'authorization_code', mailbox: user.address })
     );
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
     await stack?.stop();
   });
 
   test('before Connect: Test explains that no account is connected (EOAUTH2)', async () => {
     const result = await probe('smtp');
-    assert.equal(result.error?.code, 'EOAUTH2');
-    assert.equal((await status()).smtp.connection, null);
+    expect(result.error?.code).toBe('EOAUTH2');
+    expect((await status()).smtp.connection).toBe(null);
   });
 
   test('Connect both sections → Test SMTP → send → Dovecot → Test IMAP → read back, XOAUTH2', async () => {
     for (const kind of ['smtp', 'imap'] as const) {
       const outcome = await connect(kind);
-      assert.equal(outcome.query.get('oauth'), 'connected', outcome.location);
-      assert.equal(outcome.query.get('section'), kind);
+      expect(outcome.query.get('oauth')).toBe('connected');
+      expect(outcome.query.get('section')).toBe(kind);
     }
     const { smtp: st, imap: it } = await status();
-    assert.equal(st.connection?.account, user.address);
-    assert.equal(it.connection?.account, user.address);
+    expect(st.connection?.account).toBe(user.address);
+    expect(it.connection?.account).toBe(user.address);
     const row = await app.strapi.db.query(CONNECTION).findOne({ where: { section: 'smtp' } });
-    assert.match(row.cache, /^mse1:/, 'the MSAL cache is stored encrypted');
+    expect(row.cache).toMatch(/^mse1:/); /* the MSAL cache is stored encrypted */
 
-    assert.equal((await probe('smtp')).ok, true);
+    expect((await probe('smtp')).ok).toBe(true);
     const subject = `code ${crypto.randomBytes(6).toString('hex')}`;
     const sent = await send({ to: user.address, subject, text: 'connected account' });
-    assert.equal((await probe('imap')).ok, true);
+    expect((await probe('imap')).ok).toBe(true);
     const [mail] = await readWithToken(stack, user.address, await token('imap'), subject);
-    assert.equal(mail?.messageId, sent.messageId);
+    expect(mail?.messageId).toBe(sent.messageId);
   });
 
   test('a restart keeps the connection, with the rotated refresh token', async () => {
@@ -114,36 +113,38 @@ describe('OAuth2 authorization code: Connect account', () => {
     await send({ to: user.address, subject, text: 'after restart' });
     const refreshes = stack.idp.tokenRequests('refresh_token');
     await token('smtp', true); // only works with the refresh token saved before the restart
-    assert.equal(stack.idp.tokenRequests('refresh_token'), refreshes + 1);
-    assert.equal(stack.idp.tokenRequests('authorization_code'), signIns, 'no new sign-in');
-    assert.equal((await status()).smtp.connection?.account, user.address);
+    expect(stack.idp.tokenRequests('refresh_token')).toBe(refreshes + 1);
+    expect(stack.idp.tokenRequests('authorization_code')).toBe(signIns); /* no new sign-in */
+    expect((await status()).smtp.connection?.account).toBe(user.address);
   });
 
   test('Disconnect forgets the account: no row, Test and sends say EOAUTH2', async () => {
     const res = await auth(http().delete('/mail-server/oauth/smtp')).expect(200);
-    assert.deepEqual(res.body.data, { disconnected: true });
-    assert.equal(await app.strapi.db.query(CONNECTION).count({ where: { section: 'smtp' } }), 0);
-    assert.equal((await status()).smtp.connection, null);
-    assert.equal((await probe('smtp')).error?.code, 'EOAUTH2');
-    await assert.rejects(send({ to: user.address, subject: 'x', text: 'x' }), { code: 'EOAUTH2' });
-    assert.equal((await probe('imap')).ok, true, 'the IMAP connection is independent');
+    expect(res.body.data).toStrictEqual({ disconnected: true });
+    expect(await app.strapi.db.query(CONNECTION).count({ where: { section: 'smtp' } })).toBe(0);
+    expect((await status()).smtp.connection).toBe(null);
+    expect((await probe('smtp')).error?.code).toBe('EOAUTH2');
+    await expect(send({ to: user.address, subject: 'x', text: 'x' })).rejects.toMatchObject({
+      code: 'EOAUTH2',
+    });
+    expect((await probe('imap')).ok).toBe(true); /* the IMAP connection is independent */
   });
 
   test('forged, foreign-browser and replayed callbacks are refused with ESTATE', async () => {
     const forged = await connect('smtp', { state: (s: string) => s.slice(0, -4) + 'AAAA' });
-    assert.equal(forged.query.get('code'), 'ESTATE');
+    expect(forged.query.get('code')).toBe('ESTATE');
     const noCookie = await connect('smtp', { dropCookie: true });
-    assert.deepEqual(
-      [noCookie.query.get('oauth'), noCookie.query.get('code')],
-      ['failed', 'ESTATE']
-    );
-    assert.equal((await status()).smtp.connection, null);
+    expect([noCookie.query.get('oauth'), noCookie.query.get('code')]).toStrictEqual([
+      'failed',
+      'ESTATE',
+    ]);
+    expect((await status()).smtp.connection).toBe(null);
     // The same answer twice: the second is refused even with the cookie.
     const first = await connect('smtp');
-    assert.equal(first.query.get('oauth'), 'connected');
+    expect(first.query.get('oauth')).toBe('connected');
     const again = await first.replay();
-    assert.deepEqual([again.query.get('oauth'), again.query.get('code')], ['failed', 'ESTATE']);
-    assert.equal((await status()).smtp.connection?.account, user.address, 'still connected');
+    expect([again.query.get('oauth'), again.query.get('code')]).toStrictEqual(['failed', 'ESTATE']);
+    expect((await status()).smtp.connection?.account).toBe(user.address); /* still connected */
   });
 
   test('a logged-out admin session cannot complete a Connect (ESESSION); editors cannot start one', async () => {
@@ -151,7 +152,7 @@ describe('OAuth2 authorization code: Connect account', () => {
     const outcome = await connectAccount(app.strapi, other, stack, 'smtp', user, {
       beforeCallback: () => auth(http().post('/admin/logout'), other).send({}).expect(200),
     });
-    assert.equal(outcome.query.get('code'), 'ESESSION');
+    expect(outcome.query.get('code')).toBe('ESESSION');
     const editor = await createAdmin(app.strapi, 'strapi-editor');
     await auth(http().post('/mail-server/oauth/smtp/connect'), editor).expect(403);
     await auth(http().delete('/mail-server/oauth/smtp'), editor).expect(403);
@@ -162,9 +163,9 @@ describe('OAuth2 authorization code: Connect account', () => {
     const sections = (mailbox: string) =>
       oauthSections(stack, client, { grant: 'authorization_code', mailbox });
     await save(sections(other.address));
-    assert.ok((await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT'));
+    expect((await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT')).toBeTruthy();
     await save(sections(user.address));
-    assert.ok(!(await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT'));
+    expect(!(await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT')).toBeTruthy();
   });
 
   test('missing consent: the callback reports EOAUTH2 and the status shows AADSTS65001', async () => {
@@ -174,12 +175,12 @@ describe('OAuth2 authorization code: Connect account', () => {
       oauthSections(stack, unconsented, { grant: 'authorization_code', mailbox: user.address })
     );
     const outcome = await connect('smtp');
-    assert.deepEqual(
-      [outcome.query.get('oauth'), outcome.query.get('code')],
-      ['failed', 'EOAUTH2']
-    );
+    expect([outcome.query.get('oauth'), outcome.query.get('code')]).toStrictEqual([
+      'failed',
+      'EOAUTH2',
+    ]);
     const { smtp } = await status();
-    assert.match(smtp.lastError?.response ?? '', /^consent_required: AADSTS65001\b/);
+    expect(smtp.lastError?.response ?? '').toMatch(/^consent_required: AADSTS65001\b/);
     await save(
       oauthSections(stack, client, { grant: 'authorization_code', mailbox: user.address })
     );
@@ -188,17 +189,14 @@ describe('OAuth2 authorization code: Connect account', () => {
   test('the background check warns when the token cannot be renewed, and about an idle refresh token', async () => {
     const check = () => plugin().service('oauth-check').run();
     await check();
-    assert.equal((await status()).smtp.lastCheck?.ok, true);
+    expect((await status()).smtp.lastCheck?.ok).toBe(true);
 
     await app.strapi.db.query(CONNECTION).updateMany({
       where: { section: 'smtp' },
       data: { lastRenewedAt: new Date(Date.now() - 80 * 864e5) },
     });
     plugin().service('oauth').forget('smtp');
-    assert.deepEqual(
-      (await status()).smtp.warnings.map((w) => w.code),
-      ['ESTALE']
-    );
+    expect((await status()).smtp.warnings.map((w) => w.code)).toStrictEqual(['ESTALE']);
 
     // A short-lived access token, then the refresh token revoked: the next renewal must fail.
     stack.idp.setTokenLifetime(1);
@@ -211,10 +209,10 @@ describe('OAuth2 authorization code: Connect account', () => {
       stack.idp.setTokenLifetime(3600);
     }
     const { smtp } = await status();
-    assert.equal(smtp.lastCheck?.ok, false);
-    assert.ok(smtp.warnings.some((w) => w.code === 'EOAUTH2'));
-    assert.match(smtp.lastError?.response ?? '', /AADSTS70008\b/);
-    assert.match(app.logs(), /SMTP: the OAuth2 token cannot be renewed \(EOAUTH2\)/);
+    expect(smtp.lastCheck?.ok).toBe(false);
+    expect(smtp.warnings.some((w) => w.code === 'EOAUTH2')).toBeTruthy();
+    expect(smtp.lastError?.response ?? '').toMatch(/AADSTS70008\b/);
+    expect(app.logs()).toMatch(/SMTP: the OAuth2 token cannot be renewed \(EOAUTH2\)/);
   });
 
   test('no secret or token in API responses, logs or the database row; nothing left loopback', async () => {
@@ -223,6 +221,6 @@ describe('OAuth2 authorization code: Connect account', () => {
     assertNoSecrets('the logs', app.logs(), secrets);
     const rows = await app.strapi.db.query(CONNECTION).findMany({});
     assertNoSecrets('the connection rows', JSON.stringify(rows), secrets);
-    assert.deepEqual(blockedConnections(), []);
+    expect(blockedConnections()).toStrictEqual([]);
   });
 });

@@ -5,8 +5,8 @@
  * economy (one request for 200 sends, renewal across expiry) and the diagnoses of the usual
  * Entra and Exchange failures, asserted on codes and AADSTS numbers, never on wording.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { rejectionOf } from '../helpers/expect';
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { connectionTestResultSchema } from '../../shared/contracts/connection-test';
@@ -65,13 +65,13 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     return app.strapi.plugin('mail-server').service('oauth').getAccessToken('imap', section);
   };
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack({ imapMechanisms: ['xoauth2'] });
     secrets.push(stack.idp.client.clientSecret, ...stack.users.map((u) => u.password));
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '20' });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
     await stack?.stop();
   });
@@ -82,24 +82,24 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     await save(oauthSections(stack, client));
 
     const smtp = await probe('smtp', { to: client.mailbox });
-    assert.equal(smtp.ok, true, JSON.stringify(smtp.error));
-    assert.equal(smtp.steps.find((s) => s.name === 'authenticate')?.status, 'ok');
+    expect(smtp.ok).toBe(true);
+    expect(smtp.steps.find((s) => s.name === 'authenticate')?.status).toBe('ok');
     const subject = `cc ${crypto.randomBytes(6).toString('hex')}`;
     const sent = await send({ to: client.mailbox, subject, text: 'app-only token' });
 
     const imap = await probe('imap');
-    assert.equal(imap.ok, true, JSON.stringify(imap.error));
+    expect(imap.ok).toBe(true);
     const [mail] = await readWithToken(stack, client.mailbox, await pluginToken(), subject);
-    assert.equal(mail?.messageId, sent.messageId);
-    assert.equal(mail?.from?.value[0]?.address, client.mailbox);
+    expect(mail?.messageId).toBe(sent.messageId);
+    expect(mail?.from?.value[0]?.address).toBe(client.mailbox);
     // SMTP and IMAP use the same app registration: one token serves both, and every later use.
-    assert.equal(stack.idp.tokenRequests('client_credentials'), before + 1);
+    expect(stack.idp.tokenRequests('client_credentials')).toBe(before + 1);
 
     const { smtp: st } = await status();
-    assert.equal(st.grant, 'client_credentials');
-    assert.equal(st.token?.requests, 1);
-    assert.ok(Date.parse(st.token!.expiresAt!) > Date.now());
-    assert.deepEqual(st.warnings, []);
+    expect(st.grant).toBe('client_credentials');
+    expect(st.token?.requests).toBe(1);
+    expect(Date.parse(st.token!.expiresAt!) > Date.now()).toBeTruthy();
+    expect(st.warnings).toStrictEqual([]);
   });
 
   test('200 sends through the pool cost exactly one token request', async () => {
@@ -113,13 +113,11 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
         send({ to: client.mailbox, subject: `bulk ${tag} ${i}`, text: `message ${i}` })
       )
     );
-    assert.deepEqual(
-      results.filter((r) => r.status === 'rejected'),
-      [],
-      'every send succeeded'
-    );
-    assert.equal(stack.smtpAccepted() - accepted, 200);
-    assert.equal(stack.idp.tokenRequests() - before, 1);
+    expect(results.filter((r) => r.status === 'rejected')).toStrictEqual(
+      []
+    ); /* every send succeeded */
+    expect(stack.smtpAccepted() - accepted).toBe(200);
+    expect(stack.idp.tokenRequests() - before).toBe(1);
   });
 
   test('a token expiring during a run is renewed before use: no send fails, no login refused', async () => {
@@ -143,19 +141,16 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
         await new Promise((r) => setTimeout(r, 280));
       }
       const seconds = (Date.now() - started) / 1000;
-      assert.deepEqual(failures, []);
+      expect(failures).toStrictEqual([]);
       const section = await app.strapi
         .plugin('mail-server')
         .service('settings')
         .getEffective('smtp');
       const stats = await app.strapi.plugin('mail-server').service('oauth').stats('smtp', section);
-      assert.equal(stats.forced, 0, 'no token was refused by the server and renewed afterwards');
+      expect(stats.forced).toBe(0); /* no token was refused by the server and renewed afterwards */
       const requests = stack.idp.tokenRequests() - before;
-      assert.ok(requests >= 2, `renewed (${requests} requests in ${seconds.toFixed(1)} s)`);
-      assert.ok(
-        requests <= Math.ceil(seconds / 1.5) + 1,
-        `not more than once per lifetime (${requests})`
-      );
+      expect(requests >= 2).toBeTruthy();
+      expect(requests <= Math.ceil(seconds / 1.5) + 1).toBeTruthy();
     } finally {
       stack.idp.setTokenLifetime(3600);
     }
@@ -177,21 +172,20 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
       await save(oauthSections(stack, client));
       for (const kind of ['smtp', 'imap'] as const) {
         const result = await probe(kind);
-        assert.equal(result.ok, false);
-        assert.equal(result.error?.code, 'EOAUTH2', JSON.stringify(result.error));
-        assert.match(result.error?.response ?? '', new RegExp(`AADSTS${aadsts}\\b`));
-        assert.ok(result.error?.fix, 'a fix is offered');
+        expect(result.ok).toBe(false);
+        expect(result.error?.code).toBe('EOAUTH2');
+        expect(result.error?.response ?? '').toMatch(new RegExp(`AADSTS${aadsts}\\b`));
+        expect(result.error?.fix).toBeTruthy(); /* a fix is offered */
       }
-      await assert.rejects(
-        send({ to: client.mailbox, subject: 'never', text: 'x' }),
-        (err: any) => {
-          assert.equal(err.code, 'EOAUTH2');
-          assert.match(err.response, new RegExp(`AADSTS${aadsts}\\b`));
-          return true;
-        }
-      );
+      {
+        const err: any = await rejectionOf(
+          send({ to: client.mailbox, subject: 'never', text: 'x' })
+        );
+        expect(err.code).toBe('EOAUTH2');
+        expect(err.response).toMatch(new RegExp(`AADSTS${aadsts}\\b`));
+      }
       const { smtp } = await status();
-      assert.match(smtp.lastError?.response ?? '', new RegExp(`AADSTS${aadsts}\\b`));
+      expect(smtp.lastError?.response ?? '').toMatch(new RegExp(`AADSTS${aadsts}\\b`));
     });
   }
 
@@ -201,8 +195,8 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
       oauthSections(stack, client, { scopes: ['https://outlook.office365.com/SMTP.Send'] })
     );
     const result = await probe('smtp');
-    assert.equal(result.error?.code, 'EOAUTH2');
-    assert.match(result.error?.response ?? '', /invalid_scope: AADSTS70011\b/);
+    expect(result.error?.code).toBe('EOAUTH2');
+    expect(result.error?.response ?? '').toMatch(/invalid_scope: AADSTS70011\b/);
   });
 
   test('a valid token for another mailbox: 535 5.7.3 / AUTHENTICATE failed, with the Exchange fix', async () => {
@@ -210,23 +204,25 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     const other = stack.users.find((u) => u.address.startsWith('editor@'))!;
     await save(oauthSections(stack, client, { mailbox: other.address }));
     const smtp = await probe('smtp');
-    assert.equal(smtp.error?.code, 'EAUTH');
-    assert.equal(smtp.error?.responseCode, 535);
-    assert.match(smtp.error?.response ?? '', /\b5\.7\.3\b/);
+    expect(smtp.error?.code).toBe('EAUTH');
+    expect(smtp.error?.responseCode).toBe(535);
+    expect(smtp.error?.response ?? '').toMatch(/\b5\.7\.3\b/);
     for (const step of [
       'New-ServicePrincipal',
       'Add-MailboxPermission',
       'Add-RecipientPermission',
     ]) {
-      assert.ok(smtp.error?.fix?.includes(step), step);
+      expect(smtp.error?.fix?.includes(step)).toBeTruthy();
     }
     // Dovecot answers a refused token with a SASL 401 challenge (Exchange: "AUTHENTICATE
     // failed" alone): EOAUTH2 there, EAUTH here; the fix names the Exchange steps either way.
     const imap = await probe('imap');
-    assert.equal(imap.error?.code, 'EOAUTH2');
-    assert.equal(imap.steps.find((s) => s.name === 'authenticate')?.status, 'failed');
-    assert.ok(imap.error?.fix?.includes('Add-MailboxPermission'));
-    await assert.rejects(send({ to: other.address, subject: 'x', text: 'x' }), { code: 'EAUTH' });
+    expect(imap.error?.code).toBe('EOAUTH2');
+    expect(imap.steps.find((s) => s.name === 'authenticate')?.status).toBe('failed');
+    expect(imap.error?.fix?.includes('Add-MailboxPermission')).toBeTruthy();
+    await expect(send({ to: other.address, subject: 'x', text: 'x' })).rejects.toMatchObject({
+      code: 'EAUTH',
+    });
   });
 
   test('no secret or token in API responses or logs; nothing left loopback', async () => {
@@ -234,6 +230,6 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     await status();
     for (const text of responses) assertNoSecrets('an API response', text, secrets);
     assertNoSecrets('the logs', app.logs(), secrets);
-    assert.deepEqual(blockedConnections(), []);
+    expect(blockedConnections()).toStrictEqual([]);
   });
 });

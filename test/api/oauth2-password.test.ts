@@ -5,8 +5,7 @@
  * OAUTHBEARER, so imapflow cannot pick another mechanism), plus the failures a tenant
  * produces for this grant.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { connectionTestResultSchema } from '../../shared/contracts/connection-test';
@@ -53,13 +52,13 @@ describe('OAuth2 password grant (delegated)', () => {
     return client;
   };
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack({ imapMechanisms: ['plain', 'login', 'xoauth2'] });
     user = stack.users.find((u) => u.address.startsWith('approver@'))!;
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '20' });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
     await stack?.stop();
   });
@@ -75,20 +74,20 @@ describe('OAuth2 password grant (delegated)', () => {
       })
     );
     const smtp = await probe('smtp');
-    assert.equal(smtp.ok, true, JSON.stringify(smtp.error));
+    expect(smtp.ok).toBe(true);
     const subject = `ropc ${crypto.randomBytes(6).toString('hex')}`;
     const sent = await send({ to: user.address, subject, text: 'delegated token' });
     const imap = await probe('imap');
-    assert.equal(imap.ok, true, JSON.stringify(imap.error));
-    assert.match(imap.steps.find((s) => s.name === 'authenticate')?.detail ?? '', /XOAUTH2/);
+    expect(imap.ok).toBe(true);
+    expect(imap.steps.find((s) => s.name === 'authenticate')?.detail ?? '').toMatch(/XOAUTH2/);
 
     const service = app.strapi.plugin('mail-server').service('oauth');
     const section = await app.strapi.plugin('mail-server').service('settings').getEffective('imap');
     const token = await service.getAccessToken('imap', section);
     const [mail] = await readWithToken(stack, user.address, token, subject);
-    assert.equal(mail?.messageId, sent.messageId);
+    expect(mail?.messageId).toBe(sent.messageId);
     // One sign-in for SMTP and IMAP (same user, same app), whatever was sent.
-    assert.equal(stack.idp.tokenRequests('password') - before, 1);
+    expect(stack.idp.tokenRequests('password') - before).toBe(1);
   });
 
   test('a wrong password gives EOAUTH2 with AADSTS50126; no consent gives AADSTS65001', async () => {
@@ -100,8 +99,8 @@ describe('OAuth2 password grant (delegated)', () => {
       })
     );
     const wrong = await probe('smtp');
-    assert.equal(wrong.error?.code, 'EOAUTH2');
-    assert.match(wrong.error?.response ?? '', /^invalid_grant: AADSTS50126\b/);
+    expect(wrong.error?.code).toBe('EOAUTH2');
+    expect(wrong.error?.response ?? '').toMatch(/^invalid_grant: AADSTS50126\b/);
 
     await save(
       oauthSections(stack, register({ consented: false }), {
@@ -112,11 +111,13 @@ describe('OAuth2 password grant (delegated)', () => {
     );
     for (const kind of ['smtp', 'imap'] as const) {
       const result = await probe(kind);
-      assert.equal(result.error?.code, 'EOAUTH2');
-      assert.match(result.error?.response ?? '', /^invalid_grant: AADSTS65001\b/);
-      assert.ok(result.error?.fix);
+      expect(result.error?.code).toBe('EOAUTH2');
+      expect(result.error?.response ?? '').toMatch(/^invalid_grant: AADSTS65001\b/);
+      expect(result.error?.fix).toBeTruthy();
     }
-    await assert.rejects(send({ to: user.address, subject: 'x', text: 'x' }), { code: 'EOAUTH2' });
+    await expect(send({ to: user.address, subject: 'x', text: 'x' })).rejects.toMatchObject({
+      code: 'EOAUTH2',
+    });
   });
 
   test('no password, token or secret in responses or logs; nothing left loopback', async () => {
@@ -125,6 +126,6 @@ describe('OAuth2 password grant (delegated)', () => {
     texts.push((await auth(http().get('/mail-server/settings')).expect(200)).text);
     for (const text of texts) assertNoSecrets('an API response', text, secrets);
     assertNoSecrets('the logs', app.logs(), secrets);
-    assert.deepEqual(blockedConnections(), []);
+    expect(blockedConnections()).toStrictEqual([]);
   });
 });

@@ -3,8 +3,7 @@
  * instead of installed by the plugin, resolved the way Strapi resolves any provider package;
  * and the pool lifecycle: a settings change never cuts a send in flight, destroy closes all.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -13,7 +12,7 @@ import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
 import { startScriptedSmtp, type ScriptedSmtp } from '../helpers/scripted-smtp';
 import { simpleParser } from 'mailparser';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..');
 // An app installs the plugin into node_modules; the repo links itself there for this suite.
 const LINK = path.join(ROOT, 'node_modules', 'strapi-plugin-mail-server');
 
@@ -36,7 +35,7 @@ describe('provider named in the email plugin config', () => {
       .service('email')
       .send({ to: 'a@example.test', subject, text: subject });
 
-  before(async () => {
+  beforeAll(async () => {
     if (!fs.existsSync(LINK)) {
       fs.symlinkSync('..', LINK, 'dir');
       linked = true;
@@ -49,7 +48,7 @@ describe('provider named in the email plugin config', () => {
     });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
   });
-  after(async () => {
+  afterAll(async () => {
     if (linked) fs.unlinkSync(LINK);
     await slow?.close();
     await fast?.close();
@@ -60,16 +59,16 @@ describe('provider named in the email plugin config', () => {
       .get('/email/settings')
       .set('Authorization', `Bearer ${admin.token}`)
       .expect(200);
-    assert.equal(res.body.config.provider, 'strapi-plugin-mail-server/provider');
-    assert.equal(res.body.supportsVerify, true);
+    expect(res.body.config.provider).toBe('strapi-plugin-mail-server/provider');
+    expect(res.body.supportsVerify).toBe(true);
   });
 
   test("the email plugin's defaultFrom applies when the settings have no from address", async () => {
     await save(fast.port);
     await send('subpath hello');
     const mail = await simpleParser(fast.accepted.at(-1)!);
-    assert.equal(mail.subject, 'subpath hello');
-    assert.equal(mail.from?.value[0]?.address, 'subpath@example.test');
+    expect(mail.subject).toBe('subpath hello');
+    expect(mail.from?.value[0]?.address).toBe('subpath@example.test');
   });
 
   test('a send in flight finishes on the old server while the next uses the new one', async () => {
@@ -78,33 +77,37 @@ describe('provider named in the email plugin config', () => {
     // Wait until the slow server holds the message, then switch servers.
     for (let i = 0; i < 100 && slow.attempts() === 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    assert.equal(slow.attempts(), 1, 'the message reached the old server');
+    expect(slow.attempts()).toBe(1); /* the message reached the old server */
     await save(fast.port);
     const before = fast.accepted.length;
     await send('after switch');
-    assert.equal(fast.accepted.length, before + 1, 'the next send went to the new server');
+    expect(fast.accepted.length).toBe(before + 1); /* the next send went to the new server */
     await inFlight;
-    assert.equal(slow.accepted.length, 1, 'the send in flight completed on the old server');
+    expect(slow.accepted.length).toBe(1); /* the send in flight completed on the old server */
     for (let i = 0; i < 100 && slow.openConnections() > 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    assert.equal(slow.openConnections(), 0, 'the old pool closed once drained');
+    expect(slow.openConnections()).toBe(0); /* the old pool closed once drained */
   });
 
   test('saving new settings closes the idle pool of the old ones at once', async () => {
-    assert.ok(fast.openConnections() > 0, 'an idle pooled connection to the current server');
+    expect(
+      fast.openConnections() > 0
+    ).toBeTruthy(); /* an idle pooled connection to the current server */
     await save(slow.port);
     for (let i = 0; i < 100 && fast.openConnections() > 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    assert.equal(fast.openConnections(), 0, 'closed without waiting for the next send');
+    expect(fast.openConnections()).toBe(0); /* closed without waiting for the next send */
     await save(fast.port);
     await send('back to the fast server');
   });
 
   test('destroy closes every pooled connection', async () => {
-    assert.ok(fast.openConnections() > 0, 'the pool keeps a connection open between sends');
+    expect(
+      fast.openConnections() > 0
+    ).toBeTruthy(); /* the pool keeps a connection open between sends */
     await app.stop();
     for (let i = 0; i < 100 && fast.openConnections() > 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    assert.equal(fast.openConnections(), 0);
+    expect(fast.openConnections()).toBe(0);
   });
 });

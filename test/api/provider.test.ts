@@ -3,8 +3,8 @@
  * the SMTP settings saved in the admin, arrives in the real Dovecot mailbox byte for byte,
  * follows settings changes without a restart, and every outcome is in the delivery log.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { rejectionOf } from '../helpers/expect';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import request from 'supertest';
@@ -49,7 +49,7 @@ describe('email provider', () => {
     app.strapi.db.query(OUTBOUND).findMany({ where, orderBy: { id: 'asc' } });
   const flushLog = () => app.strapi.plugin('mail-server').service('delivery-log').flush();
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     [editor, approver, mailbox] = ['editor@', 'approver@', 'mailbox@'].map((p) =>
       stack.users.find((u) => u.address.startsWith(p))!
@@ -57,19 +57,21 @@ describe('email provider', () => {
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '50' });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
     await stack?.stop();
   });
 
   test('without SMTP settings, sending fails with ECONFIG and is logged', async () => {
-    await assert.rejects(send({ to: approver.address, subject: 'nowhere', text: 'x' }), {
+    await expect(
+      send({ to: approver.address, subject: 'nowhere', text: 'x' })
+    ).rejects.toMatchObject({
       code: 'ECONFIG',
     });
     await flushLog();
     const [row] = await logRows({ subject: 'nowhere' });
-    assert.equal(row?.status, 'failed');
-    assert.equal(row?.errorCode, 'ECONFIG');
+    expect(row?.status).toBe('failed');
+    expect(row?.errorCode).toBe('ECONFIG');
   });
 
   test("a message through Strapi's email service arrives intact, with the defaults applied", async () => {
@@ -89,34 +91,35 @@ describe('email provider', () => {
         { filename: 'stream.csv', content: Readable.from([`a,b\n1,${token}\n`]) },
       ],
     });
-    assert.match(result.messageId, /^<.+@.+>$/);
+    expect(result.messageId).toMatch(/^<.+@.+>$/);
     const [mail] = await readMailbox(stack, approver, { subject: token });
-    assert.ok(mail, 'delivered to the approver');
-    assert.equal(mail.messageId, result.messageId);
-    assert.equal(mail.from?.value[0]?.address, editor.address);
-    assert.equal(mail.from?.value[0]?.name, 'Strapi Notifications');
-    assert.equal(mail.replyTo?.value[0]?.address, 'help@example.test');
-    assert.equal(mail.headers.get('x-report-id'), token);
-    assert.equal(mail.text?.trim(), `Plain body ${token}`);
-    assert.equal(mail.html && mail.html.includes(`<b>${token}</b>`), true);
+    expect(mail).toBeTruthy(); /* delivered to the approver */
+    expect(mail.messageId).toBe(result.messageId);
+    expect(mail.from?.value[0]?.address).toBe(editor.address);
+    expect(mail.from?.value[0]?.name).toBe('Strapi Notifications');
+    expect(mail.replyTo?.value[0]?.address).toBe('help@example.test');
+    expect(mail.headers.get('x-report-id')).toBe(token);
+    expect(mail.text?.trim()).toBe(`Plain body ${token}`);
+    expect(mail.html && mail.html.includes(`<b>${token}</b>`)).toBe(true);
     const byName = new Map(mail.attachments.map((a) => [a.filename, a.content]));
-    assert.ok(byName.get('report.bin')?.equals(binary), 'binary attachment byte for byte');
-    assert.equal(byName.get('notes.txt')?.toString(), `notes ${token}`);
-    assert.equal(byName.get('stream.csv')?.toString(), `a,b\n1,${token}\n`);
+    expect(
+      byName.get('report.bin')?.equals(binary)
+    ).toBeTruthy(); /* binary attachment byte for byte */
+    expect(byName.get('notes.txt')?.toString()).toBe(`notes ${token}`);
+    expect(byName.get('stream.csv')?.toString()).toBe(`a,b\n1,${token}\n`);
     const [cc] = await readMailbox(stack, mailbox, { subject: token });
-    assert.ok(cc, 'the cc recipient got it too');
+    expect(cc).toBeTruthy(); /* the cc recipient got it too */
   });
 
   test('attachments that would read local files or URLs are refused', async () => {
-    await assert.rejects(
+    await expect(
       send({
         to: approver.address,
         subject: 'lfi',
         text: 'x',
         attachments: [{ path: '/etc/passwd' }],
-      }),
-      { code: 'EMESSAGE' }
-    );
+      })
+    ).rejects.toMatchObject({ code: 'EMESSAGE' });
   });
 
   test("Strapi's own flows use it: POST /email/test and the forgot-password email", async () => {
@@ -128,7 +131,7 @@ describe('email provider', () => {
     const tests = await readMailbox(stack, approver, {
       subject: `Strapi test mail to: ${approver.address}`,
     });
-    assert.equal(tests.length, 1);
+    expect(tests.length).toBe(1);
 
     const role = await app.strapi.db
       .query('plugin::users-permissions.role')
@@ -143,8 +146,8 @@ describe('email provider', () => {
     });
     await http().post('/api/auth/forgot-password').send({ email: mailbox.address }).expect(200);
     const resets = await readMailbox(stack, mailbox, { subject: 'Reset password' });
-    assert.equal(resets.length, 1);
-    assert.match(resets[0]!.html || resets[0]!.text || '', /code=/);
+    expect(resets.length).toBe(1);
+    expect(resets[0]!.html || resets[0]!.text || '').toMatch(/code=/);
   });
 
   test("Strapi's Settings → Email page sees our transport and can verify it", async () => {
@@ -152,30 +155,32 @@ describe('email provider', () => {
       .get('/email/settings')
       .set('Authorization', `Bearer ${admin.token}`)
       .expect(200);
-    assert.equal(res.body.supportsVerify, true);
-    assert.equal(res.body.capabilities.transport.host, '127.0.0.1');
-    assert.equal(res.body.capabilities.transport.port, stack.smtp.port);
-    assert.equal(res.body.capabilities.auth.user, editor.address);
+    expect(res.body.supportsVerify).toBe(true);
+    expect(res.body.capabilities.transport.host).toBe('127.0.0.1');
+    expect(res.body.capabilities.transport.port).toBe(stack.smtp.port);
+    expect(res.body.capabilities.auth.user).toBe(editor.address);
     await http().post('/email/verify').set('Authorization', `Bearer ${admin.token}`).expect(200);
   });
 
   test('a settings change applies to the next send without a restart', async () => {
     await saveSmtp(stackSmtp(editor, { password: 'no-longer-valid' }));
-    await assert.rejects(send({ to: approver.address, subject: 'after change', text: 'x' }), {
+    await expect(
+      send({ to: approver.address, subject: 'after change', text: 'x' })
+    ).rejects.toMatchObject({
       code: 'EAUTH',
     });
     await saveSmtp(stackSmtp(approver, { fromName: '' }));
     const token = crypto.randomBytes(6).toString('hex');
     await send({ to: mailbox.address, subject: `new user ${token}`, text: 'x' });
     const [mail] = await readMailbox(stack, mailbox, { subject: token });
-    assert.equal(mail?.from?.text, approver.address, 'the new from address is used');
+    expect(mail?.from?.text).toBe(approver.address); /* the new from address is used */
   });
 
   describe('failures against a scripted SMTP server', () => {
     let scripted: ScriptedSmtp;
     let answers: Array<{ code: number; message: string } | null> = [];
 
-    before(async () => {
+    beforeAll(async () => {
       scripted = await startScriptedSmtp((n) => answers[n - 1] ?? null);
       await saveSmtp({
         host: '127.0.0.1',
@@ -186,7 +191,7 @@ describe('email provider', () => {
         fromAddress: 'noreply@example.test',
       });
     });
-    after(async () => {
+    afterAll(async () => {
       await scripted?.close();
     });
 
@@ -194,47 +199,45 @@ describe('email provider', () => {
       answers = [{ code: 421, message: 'Try again later' }];
       const before = scripted.attempts();
       await send({ to: 'someone@example.test', subject: 'retry me', text: 'x' });
-      assert.equal(scripted.attempts() - before, 2);
-      assert.equal(scripted.accepted.length, 1);
+      expect(scripted.attempts() - before).toBe(2);
+      expect(scripted.accepted.length).toBe(1);
       await flushLog();
       const [row] = await logRows({ subject: 'retry me' });
-      assert.equal(row?.status, 'sent');
-      assert.equal(row?.attempts, 2);
+      expect(row?.status).toBe('sent');
+      expect(row?.attempts).toBe(2);
     });
 
     test('550 fails at once with its code, logged', async () => {
       answers = Array(10).fill({ code: 550, message: 'Mailbox unavailable' });
       const before = scripted.attempts();
-      await assert.rejects(
-        send({ to: 'someone@example.test', subject: 'refused', text: 'x' }),
-        (err: { code: string; responseCode: number }) => {
-          assert.equal(err.responseCode, 550);
-          assert.ok(['EMESSAGE', 'EENVELOPE'].includes(err.code), err.code);
-          return true;
-        }
-      );
-      assert.equal(scripted.attempts() - before, 1, 'no retry of a permanent failure');
+      {
+        const err: { code: string; responseCode: number } = await rejectionOf(
+          send({ to: 'someone@example.test', subject: 'refused', text: 'x' })
+        );
+        expect(err.responseCode).toBe(550);
+        expect(['EMESSAGE', 'EENVELOPE'].includes(err.code)).toBeTruthy();
+      }
+      expect(scripted.attempts() - before).toBe(1); /* no retry of a permanent failure */
       await flushLog();
       const [row] = await logRows({ subject: 'refused' });
-      assert.equal(row?.status, 'failed');
-      assert.equal(row?.attempts, 1);
+      expect(row?.status).toBe('failed');
+      expect(row?.attempts).toBe(1);
     });
 
     test('the server down: ECONNECTION after the bounded retries, logged', async () => {
       await scripted.close();
       const started = Date.now();
-      await assert.rejects(
-        send({ to: 'someone@example.test', subject: 'server down', text: 'x' }),
-        {
-          code: 'ECONNECTION',
-        }
-      );
-      assert.ok(Date.now() - started < 10_000, 'bounded in time');
+      await expect(
+        send({ to: 'someone@example.test', subject: 'server down', text: 'x' })
+      ).rejects.toMatchObject({
+        code: 'ECONNECTION',
+      });
+      expect(Date.now() - started < 10_000).toBeTruthy(); /* bounded in time */
       await flushLog();
       const [row] = await logRows({ subject: 'server down' });
-      assert.equal(row?.status, 'failed');
-      assert.equal(row?.errorCode, 'ECONNECTION');
-      assert.equal(row?.attempts, 3, 'first try + 2 retries');
+      expect(row?.status).toBe('failed');
+      expect(row?.errorCode).toBe('ECONNECTION');
+      expect(row?.attempts).toBe(3); /* first try + 2 retries */
     });
   });
 
@@ -243,18 +246,18 @@ describe('email provider', () => {
       http().get(`/mail-server/outbound-messages?${query}`).set('Authorization', `Bearer ${token}`);
     const failed = await list('status=failed').expect(200);
     const subjects = failed.body.data.map((r: { subject: string }) => r.subject);
-    assert.ok(subjects.includes('refused') && subjects.includes('server down'));
-    assert.ok(failed.body.data.every((r: { status: string }) => r.status === 'failed'));
+    expect(subjects.includes('refused') && subjects.includes('server down')).toBeTruthy();
+    expect(failed.body.data.every((r: { status: string }) => r.status === 'failed')).toBeTruthy();
     const byRecipient = await list(
       `recipient=${encodeURIComponent(mailbox.address.toUpperCase())}`
     ).expect(200);
-    assert.ok(byRecipient.body.data.length >= 1);
-    assert.ok(
+    expect(byRecipient.body.data.length >= 1).toBeTruthy();
+    expect(
       byRecipient.body.data.every((r: { recipients: string }) =>
         r.recipients.includes(mailbox.address)
       )
-    );
-    assert.equal(byRecipient.body.meta.pagination.total, byRecipient.body.data.length);
+    ).toBeTruthy();
+    expect(byRecipient.body.meta.pagination.total).toBe(byRecipient.body.data.length);
     await list('status=bogus').expect(400);
     const editorSession = await createAdmin(app.strapi, 'strapi-editor');
     await list('', editorSession.token).expect(403);
@@ -262,8 +265,8 @@ describe('email provider', () => {
 
   test('no password ever reached the logs', () => {
     const logs = app.logs();
-    assert.ok(logs.includes('[mail-server]'), 'the capture saw the plugin logs');
-    for (const user of stack.users) assert.ok(!logs.includes(user.password));
-    assert.ok(!logs.includes('no-longer-valid'));
+    expect(logs.includes('[mail-server]')).toBeTruthy(); /* the capture saw the plugin logs */
+    for (const user of stack.users) expect(!logs.includes(user.password)).toBeTruthy();
+    expect(!logs.includes('no-longer-valid')).toBeTruthy();
   });
 });

@@ -2,8 +2,7 @@
  * Settings that the app's config provides (usually from environment variables) and an app
  * without an encryption key: locked fields, and no secret ever stored in plaintext.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
@@ -24,7 +23,7 @@ describe('settings from the app config, without an encryption key', () => {
       .get('/mail-server/settings')
       .set('Authorization', `Bearer ${admin.token}`);
 
-  before(async () => {
+  beforeAll(async () => {
     app = await bootStrapi({
       MAIL_SERVER_SMTP_FROM_NAME: 'Configured Sender',
       MAIL_SERVER_SMTP_PASSWORD: ENV_PASSWORD,
@@ -33,18 +32,18 @@ describe('settings from the app config, without an encryption key', () => {
     });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
   });
 
   test('config values are effective and reported as locked', async () => {
     const res = await get().expect(200);
     const view = settingsViewSchema.parse(res.body.data);
-    assert.deepEqual(view.locked.sort(), ['smtp.fromName', 'smtp.password']);
-    assert.equal(view.smtp.fromName, 'Configured Sender');
-    assert.equal(view.smtp.passwordSet, true, 'a password from config counts as set');
-    assert.ok(!JSON.stringify(res.body).includes(ENV_PASSWORD), 'never returned');
-    assert.equal(view.encryptionAvailable, false);
+    expect(view.locked.sort()).toStrictEqual(['smtp.fromName', 'smtp.password']);
+    expect(view.smtp.fromName).toBe('Configured Sender');
+    expect(view.smtp.passwordSet).toBe(true); /* a password from config counts as set */
+    expect(!JSON.stringify(res.body).includes(ENV_PASSWORD)).toBeTruthy(); /* never returned */
+    expect(view.encryptionAvailable).toBe(false);
   });
 
   test('a save cannot override a locked field', async () => {
@@ -55,9 +54,9 @@ describe('settings from the app config, without an encryption key', () => {
       .plugin('mail-server')
       .service('settings')
       .getEffective('smtp');
-    assert.equal(effective.fromName, 'Configured Sender');
-    assert.equal(effective.password, ENV_PASSWORD);
-    assert.equal(effective.host, 'smtp.example.test');
+    expect(effective.fromName).toBe('Configured Sender');
+    expect(effective.password).toBe(ENV_PASSWORD);
+    expect(effective.host).toBe('smtp.example.test');
   });
 
   test('without a key, saving a secret fails with ESECRETKEY and nothing is half-applied', async () => {
@@ -70,15 +69,13 @@ describe('settings from the app config, without an encryption key', () => {
         password: 'would-be-plaintext',
       },
     });
-    assert.equal(res.status, 400);
-    assert.equal(res.body.error.details.code, 'ESECRETKEY');
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.code).toBe('ESECRETKEY');
     const afterwards = await get().expect(200);
-    assert.deepEqual(
-      afterwards.body.data,
-      before.body.data,
-      'the SMTP change was not saved either'
-    );
+    expect(afterwards.body.data).toStrictEqual(
+      before.body.data
+    ); /* the SMTP change was not saved either */
     const raw = JSON.stringify(await app.strapi.db.connection('mail_server_settings').select());
-    assert.ok(!raw.includes('would-be-plaintext'));
+    expect(!raw.includes('would-be-plaintext')).toBeTruthy();
   });
 });

@@ -2,8 +2,7 @@
  * The settings store and its admin API, on a real Strapi app (SQLite, or PostgreSQL when
  * DATABASE_CLIENT=postgres): round trips, secrets, validation, RBAC.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { createAdmin, EDITOR, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
@@ -40,33 +39,35 @@ describe('settings API', () => {
   const as = (session: AdminSession, method: 'get' | 'put' | 'post', path: string) =>
     http()[method](path).set('Authorization', `Bearer ${session.token}`);
 
-  before(async () => {
+  beforeAll(async () => {
     app = await bootStrapi();
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
   });
-  after(async () => {
+  afterAll(async () => {
     await app?.stop();
   });
 
   test('the plugin is loaded with a hidden settings single type', async () => {
     const contentType = app.strapi.contentType(UID);
-    assert.equal(contentType.kind, 'singleType');
-    assert.equal(contentType.options?.draftAndPublish, false);
+    expect(contentType.kind).toBe('singleType');
+    expect(contentType.options?.draftAndPublish).toBe(false);
     const res = await as(admin, 'get', '/content-manager/content-types').expect(200);
     const uids = (res.body.data as Array<{ uid: string; isDisplayed: boolean }>)
       .filter((ct) => ct.isDisplayed)
       .map((ct) => ct.uid);
-    assert.ok(uids.includes('api::article.article'), 'the app content type is listed');
-    assert.ok(!uids.includes(UID), 'the settings type is hidden from the Content Manager');
+    expect(uids.includes('api::article.article')).toBeTruthy(); /* the app content type is listed */
+    expect(
+      !uids.includes(UID)
+    ).toBeTruthy(); /* the settings type is hidden from the Content Manager */
   });
 
   test('before any save, both sections are empty and unconfigured', async () => {
     const res = await as(admin, 'get', '/mail-server/settings').expect(200);
     const view = settingsViewSchema.parse(res.body.data);
-    assert.deepEqual(view.configured, { smtp: false, imap: false });
-    assert.equal(view.smtp.passwordSet, false);
-    assert.equal(view.imap.mailbox, 'INBOX');
-    assert.equal(view.encryptionAvailable, true);
+    expect(view.configured).toStrictEqual({ smtp: false, imap: false });
+    expect(view.smtp.passwordSet).toBe(false);
+    expect(view.imap.mailbox).toBe('INBOX');
+    expect(view.encryptionAvailable).toBe(true);
   });
 
   test('save then read returns the values, with secrets only as "set"', async () => {
@@ -93,38 +94,38 @@ describe('settings API', () => {
     const read = await as(admin, 'get', '/mail-server/settings').expect(200);
     for (const body of [saved.body, read.body]) {
       const view = settingsViewSchema.parse(body.data);
-      assert.equal(view.smtp.host, 'smtp.example.test');
-      assert.equal(view.smtp.fromAddress, 'noreply@example.test');
-      assert.equal(view.smtp.passwordSet, true);
-      assert.equal(view.imap.processedFolder, 'Done');
-      assert.equal(view.imap.pollInterval, 30);
-      assert.equal(view.imap.port, null, 'an empty port stays empty (the default applies)');
-      assert.equal(view.imap.oauth2.clientSecretSet, true);
-      assert.deepEqual(view.configured, { smtp: true, imap: true });
+      expect(view.smtp.host).toBe('smtp.example.test');
+      expect(view.smtp.fromAddress).toBe('noreply@example.test');
+      expect(view.smtp.passwordSet).toBe(true);
+      expect(view.imap.processedFolder).toBe('Done');
+      expect(view.imap.pollInterval).toBe(30);
+      expect(view.imap.port).toBe(null); /* an empty port stays empty (the default applies) */
+      expect(view.imap.oauth2.clientSecretSet).toBe(true);
+      expect(view.configured).toStrictEqual({ smtp: true, imap: true });
       const text = JSON.stringify(body);
       for (const secret of [SMTP_PASSWORD, IMAP_PASSWORD, CLIENT_SECRET]) {
-        assert.ok(!text.includes(secret), 'no secret in the response');
+        expect(!text.includes(secret)).toBeTruthy(); /* no secret in the response */
       }
-      assert.ok(!('password' in view.smtp), 'no password field at all');
+      expect(!('password' in view.smtp)).toBeTruthy(); /* no password field at all */
     }
   });
 
   test('the database holds ciphertext, never the plaintext', async () => {
     const row = await app.strapi.db.connection('mail_server_settings').first();
-    assert.ok(row, 'one settings row');
+    expect(row).toBeTruthy(); /* one settings row */
     const raw = JSON.stringify(row);
     for (const secret of [SMTP_PASSWORD, IMAP_PASSWORD, CLIENT_SECRET]) {
-      assert.ok(!raw.includes(secret), 'no plaintext secret in the row');
+      expect(!raw.includes(secret)).toBeTruthy(); /* no plaintext secret in the row */
     }
     const smtp = typeof row.smtp === 'string' ? JSON.parse(row.smtp) : row.smtp;
-    assert.match(smtp.password, /^mse1:/);
+    expect(smtp.password).toMatch(/^mse1:/);
     // The ciphertext really decrypts to the secret (it is not a hash or a placeholder).
     const effective = await app.strapi
       .plugin('mail-server')
       .service('settings')
       .getEffective('smtp');
-    assert.equal(effective.password, SMTP_PASSWORD);
-    assert.equal(effective.port, 587);
+    expect(effective.password).toBe(SMTP_PASSWORD);
+    expect(effective.port).toBe(587);
   });
 
   test('a save that omits a secret keeps it; null clears it', async () => {
@@ -134,17 +135,17 @@ describe('settings API', () => {
       .expect(200);
     const settings = app.strapi.plugin('mail-server').service('settings');
     let effective = await settings.getEffective('smtp');
-    assert.equal(effective.fromName, 'Renamed');
-    assert.equal(effective.password, SMTP_PASSWORD);
+    expect(effective.fromName).toBe('Renamed');
+    expect(effective.password).toBe(SMTP_PASSWORD);
     const imap = await settings.getEffective('imap');
-    assert.equal(imap.password, IMAP_PASSWORD, 'an omitted section is untouched');
+    expect(imap.password).toBe(IMAP_PASSWORD); /* an omitted section is untouched */
 
     const cleared = await as(admin, 'put', '/mail-server/settings')
       .send({ smtp: { ...withoutPassword, password: null } })
       .expect(200);
-    assert.equal(cleared.body.data.smtp.passwordSet, false);
+    expect(cleared.body.data.smtp.passwordSet).toBe(false);
     effective = await settings.getEffective('smtp');
-    assert.equal(effective.password, undefined);
+    expect(effective.password).toBe(undefined);
   });
 
   test('invalid input is refused with the field path, and nothing is saved', async () => {
@@ -177,15 +178,12 @@ describe('settings API', () => {
       const res = await as(admin, 'put', '/mail-server/settings')
         .send(body as object)
         .expect(400);
-      assert.equal(res.body.error.name, 'ValidationError', JSON.stringify(body));
+      expect(res.body.error.name).toBe('ValidationError');
       const paths = (res.body.error.details.errors as Array<{ path: string[] }>).map((e) => e.path);
-      assert.ok(
-        paths.some((p) => JSON.stringify(p) === JSON.stringify(path)),
-        `expected an error at ${path.join('.')}, got ${JSON.stringify(paths)}`
-      );
+      expect(paths.some((p) => JSON.stringify(p) === JSON.stringify(path))).toBeTruthy();
     }
     const afterwards = await as(admin, 'get', '/mail-server/settings').expect(200);
-    assert.deepEqual(afterwards.body.data, before.body.data);
+    expect(afterwards.body.data).toStrictEqual(before.body.data);
   });
 
   test('every route refuses unauthenticated requests with 401', async () => {
@@ -193,7 +191,7 @@ describe('settings API', () => {
       const res = await http()
         [route.method](route.path)
         .send(route.body as object);
-      assert.equal(res.status, 401, `${route.method} ${route.path}`);
+      expect(res.status).toBe(401);
     }
   });
 
@@ -201,7 +199,7 @@ describe('settings API', () => {
     const editor = await createAdmin(app.strapi, EDITOR);
     for (const route of ROUTES) {
       const res = await as(editor, route.method, route.path).send(route.body as object);
-      assert.equal(res.status, 403, `${route.method} ${route.path}`);
+      expect(res.status).toBe(403);
     }
   });
 
@@ -213,15 +211,17 @@ describe('settings API', () => {
     const expected = [200, 403, 403, 403];
     for (const [i, route] of ROUTES.entries()) {
       const res = await as(reader, route.method, route.path).send(route.body as object);
-      assert.equal(res.status, expected[i], `${route.method} ${route.path}`);
+      expect(res.status).toBe(expected[i]);
     }
   });
 
   test('no secret ever reached the logs', () => {
     const logs = app.logs();
-    assert.ok(logs.includes('[mail-server] settings saved'), 'the capture did see the logs');
+    expect(
+      logs.includes('[mail-server] settings saved')
+    ).toBeTruthy(); /* the capture did see the logs */
     for (const secret of [SMTP_PASSWORD, IMAP_PASSWORD, CLIENT_SECRET]) {
-      assert.ok(!logs.includes(secret), 'no secret in the logs');
+      expect(!logs.includes(secret)).toBeTruthy(); /* no secret in the logs */
     }
   });
 });

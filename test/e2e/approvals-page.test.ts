@@ -4,8 +4,9 @@
  * finds it on the Approvals page, and pastes the approver's reply into the decision simulator;
  * then an admin accepts one quarantined reply, discards another and cancels a request.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { expectTruthy } from '../helpers/expect';
+import { diagnostic } from '../helpers/diagnostic';
 import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { screenshot } from '../helpers/browser';
@@ -18,7 +19,7 @@ const ARTICLE = 'api::article.article';
 describe('Approvals in the browser: request, list, simulate, quarantine, cancel', () => {
   let f: SettingsFixture;
 
-  before(async () => {
+  beforeAll(async () => {
     f = await startFixture();
     const mailbox = f.stack.users.find((u) => u.address.startsWith('mailbox@'))!;
     const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
@@ -33,12 +34,12 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       imap: { ...server, port: f.stack.imap.tlsPort, security: 'tls' },
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await f?.stop();
   });
 
-  test('request approval from the panel, see it listed, simulate the reply', async (t) => {
-    t.diagnostic(
+  test('request approval from the panel, see it listed, simulate the reply', async () => {
+    diagnostic(
       f.build.rebuilt ? `admin panel built in ${f.build.ms} ms` : 'admin panel up to date'
     );
     const { page, reader: approver } = f;
@@ -73,10 +74,10 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       .query({ uid: ARTICLE, documentId: entry.documentId })
       .set('Authorization', `Bearer ${f.api.token}`)
       .expect(200);
-    assert.equal(res.body.data.length, 1);
+    expect(res.body.data.length).toBe(1);
     const row = res.body.data[0] as { id: number; status: string; approvers: string[] };
-    assert.equal(row.status, 'pending');
-    assert.deepEqual(row.approvers, [approver.address.toLowerCase()]);
+    expect(row.status).toBe('pending');
+    expect(row.approvers).toStrictEqual([approver.address.toLowerCase()]);
 
     // The Approvals page, from the main menu.
     await page.getByRole('link', { name: 'Approvals' }).first().click();
@@ -96,7 +97,7 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       [notification] = await readMailbox(f.stack, approver, { subject: `Ref: APR-${row.id}-` });
       if (!notification) await new Promise((r) => setTimeout(r, 200));
     }
-    assert.ok(notification, 'the approver was notified');
+    expectTruthy(notification); /* the approver was notified */
     const raw = [
       `From: ${approver.address}`,
       `To: ${notification.replyTo?.text ?? notification.from?.text ?? ''}`,
@@ -133,7 +134,7 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       .query({ uid: ARTICLE, documentId: entry.documentId })
       .set('Authorization', `Bearer ${f.api.token}`)
       .expect(200);
-    assert.equal(after.body.data[0].status, 'pending');
+    expect(after.body.data[0].status).toBe('pending');
   });
 
   test('quarantine: accept one reply, discard another; cancel a request', async () => {
@@ -151,7 +152,7 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       const [notification] = await readMailbox(f.stack, approver, {
         subject: `Ref: APR-${row.id}-`,
       });
-      assert.ok(notification, `request ${row.id} was emailed`);
+      expectTruthy(notification);
       return { entry, row, notification };
     };
     const mailbox = f.stack.users.find((u) => u.address.startsWith('mailbox@'))!.address;
@@ -188,20 +189,20 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
 
     // What the clicks did, read back from the server.
     const status = async (id: number) => (await approvals.findOne(id)).status;
-    assert.equal(await status(toAccept.row.id), 'approved');
+    expect(await status(toAccept.row.id)).toBe('approved');
     const published = await f.app.strapi
       .documents(ARTICLE)
       .findOne({ documentId: toAccept.entry.documentId, status: 'published' } as never);
-    assert.ok(published, 'the accepted decision published the entry');
-    assert.equal(await status(toDiscard.row.id), 'pending', 'a discarded reply decides nothing');
-    assert.equal(await status(toCancel.row.id), 'cancelled');
+    expect(published).toBeTruthy(); /* the accepted decision published the entry */
+    expect(await status(toDiscard.row.id)).toBe('pending'); /* a discarded reply decides nothing */
+    expect(await status(toCancel.row.id)).toBe('cancelled');
     const inbound = await f.app.strapi.db
       .query('plugin::mail-server.inbound-message')
       .findMany({ where: { requestId: { $in: [toAccept.row.id, toDiscard.row.id] } } });
     const byRequest = new Map(
       inbound.map((r: { requestId: number; resolution: string | null }) => [r.requestId, r])
     );
-    assert.match(String(byRequest.get(toAccept.row.id)?.resolution), /^accepted by /);
-    assert.match(String(byRequest.get(toDiscard.row.id)?.resolution), /^discarded by /);
+    expect(String(byRequest.get(toAccept.row.id)?.resolution)).toMatch(/^accepted by /);
+    expect(String(byRequest.get(toDiscard.row.id)?.resolution)).toMatch(/^discarded by /);
   });
 });

@@ -3,8 +3,9 @@
  * fails against a port where nothing listens; the page lists both, newest first, and its status
  * and recipient filters narrow the list the way the API does.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { expectTruthy } from '../helpers/expect';
+import { diagnostic } from '../helpers/diagnostic';
 import net from 'node:net';
 import request from 'supertest';
 import { outboundMessageListSchema } from '../../shared/contracts/outbound-message';
@@ -23,15 +24,15 @@ async function closedPort(): Promise<number> {
 describe('Delivery log: list, filter by status and recipient', () => {
   let f: SettingsFixture;
 
-  before(async () => {
+  beforeAll(async () => {
     f = await startFixture({ MAIL_SERVER_RETRY_DELAY_MS: '50' });
   });
-  after(async () => {
+  afterAll(async () => {
     await f?.stop();
   });
 
-  test('a sent and a failed message, listed and filtered', async (t) => {
-    t.diagnostic(
+  test('a sent and a failed message, listed and filtered', async () => {
+    diagnostic(
       f.build.rebuilt ? `admin panel built in ${f.build.ms} ms` : 'admin panel up to date'
     );
     const { page, sender, reader } = f;
@@ -57,7 +58,9 @@ describe('Delivery log: list, filter by status and recipient', () => {
     const failedTo = `nobody-${token}@example.test`;
     const failedSubject = `Refused ${token}`;
     await f.saveThroughApi({ smtp: { ...smtp, port: await closedPort(), security: 'none' } });
-    await assert.rejects(send({ to: failedTo, subject: failedSubject, text: 'hello' }));
+    await expect(
+      send({ to: failedTo, subject: failedSubject, text: 'hello' })
+    ).rejects.toBeDefined();
     await f.app.strapi.plugin('mail-server').service('delivery-log').flush();
 
     // What the API says, to compare the page with.
@@ -68,10 +71,14 @@ describe('Delivery log: list, filter by status and recipient', () => {
     const log = outboundMessageListSchema.parse(res.body);
     const sent = log.data.find((m) => m.subject === sentSubject);
     const failed = log.data.find((m) => m.subject === failedSubject);
-    assert.equal(sent?.status, 'sent');
-    assert.equal(failed?.status, 'failed');
-    assert.ok(failed.errorCode, 'the failure has an error code');
-    assert.ok(log.data.indexOf(failed) < log.data.indexOf(sent), 'the newest message comes first');
+    expectTruthy(sent);
+    expectTruthy(failed);
+    expect(sent.status).toBe('sent');
+    expect(failed.status).toBe('failed');
+    const errorCode = failed.errorCode;
+    expectTruthy(errorCode); /* the failure has an error code */
+    // the newest message comes first
+    expect(log.data.indexOf(failed)).toBeLessThan(log.data.indexOf(sent));
 
     // The page, from the plugin's settings section.
     await f.openSettingsPage();
@@ -84,13 +91,13 @@ describe('Delivery log: list, filter by status and recipient', () => {
     await row(sentSubject).getByText('Sent', { exact: true }).waitFor();
     await row(sentSubject).getByText(reader.address.toLowerCase(), { exact: false }).waitFor();
     await row(failedSubject).getByText('Failed', { exact: true }).waitFor();
-    await row(failedSubject).getByText(failed.errorCode, { exact: true }).waitFor();
+    await row(failedSubject).getByText(errorCode, { exact: true }).waitFor();
     if (failed.errorMessage) {
       await row(failedSubject).getByText(failed.errorMessage, { exact: true }).waitFor();
     }
     const subjects = await table.getByRole('row').allInnerTexts();
     const at = (subject: string) => subjects.findIndex((text) => text.includes(subject));
-    assert.ok(at(failedSubject) < at(sentSubject), 'newest first on the page too');
+    expect(at(failedSubject) < at(sentSubject)).toBeTruthy(); /* newest first on the page too */
     await page.getByText(`Page 1 of ${log.meta.pagination.pageCount}`).waitFor();
 
     // Status: failed.
@@ -103,7 +110,7 @@ describe('Delivery log: list, filter by status and recipient', () => {
     const recipient = page.getByRole('searchbox', { name: 'Recipient' });
     await recipient.fill(`nobody-${token}`);
     await row(failedSubject).waitFor();
-    assert.equal(await table.getByRole('row').count(), 2, 'the header and one message');
+    expect(await table.getByRole('row').count()).toBe(2); /* the header and one message */
     await screenshot(page, 'delivery-log');
 
     await recipient.fill(reader.address.split('@')[0]!);
@@ -113,6 +120,6 @@ describe('Delivery log: list, filter by status and recipient', () => {
     await page.getByRole('combobox', { name: 'Status' }).click();
     await page.getByRole('option', { name: 'All' }).click();
     await row(sentSubject).waitFor();
-    assert.equal(await row(failedSubject).count(), 0);
+    expect(await row(failedSubject).count()).toBe(0);
   });
 });

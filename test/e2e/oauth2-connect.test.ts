@@ -5,8 +5,7 @@
  * Disconnect. Assertions are on what the admin sees and on what the API then returns.
  */
 import '../helpers/no-internet';
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { oauthStatusSchema } from '../../shared/contracts/oauth';
@@ -45,7 +44,7 @@ describe('Connect account in the browser', () => {
     return oauthStatusSchema.parse(res.body.data);
   };
 
-  before(async () => {
+  beforeAll(async () => {
     await ensureAdminBuild();
     stack = await startMailStack({ imapMechanisms: ['xoauth2'] });
     user = stack.users.find((u) => u.address.startsWith('editor@'))!;
@@ -74,7 +73,7 @@ describe('Connect account in the browser', () => {
     page = await context.newPage();
     await logIn(page, app.url!, admin);
   });
-  after(async () => {
+  afterAll(async () => {
     await context?.close();
     await browser?.close();
     await app?.stop();
@@ -91,22 +90,22 @@ describe('Connect account in the browser', () => {
     await page.waitForURL((url) => url.pathname === '/admin/settings/mail-server');
     await smtp().getByText('Account connected').waitFor();
     await smtp().getByText(`Connected as ${user.address}`, { exact: false }).waitFor();
-    assert.equal(new URL(page.url()).searchParams.get('oauth'), null, 'outcome removed from URL');
+    expect(new URL(page.url()).searchParams.get('oauth')).toBe(null); /* outcome removed from URL */
     await smtp().getByRole('button', { name: 'Disconnect' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'oauth2-connected');
-    assert.equal((await status()).smtp.connection?.account, user.address);
+    expect((await status()).smtp.connection?.account).toBe(user.address);
 
     const sent = await app.strapi
       .plugin('email')
       .service('email')
       .send({ to: user.address, subject: 'from the browser flow', text: 'x' });
-    assert.ok(sent.messageId);
+    expect(sent.messageId).toBeTruthy();
   });
 
   test('Disconnect: the page and the API forget the account', async () => {
     await smtp().getByRole('button', { name: 'Disconnect' }).click();
     await smtp().getByText('No account is connected', { exact: false }).waitFor();
-    assert.equal((await status()).smtp.connection, null);
-    assert.deepEqual(blockedConnections(), []);
+    expect((await status()).smtp.connection).toBe(null);
+    expect(blockedConnections()).toStrictEqual([]);
   });
 });

@@ -3,8 +3,8 @@
  * 365 warning, validation on the fields, leaving with unsaved changes) and what admins with
  * fewer permissions see. The SMTP section is saved through the API first.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { diagnostic } from '../helpers/diagnostic';
 import { createAdminUser, screenshot } from '../helpers/browser';
 import { ACTIONS, startFixture, type SettingsFixture } from './fixture';
 
@@ -18,22 +18,22 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     fromAddress: f.sender.address,
   });
 
-  before(async () => {
+  beforeAll(async () => {
     f = await startFixture({ MAIL_SERVER_SMTP_FROM_NAME: 'Strapi Test App' });
     await f.saveThroughApi({ smtp: { ...smtpSettings(), password: f.sender.password } });
   });
-  after(async () => {
+  afterAll(async () => {
     await f?.stop();
   });
 
-  test('a value set by the app configuration is shown locked, with a hint naming the config', async (t) => {
-    t.diagnostic(
+  test('a value set by the app configuration is shown locked, with a hint naming the config', async () => {
+    diagnostic(
       f.build.rebuilt ? `admin panel built in ${f.build.ms} ms` : 'admin panel up to date'
     );
     await f.openSettingsPage();
     const fromName = f.field(f.smtp(), 'From name');
-    assert.equal(await fromName.inputValue(), 'Strapi Test App');
-    assert.equal(await fromName.isDisabled(), true);
+    expect(await fromName.inputValue()).toBe('Strapi Test App');
+    expect(await fromName.isDisabled()).toBe(true);
     await f
       .smtp()
       .getByText(/config\.smtp\.fromName/)
@@ -45,20 +45,20 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await f.openSettingsPage();
     const section = f.imap();
     const oauth2 = section.getByRole('checkbox', { name: /Use OAuth2/ });
-    assert.equal(await field(section, 'Tenant ID').count(), 0);
+    expect(await field(section, 'Tenant ID').count()).toBe(0);
     await oauth2.click();
     await field(section, 'Tenant ID').waitFor();
     await field(section, 'Client ID').waitFor();
     await field(section, 'Client secret').waitFor();
     const guide = section.getByRole('link', { name: /Microsoft guide/ });
-    assert.match((await guide.getAttribute('href')) ?? '', /^https:\/\/learn\.microsoft\.com\//);
+    expect((await guide.getAttribute('href')) ?? '').toMatch(/^https:\/\/learn\.microsoft\.com\//);
     await section.getByRole('button', { name: 'Advanced' }).click();
     await section.getByRole('combobox', { name: 'Grant' }).waitFor();
     await field(section, 'Authority host').waitFor();
     await screenshot(f.page, 'settings-oauth2');
     await oauth2.click();
     await field(section, 'Tenant ID').waitFor({ state: 'detached' });
-    assert.equal(await f.saveButton().isDisabled(), true, 'back to the saved values');
+    expect(await f.saveButton().isDisabled()).toBe(true); /* back to the saved values */
   });
 
   test('a Microsoft 365 host without OAuth2 warns that basic authentication is going away', async () => {
@@ -71,7 +71,7 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await warning.waitFor({ state: 'detached' });
     await section.getByRole('checkbox', { name: /Use OAuth2/ }).click();
     await f.field(section, 'Host').fill('127.0.0.1');
-    assert.equal(await f.saveButton().isDisabled(), true);
+    expect(await f.saveButton().isDisabled()).toBe(true);
   });
 
   test('an error the server reports on a field is shown on that field', async () => {
@@ -97,13 +97,13 @@ describe('Settings → Mail Server: the form and the permissions', () => {
       await field(section, 'Reply-to').fill('replies@example.test');
       await f.saveButton().click();
       await message.waitFor();
-      assert.equal(await field(section, 'Reply-to').getAttribute('aria-invalid'), 'true');
+      expect(await field(section, 'Reply-to').getAttribute('aria-invalid')).toBe('true');
     } finally {
       await page.unroute('**/mail-server/settings');
     }
     await field(section, 'Reply-to').fill('');
     await message.waitFor({ state: 'detached' });
-    assert.equal(await f.saveButton().isDisabled(), true);
+    expect(await f.saveButton().isDisabled()).toBe(true);
   });
 
   test('port 70000 is shown as an error on its field and nothing is saved', async () => {
@@ -111,23 +111,23 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     const port = f.field(f.smtp(), 'Port');
     await port.fill('70000');
     await f.smtp().getByText('Must be 65535 or less').waitFor();
-    assert.equal(await port.getAttribute('aria-invalid'), 'true');
-    assert.equal(await f.saveButton().isDisabled(), true);
+    expect(await port.getAttribute('aria-invalid')).toBe('true');
+    expect(await f.saveButton().isDisabled()).toBe(true);
     await port.press('Enter');
-    assert.equal((await f.savedSettings()).smtp.port, f.stack.smtp.port);
+    expect((await f.savedSettings()).smtp.port).toBe(f.stack.smtp.port);
     await screenshot(f.page, 'settings-validation');
   });
 
   test('leaving with unsaved changes asks first', async () => {
     const { page } = f;
     // The page still holds the unsaved port of the previous test.
-    assert.equal(await f.field(f.smtp(), 'Port').inputValue(), '70000');
+    expect(await f.field(f.smtp(), 'Port').inputValue()).toBe('70000');
     await page.getByRole('link', { name: 'Overview' }).click();
     const dialog = page.getByRole('alertdialog');
     await dialog.getByText('Unsaved changes').waitFor();
     await dialog.getByRole('button', { name: 'Stay on this page' }).click();
-    assert.match(page.url(), /\/settings\/mail-server$/);
-    assert.equal(await f.field(f.smtp(), 'Port').inputValue(), '70000');
+    expect(page.url()).toMatch(/\/settings\/mail-server$/);
+    expect(await f.field(f.smtp(), 'Port').inputValue()).toBe('70000');
     await page.getByRole('link', { name: 'Overview' }).click();
     await dialog.getByRole('button', { name: 'Leave without saving' }).click();
     await page.waitForURL(/\/settings\/application-infos$/);
@@ -141,11 +141,11 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await password.getByText('Will be removed when you save').waitFor();
     await password.getByRole('button', { name: 'Undo' }).click();
     await password.getByText('••••••• set').waitFor();
-    assert.equal(await f.saveButton().isDisabled(), true);
+    expect(await f.saveButton().isDisabled()).toBe(true);
 
     await section.getByRole('button', { name: 'Clear Password' }).click();
     await f.save();
-    assert.equal((await f.savedSettings()).smtp.passwordSet, false);
+    expect((await f.savedSettings()).smtp.passwordSet).toBe(false);
     await f.field(section, 'Password').waitFor();
     // Back to a working account for the next tests.
     await f.saveThroughApi({ smtp: { ...smtpSettings(), password: f.sender.password } });
@@ -156,10 +156,10 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await f.openSettingsPage(other);
     const section = f.smtp(other);
     await other.getByText('Your role can view these settings but not change them.').waitFor();
-    assert.equal(await f.field(section, 'Host').inputValue(), '127.0.0.1');
-    assert.equal(await f.field(section, 'Host').isDisabled(), true);
-    assert.equal(await f.saveButton(other).count(), 0);
-    assert.equal(await other.getByRole('button', { name: /^Test / }).count(), 0);
+    expect(await f.field(section, 'Host').inputValue()).toBe('127.0.0.1');
+    expect(await f.field(section, 'Host').isDisabled()).toBe(true);
+    expect(await f.saveButton(other).count()).toBe(0);
+    expect(await other.getByRole('button', { name: /^Test / }).count()).toBe(0);
     await other.context().close();
   });
 
@@ -170,7 +170,7 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     const section = f.smtp(other);
     await section.getByRole('button', { name: 'Test SMTP' }).click();
     await section.getByText('The connection works').waitFor();
-    assert.equal(await f.saveButton(other).count(), 0);
+    expect(await f.saveButton(other).count()).toBe(0);
     await other.context().close();
   });
 
@@ -179,10 +179,10 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     const other = await f.pageAs(admin);
     await other.goto(f.url('/admin/settings'));
     await other.getByRole('link', { name: 'Users' }).first().waitFor();
-    assert.equal(await other.getByRole('link', { name: 'Mail Server' }).count(), 0);
+    expect(await other.getByRole('link', { name: 'Mail Server' }).count()).toBe(0);
     await other.goto(f.url('/admin/settings/mail-server'));
     await other.getByText("You don't have the permissions to access that content").waitFor();
-    assert.equal(await f.smtp(other).count(), 0);
+    expect(await f.smtp(other).count()).toBe(0);
     await other.context().close();
   });
 });

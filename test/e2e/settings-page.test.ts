@@ -4,27 +4,27 @@
  * fills in SMTP and IMAP, saves, and presses Test. Assertions are on what the admin sees and on
  * what the API then returns, never on markup details.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { diagnostic } from '../helpers/diagnostic';
 import fs from 'node:fs';
 import path from 'node:path';
 import { screenshot } from '../helpers/browser';
 import { startFixture, type SettingsFixture } from './fixture';
 
-const DOCS_SCREENSHOT = path.resolve(import.meta.dirname, '..', '..', 'docs', 'settings-page.png');
+const DOCS_SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'settings-page.png');
 
 describe('Settings → Mail Server: save and test the connections', () => {
   let f: SettingsFixture;
 
-  before(async () => {
+  beforeAll(async () => {
     f = await startFixture();
   });
-  after(async () => {
+  afterAll(async () => {
     await f?.stop();
   });
 
-  test('the page is listed under Settings and has an SMTP and an IMAP section', async (t) => {
-    t.diagnostic(
+  test('the page is listed under Settings and has an SMTP and an IMAP section', async () => {
+    diagnostic(
       f.build.rebuilt ? `admin panel built in ${f.build.ms} ms` : 'admin panel up to date'
     );
     await f.page.goto(f.url('/admin/settings'));
@@ -49,21 +49,23 @@ describe('Settings → Mail Server: save and test the connections', () => {
     await f.save();
 
     const saved = await f.savedSettings();
-    assert.equal(saved.smtp.host, '127.0.0.1');
-    assert.equal(saved.smtp.port, stack.smtp.port);
-    assert.equal(saved.smtp.security, 'starttls');
-    assert.equal(saved.smtp.passwordSet, true);
+    expect(saved.smtp.host).toBe('127.0.0.1');
+    expect(saved.smtp.port).toBe(stack.smtp.port);
+    expect(saved.smtp.security).toBe('starttls');
+    expect(saved.smtp.passwordSet).toBe(true);
 
     await page.reload();
     const reloaded = f.smtp();
     await reloaded.waitFor();
-    assert.equal(await field(reloaded, 'Host').inputValue(), '127.0.0.1');
-    assert.equal(await field(reloaded, 'Port').inputValue(), String(stack.smtp.port));
-    assert.equal(await field(reloaded, 'From name').inputValue(), 'Strapi CMS');
+    expect(await field(reloaded, 'Host').inputValue()).toBe('127.0.0.1');
+    expect(await field(reloaded, 'Port').inputValue()).toBe(String(stack.smtp.port));
+    expect(await field(reloaded, 'From name').inputValue()).toBe('Strapi CMS');
     await reloaded.getByRole('group', { name: 'Password' }).getByText('••••••• set').waitFor();
-    assert.equal(await reloaded.locator('input[type="password"]').count(), 0);
-    assert.ok(!(await page.content()).includes(sender.password), 'the password is not in the page');
-    assert.equal(await f.saveButton().isDisabled(), true, 'nothing to save after a reload');
+    expect(await reloaded.locator('input[type="password"]').count()).toBe(0);
+    expect(
+      !(await page.content()).includes(sender.password)
+    ).toBeTruthy(); /* the password is not in the page */
+    expect(await f.saveButton().isDisabled()).toBe(true); /* nothing to save after a reload */
   });
 
   test('Test SMTP shows every step of a working connection, with the test email sent', async () => {
@@ -104,14 +106,12 @@ describe('Settings → Mail Server: save and test the connections', () => {
     await section.getByRole('button', { name: 'Change Password' }).focus();
     await page.keyboard.press('Enter');
     await page.keyboard.type('wrong-password');
-    assert.equal(await field(section, 'Password').inputValue(), 'wrong-password');
+    expect(await field(section, 'Password').inputValue()).toBe('wrong-password');
     const testButton = section.getByRole('button', { name: 'Test SMTP' });
     await testButton.focus();
-    assert.notEqual(
-      await testButton.evaluate((el) => getComputedStyle(el).outlineStyle),
-      'none',
-      'the focused button shows a focus ring'
-    );
+    expect(await testButton.evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe(
+      'none'
+    ); /* the focused button shows a focus ring */
     await page.keyboard.press('Enter');
     await section.getByText('The connection failed').waitFor();
     await f.step(section, 'Authenticate', 'Failed').waitFor();
@@ -127,16 +127,18 @@ describe('Settings → Mail Server: save and test the connections', () => {
         password: 'wrong-password',
       },
     });
-    assert.equal(expected.error?.code, 'EAUTH');
+    expect(expected.error?.code).toBe('EAUTH');
     await section.getByText(expected.error!.code, { exact: true }).waitFor();
     await section.getByText(expected.error!.diagnosis, { exact: true }).waitFor();
     await screenshot(page, 'settings-test-failure');
 
-    assert.deepEqual(await f.savedSettings(), saved, 'testing saved nothing');
+    expect(await f.savedSettings()).toStrictEqual(saved); /* testing saved nothing */
     await section.getByRole('button', { name: 'Keep the saved one' }).click();
-    assert.equal(await f.saveButton().isDisabled(), true);
+    expect(await f.saveButton().isDisabled()).toBe(true);
     const change = section.getByRole('button', { name: 'Change Password' });
-    assert.equal(await change.evaluate((el) => el === document.activeElement), true, 'focus kept');
+    expect(await change.evaluate((el) => el === document.activeElement)).toBe(
+      true
+    ); /* focus kept */
   });
 
   test('the saved password is only reused for the same server: another host needs it typed', async () => {
@@ -155,7 +157,7 @@ describe('Settings → Mail Server: save and test the connections', () => {
         username: f.sender.address,
       },
     });
-    assert.equal(expected.error?.code, 'ECONFIG');
+    expect(expected.error?.code).toBe('ECONFIG');
     await section.getByText(expected.error!.diagnosis, { exact: true }).waitFor();
 
     await section.getByRole('button', { name: 'Change Password' }).click();
@@ -165,7 +167,7 @@ describe('Settings → Mail Server: save and test the connections', () => {
 
     await field(section, 'Host').fill('127.0.0.1');
     await section.getByRole('button', { name: 'Keep the saved one' }).click();
-    assert.equal(await f.saveButton().isDisabled(), true);
+    expect(await f.saveButton().isDisabled()).toBe(true);
   });
 
   test('IMAP: saved, tested, and a wrong password fails at authenticate', async () => {
@@ -179,9 +181,9 @@ describe('Settings → Mail Server: save and test the connections', () => {
     await field(section, 'Password').fill(reader.password);
     await f.save();
     const saved = await f.savedSettings();
-    assert.equal(saved.imap.port, f.stack.imap.tlsPort);
-    assert.equal(saved.imap.security, 'tls');
-    assert.equal(saved.imap.passwordSet, true);
+    expect(saved.imap.port).toBe(f.stack.imap.tlsPort);
+    expect(saved.imap.security).toBe('tls');
+    expect(saved.imap.passwordSet).toBe(true);
 
     await section.getByRole('button', { name: 'Test IMAP' }).click();
     await section.getByText('The connection works').waitFor();
@@ -197,6 +199,6 @@ describe('Settings → Mail Server: save and test the connections', () => {
     await section.getByText('EAUTH', { exact: true }).waitFor();
     await screenshot(f.page, 'settings-imap-failure');
     await section.getByRole('button', { name: 'Keep the saved one' }).click();
-    assert.equal(await f.saveButton().isDisabled(), true);
+    expect(await f.saveButton().isDisabled()).toBe(true);
   });
 });

@@ -2,12 +2,11 @@
  * The admin page's translations: every message the page uses has an English text, and every
  * other language has the same keys (a missing key would silently fall back to English).
  */
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const ADMIN_SRC = path.resolve(import.meta.dirname, '..', '..', 'admin', 'src');
+const ADMIN_SRC = path.resolve(__dirname, '..', '..', 'admin', 'src');
 const load = (locale: string): Record<string, string> =>
   JSON.parse(fs.readFileSync(path.join(ADMIN_SRC, 'translations', `${locale}.json`), 'utf8'));
 
@@ -27,19 +26,18 @@ function usedIds(): Set<string> {
 test('every message used by the admin page has an English text', () => {
   const en = load('en');
   const missing = [...usedIds()].filter((id) => !(id in en));
-  assert.deepEqual(missing, []);
+  expect(missing).toStrictEqual([]);
 });
 
 test('French has exactly the English keys, none left empty', () => {
   const en = Object.keys(load('en')).sort();
   const fr = load('fr');
-  assert.deepEqual(Object.keys(fr).sort(), en);
-  assert.deepEqual(
+  expect(Object.keys(fr).sort()).toStrictEqual(en);
+  expect(
     Object.entries(fr)
       .filter(([, text]) => text.trim() === '')
-      .map(([key]) => key),
-    []
-  );
+      .map(([key]) => key)
+  ).toStrictEqual([]);
 });
 
 test('placeholders are the same in every language', () => {
@@ -47,6 +45,6 @@ test('placeholders are the same in every language', () => {
   const fr = load('fr');
   const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
   for (const key of Object.keys(en)) {
-    assert.deepEqual(placeholders(fr[key] ?? ''), placeholders(en[key]), key);
+    expect(placeholders(fr[key] ?? '')).toStrictEqual(placeholders(en[key]));
   }
 });

@@ -190,7 +190,7 @@ export interface Runner {
   output(): string;
 }
 
-const RUNNER = path.resolve(import.meta.dirname, 'inbox-runner.ts');
+const RUNNER = path.resolve(__dirname, 'inbox-runner.ts');
 
 /**
  * A child Node process booting the test app on the PostgreSQL schema `schema` (which must
@@ -218,7 +218,6 @@ export function spawnRunner(opts: {
     RUNNER_IMAP_PASS: opts.mailbox.password,
     RUNNER_CA_PEM_FILE: opts.stack.caFile,
   };
-  delete env.NODE_TEST_CONTEXT; // a plain script, not a node:test child
   const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], {
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -6,8 +6,7 @@
  *   const fx = useApprovalsFixture();   // inside describe(): registers before/after hooks
  *   const { entry, row, notification } = await fx.ask('Title');
  */
-import { after, before } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { bootStrapi, type TestStrapi } from './strapi';
@@ -57,7 +56,7 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
       !!(await fx.app.strapi.documents(ARTICLE).findOne({ documentId, status: 'published' })),
     async notificationFor(user: MailUser, requestId: number) {
       const found = await readMailbox(fx.stack, user, { subject: `Ref: APR-${requestId}-` });
-      assert.equal(found.length, 1, `one notification for request ${requestId}`);
+      expect(found.length).toBe(1);
       return found[0]!;
     },
     inboundFor: (where: object) =>
@@ -74,7 +73,7 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
     },
   } as ApprovalsFixture;
 
-  before(async () => {
+  beforeAll(async () => {
     fx.stack = await startMailStack();
     [fx.approver, fx.editor, fx.mailbox] = ['approver@', 'editor@', 'mailbox@'].map((p) =>
       fx.stack.users.find((u) => u.address.startsWith(p))!
@@ -105,7 +104,7 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
       })
       .expect(200);
   });
-  after(async () => {
+  afterAll(async () => {
     await fx.app?.stop();
     await fx.stack?.stop();
   });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Core } from '@strapi/strapi';
 import { APP_DIR } from './strapi';
+import { ensureChromium } from '../setup/chromium';
 
 const ROOT = path.resolve(APP_DIR, '..', '..');
 const BUILD_DIR = path.join(APP_DIR, 'build');
@@ -88,12 +89,13 @@ export async function ensureAdminBuild(): Promise<{ rebuilt: boolean; ms: number
 }
 
 /**
- * Debian's Chromium, headless. Playwright's launch() gives every run a fresh temporary profile
- * (user-data-dir) and removes it on close; each test user gets its own context (cookies).
+ * Chromium headless (Debian's, provisioned by test/setup/chromium.ts). Playwright's launch()
+ * gives every run a fresh temporary profile (user-data-dir) and removes it on close; each test
+ * user gets its own context (cookies).
  */
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: await ensureChromium(),
     headless: true,
     args: [
       '--headless',

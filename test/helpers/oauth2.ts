@@ -4,7 +4,7 @@
  * "Connect account" round trip done with plain HTTP the way a browser would, and the checks that
  * no secret or token leaked into a response or a log.
  */
-import assert from 'node:assert/strict';
+import { expect } from '@jest/globals';
 import https from 'node:https';
 import { ImapFlow } from 'imapflow';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -179,13 +179,13 @@ export async function connectAccount(
   const cookies = ([] as string[]).concat(started.headers['set-cookie'] ?? []);
   const cookie = cookies.map((c) => c.split(';')[0]).join('; ');
   const page = await idpRequest(stack, started.body.data.authorizeUrl);
-  assert.equal(page.status, 200, page.body);
+  expect(page.status).toBe(200);
   const form = hiddenFields(page.body);
   form.set('loginfmt', user.address);
   form.set('passwd', user.password);
   const action = new URL(started.body.data.authorizeUrl);
   const signedIn = await idpRequest(stack, `${action.origin}${action.pathname}`, form);
-  assert.equal(signedIn.status, 302, signedIn.body);
+  expect(signedIn.status).toBe(302);
   const back = new URL(signedIn.location!);
   if (tamper.state && back.searchParams.get('state')) {
     back.searchParams.set('state', tamper.state(back.searchParams.get('state')!));
@@ -210,12 +210,8 @@ export const TOKEN_PATTERN = /eyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]+|\b[01]\.A[\w-
 
 export function assertNoSecrets(what: string, text: string, secrets: string[]): void {
   const found = TOKEN_PATTERN.exec(text);
-  assert.equal(
-    found,
-    null,
-    `${what} contains a token: …${found ? text.slice(Math.max(0, found.index - 200), found.index + 40) : ''}`
-  );
+  expect(found).toBe(null);
   for (const secret of secrets.filter(Boolean)) {
-    assert.equal(text.includes(secret), false, `${what} contains a secret`);
+    expect(text.includes(secret)).toBe(false);
   }
 }

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { createStrapi, compileStrapi, type Core } from '@strapi/strapi';
 import pg from 'pg';
 
-export const APP_DIR = path.resolve(import.meta.dirname, '..', 'app');
+export const APP_DIR = path.resolve(__dirname, '..', 'app');
 
 export interface TestStrapi {
   strapi: Core.Strapi;

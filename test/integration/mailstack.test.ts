@@ -5,8 +5,8 @@
  *
  *   node --import tsx --test test/integration/mailstack.test.ts
  */
-import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { expectTruthy, rejectionOf } from '../helpers/expect';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -30,13 +30,13 @@ const OUTLOOK_SCOPE = 'https://outlook.office365.com/.default';
 let stack: MailStack;
 let stopMs = -1;
 
-before(async () => {
+beforeAll(async () => {
   const t0 = Date.now();
   stack = await startMailStack();
   console.log(`mail stack started in ${Date.now() - t0} ms (${stack.dir})`);
 });
 
-after(async () => {
+afterAll(async () => {
   await stack?.stop(); // idempotent: the last test already stopped it
 });
 
@@ -44,7 +44,7 @@ after(async () => {
 
 function user(address: string): MailUser {
   const u = stack.users.find((x) => x.address === address);
-  assert.ok(u, `user ${address} exists`);
+  expectTruthy(u);
   return u;
 }
 
@@ -115,7 +115,7 @@ async function rawImap(
       socket.once('secureConnect', resolve);
       socket.once('error', reject);
     });
-    assert.equal(socket.authorized, true, 'IMAP TLS certificate verified against the stack CA');
+    expect(socket.authorized).toBe(true); /* IMAP TLS certificate verified against the stack CA */
     const greeting = await nextLine();
     if (!xoauth2) return { greeting };
     const sasl = Buffer.from(
@@ -213,8 +213,8 @@ async function clientCredentialsToken(
       scope,
     },
   });
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  assert.equal(res.body.token_type, 'Bearer');
+  expect(res.status).toBe(200);
+  expect(res.body.token_type).toBe('Bearer');
   return res.body.access_token as string;
 }
 
@@ -302,19 +302,19 @@ test('IMAP PLAIN login over STARTTLS and implicit TLS, certificate verified agai
     const client = imapClient(stack, { user: editor.address, pass: editor.password }, mode);
     await client.connect();
     try {
-      assert.equal(client.secureConnection, true, `${mode}: connection is TLS`);
-      assert.equal(client.authenticated, true, `${mode}: logged in`);
+      expect(client.secureConnection).toBe(true);
+      expect(client.authenticated).toBe(true);
       const box = await client.mailboxOpen('INBOX');
-      assert.equal(box.path, 'INBOX');
+      expect(box.path).toBe('INBOX');
     } finally {
       await client.logout();
     }
   }
   // Before STARTTLS the plain port refuses plaintext logins, like a real server.
   const plain = await rawPlainImapLogin(stack, editor);
-  assert.match(plain.greeting, /\bSTARTTLS\b/);
-  assert.match(plain.greeting, /\bLOGINDISABLED\b/);
-  assert.match(plain.tagged, /^a1 NO \[PRIVACYREQUIRED\]/);
+  expect(plain.greeting).toMatch(/\bSTARTTLS\b/);
+  expect(plain.greeting).toMatch(/\bLOGINDISABLED\b/);
+  expect(plain.tagged).toMatch(/^a1 NO \[PRIVACYREQUIRED\]/);
   // Without the CA the same login must fail on certificate verification: verification is real.
   const untrusting = imapClient(
     stack,
@@ -323,9 +323,8 @@ test('IMAP PLAIN login over STARTTLS and implicit TLS, certificate verified agai
     null
   );
   const err = await imapLogin(untrusting);
-  assert.ok(err, 'login without the CA must fail');
-  assert.match(
-    String((err as NodeJS.ErrnoException).code),
+  expect(err).toBeTruthy(); /* login without the CA must fail */
+  expect(String((err as NodeJS.ErrnoException).code)).toMatch(
     /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/
   );
 });
@@ -336,9 +335,9 @@ test('IMAP rejects a wrong password at once (authenticationFailed, no penalty de
   const err = await imapLogin(
     imapClient(stack, { user: editor.address, pass: `${editor.password}x` })
   );
-  assert.ok(err, 'login with a wrong password must fail');
-  assert.equal(err.authenticationFailed, true);
-  assert.ok(Date.now() - t0 < 1500, `failure answered in ${Date.now() - t0} ms`);
+  expectTruthy(err); /* login with a wrong password must fail */
+  expect(err.authenticationFailed).toBe(true);
+  expect(Date.now() - t0 < 1500).toBeTruthy();
   // Another user's password, an empty password and an unknown user do not work either.
   for (const [address, pass] of [
     [editor.address, user('approver@example.test').password],
@@ -346,7 +345,7 @@ test('IMAP rejects a wrong password at once (authenticationFailed, no penalty de
     ['ghost@example.test', editor.password],
   ] as const) {
     const e = await imapLogin(imapClient(stack, { user: address, pass }));
-    assert.equal(e?.authenticationFailed, true, `${address} / ${JSON.stringify(pass)} rejected`);
+    expect(e?.authenticationFailed).toBe(true);
   }
 });
 
@@ -363,16 +362,18 @@ test('SMTP (STARTTLS + PLAIN): the message is in the INBOX when sendMail resolve
     text: `Please approve. Token: ${token}\n`,
   });
   transport.close();
-  assert.match(info.response, /^250 /);
-  assert.deepEqual(info.accepted, [approver.address]);
-  assert.equal(stack.smtpAccepted(), acceptedBefore + 1);
+  expect(info.response).toMatch(/^250 /);
+  expect(info.accepted).toStrictEqual([approver.address]);
+  expect(stack.smtpAccepted()).toBe(acceptedBefore + 1);
 
   // No polling: it must already be there.
   const inbox = await fetchInbox(stack, approver);
   const found = inbox.filter((m) => m.subject === `Approval ${token}`);
-  assert.equal(found.length, 1, 'exactly one delivered copy');
-  assert.ok(found[0]!.parsed.text?.includes(`Token: ${token}`), 'body token round-trips');
-  assert.equal(found[0]!.parsed.from?.value[0]?.address, editor.address);
+  expect(found.length).toBe(1); /* exactly one delivered copy */
+  expect(
+    found[0]!.parsed.text?.includes(`Token: ${token}`)
+  ).toBeTruthy(); /* body token round-trips */
+  expect(found[0]!.parsed.from?.value[0]?.address).toBe(editor.address);
 });
 
 test('SMTP: implicit TLS works, AUTH before STARTTLS and bad passwords are refused', async () => {
@@ -386,7 +387,7 @@ test('SMTP: implicit TLS works, AUTH before STARTTLS and bad passwords are refus
     text: token,
   });
   implicit.close();
-  assert.ok((await fetchInbox(stack, editor)).some((m) => m.subject === `self ${token}`));
+  expect((await fetchInbox(stack, editor)).some((m) => m.subject === `self ${token}`)).toBeTruthy();
 
   // ignoreTLS: the client tries to AUTH on the cleartext connection -> 538
   const cleartext = nodemailer.createTransport({
@@ -396,24 +397,22 @@ test('SMTP: implicit TLS works, AUTH before STARTTLS and bad passwords are refus
     ignoreTLS: true,
     auth: { user: editor.address, pass: editor.password },
   });
-  await assert.rejects(
-    cleartext.sendMail({ from: editor.address, to: editor.address, text: 'x' }),
-    (err: any) => {
-      assert.equal(err.responseCode, 538);
-      return true;
-    }
-  );
+  {
+    const err: any = await rejectionOf(
+      cleartext.sendMail({ from: editor.address, to: editor.address, text: 'x' })
+    );
+    expect(err.responseCode).toBe(538);
+  }
   cleartext.close();
 
   const wrong = smtpTransport(stack, { user: editor.address, pass: 'wrong' });
-  await assert.rejects(
-    wrong.sendMail({ from: editor.address, to: editor.address, text: 'x' }),
-    (err: any) => {
-      assert.equal(err.responseCode, 535);
-      assert.match(err.response, /^535 5\.7\.3 Authentication unsuccessful/);
-      return true;
-    }
-  );
+  {
+    const err: any = await rejectionOf(
+      wrong.sendMail({ from: editor.address, to: editor.address, text: 'x' })
+    );
+    expect(err.responseCode).toBe(535);
+    expect(err.response).toMatch(/^535 5\.7\.3 Authentication unsuccessful/);
+  }
   wrong.close();
 
   // A client that does not trust the CA aborts the handshake on both ports (and the server
@@ -426,56 +425,54 @@ test('SMTP: implicit TLS works, AUTH before STARTTLS and bad passwords are refus
       requireTLS: mode === 'starttls',
       auth: { user: editor.address, pass: editor.password },
     });
-    await assert.rejects(
-      untrusting.sendMail({ from: editor.address, to: editor.address, text: 'x' }),
-      (err: any) => {
-        assert.match(err.message, /certificate/i, `${mode}: ${err.message}`);
-        return true;
-      }
-    );
+    {
+      const err: any = await rejectionOf(
+        untrusting.sendMail({ from: editor.address, to: editor.address, text: 'x' })
+      );
+      expect(err.message).toMatch(/certificate/i);
+    }
     untrusting.close();
   }
 
   const unknownRcpt = smtpTransport(stack, { user: editor.address, pass: editor.password });
-  await assert.rejects(
-    unknownRcpt.sendMail({ from: editor.address, to: 'nobody@example.test', text: 'x' }),
-    (err: any) => {
-      assert.equal(err.responseCode, 550);
-      return true;
-    }
-  );
+  {
+    const err: any = await rejectionOf(
+      unknownRcpt.sendMail({ from: editor.address, to: 'nobody@example.test', text: 'x' })
+    );
+    expect(err.responseCode).toBe(550);
+  }
   unknownRcpt.close();
 });
 
 test('client-credentials token works for IMAP (XOAUTH2, OAUTHBEARER) and SMTP XOAUTH2; a forged one does not', async () => {
   const mailbox = stack.idp.client.mailbox;
-  assert.equal(mailbox, 'mailbox@example.test');
+  expect(mailbox).toBe('mailbox@example.test');
   const before = stack.idp.tokenRequests();
   const token = await clientCredentialsToken(stack);
-  assert.equal(stack.idp.tokenRequests(), before + 1);
+  expect(stack.idp.tokenRequests()).toBe(before + 1);
 
   const header = decodeProtectedHeader(token);
   const claims = decodeJwt(token);
-  assert.equal(header.alg, 'RS256');
-  assert.equal(header.typ, 'JWT');
-  assert.ok(header.kid);
-  assert.equal(claims.email, mailbox);
-  assert.equal(claims.azp, stack.idp.client.clientId);
-  assert.equal(claims.tid, stack.idp.client.tenantId);
-  assert.equal(claims.aud, 'https://outlook.office365.com');
-  assert.equal(claims.iss, stack.idp.issuer!(stack.idp.client.tenantId));
-  assert.ok(claims.exp! - claims.iat! === 3600);
+  expect(header.alg).toBe('RS256');
+  expect(header.typ).toBe('JWT');
+  expect(header.kid).toBeTruthy();
+  expect(claims.email).toBe(mailbox);
+  expect(claims.azp).toBe(stack.idp.client.clientId);
+  expect(claims.tid).toBe(stack.idp.client.tenantId);
+  expect(claims.aud).toBe('https://outlook.office365.com');
+  expect(claims.iss).toBe(stack.idp.issuer!(stack.idp.client.tenantId));
+  expect(claims.exp! - claims.iat! === 3600).toBeTruthy();
 
   // The JWKS published by the identity platform has that kid.
   const jwks = await httpsJson(`${stack.idp.url}/${stack.idp.client.tenantId}/discovery/v2.0/keys`);
-  assert.ok(jwks.body.keys.some((k: { kid: string }) => k.kid === header.kid));
+  expect(jwks.body.keys.some((k: { kid: string }) => k.kid === header.kid)).toBeTruthy();
 
   // IMAP XOAUTH2, spoken raw so the mechanism is certain.
   const ok = await rawImap(stack, { user: mailbox, token });
-  assert.match(ok.tagged!, /^a1 OK /);
+  expect(ok.tagged!).toMatch(/^a1 OK /);
   // The token is only good for its own mailbox.
   const otherUser = await rawImap(stack, { user: 'editor@example.test', token });
-  assert.match(otherUser.tagged!, /^a1 NO \[AUTHENTICATIONFAILED\]/);
+  expect(otherUser.tagged!).toMatch(/^a1 NO \[AUTHENTICATIONFAILED\]/);
   // SMTP XOAUTH2: the mailbox mails itself...
   const subject = `oauth ${randomBytes(6).toString('hex')}`;
   const oauthSmtp = smtpTransport(stack, { type: 'OAuth2', user: mailbox, accessToken: token });
@@ -486,34 +483,31 @@ test('client-credentials token works for IMAP (XOAUTH2, OAUTHBEARER) and SMTP XO
   const viaImapflow = imapClient(stack, { user: mailbox, accessToken: token });
   await viaImapflow.connect();
   try {
-    assert.equal(viaImapflow.authenticated, true);
+    expect(viaImapflow.authenticated).toBe(true);
     await viaImapflow.mailboxOpen('INBOX');
     const found = await viaImapflow.search({ subject }, { uid: true });
-    assert.equal(
-      Array.isArray(found) ? found.length : 0,
-      1,
-      'message sent with XOAUTH2 is in the mailbox'
-    );
+    expect(Array.isArray(found) ? found.length : 0).toBe(
+      1
+    ); /* message sent with XOAUTH2 is in the mailbox */
   } finally {
     await viaImapflow.logout();
   }
 
   // Same header and claims, other signing key: both servers refuse.
   const forged = await forgeWithOtherKey(token);
-  assert.deepEqual(decodeJwt(forged), claims);
+  expect(decodeJwt(forged)).toStrictEqual(claims);
   const forgedImap = await rawImap(stack, { user: mailbox, token: forged });
-  assert.match(forgedImap.tagged!, /^a1 NO \[AUTHENTICATIONFAILED\]/);
+  expect(forgedImap.tagged!).toMatch(/^a1 NO \[AUTHENTICATIONFAILED\]/);
   const forgedImapflow = await imapLogin(imapClient(stack, { user: mailbox, accessToken: forged }));
-  assert.equal(forgedImapflow?.authenticationFailed, true);
+  expect(forgedImapflow?.authenticationFailed).toBe(true);
   const forgedSmtp = smtpTransport(stack, { type: 'OAuth2', user: mailbox, accessToken: forged });
-  await assert.rejects(
-    forgedSmtp.sendMail({ from: mailbox, to: 'editor@example.test', text: 'x' }),
-    (err: any) => {
-      assert.equal(err.responseCode, 535);
-      assert.match(err.response, /5\.7\.3 Authentication unsuccessful/);
-      return true;
-    }
-  );
+  {
+    const err: any = await rejectionOf(
+      forgedSmtp.sendMail({ from: mailbox, to: 'editor@example.test', text: 'x' })
+    );
+    expect(err.responseCode).toBe(535);
+    expect(err.response).toMatch(/5\.7\.3 Authentication unsuccessful/);
+  }
   forgedSmtp.close();
 
   // A token for another audience (e.g. Graph) is refused too, like Exchange Online does.
@@ -522,7 +516,7 @@ test('client-credentials token works for IMAP (XOAUTH2, OAUTHBEARER) and SMTP XO
     stack.idp.client,
     'https://graph.microsoft.com/.default'
   );
-  assert.match((await rawImap(stack, { user: mailbox, token: graphToken })).tagged!, /^a1 NO /);
+  expect((await rawImap(stack, { user: mailbox, token: graphToken })).tagged!).toMatch(/^a1 NO /);
 });
 
 test('identity platform answers like Entra: wrong secret, unknown client/tenant, bad scope', async () => {
@@ -538,16 +532,15 @@ test('identity platform answers like Entra: wrong secret, unknown client/tenant,
       scope: OUTLOOK_SCOPE,
     },
   });
-  assert.equal(wrongSecret.status, 401);
-  assert.equal(wrongSecret.body.error, 'invalid_client');
-  assert.deepEqual(wrongSecret.body.error_codes, [7000215]);
-  assert.match(
-    wrongSecret.body.error_description,
+  expect(wrongSecret.status).toBe(401);
+  expect(wrongSecret.body.error).toBe('invalid_client');
+  expect(wrongSecret.body.error_codes).toStrictEqual([7000215]);
+  expect(wrongSecret.body.error_description).toMatch(
     /^AADSTS7000215: Invalid client secret provided\./
   );
-  assert.ok(
+  expect(
     wrongSecret.body.trace_id && wrongSecret.body.correlation_id && wrongSecret.body.timestamp
-  );
+  ).toBeTruthy();
 
   const unknownClient = await httpsJson(tokenUrl(c.tenantId), {
     form: {
@@ -557,9 +550,9 @@ test('identity platform answers like Entra: wrong secret, unknown client/tenant,
       scope: OUTLOOK_SCOPE,
     },
   });
-  assert.equal(unknownClient.status, 400);
-  assert.equal(unknownClient.body.error, 'unauthorized_client');
-  assert.deepEqual(unknownClient.body.error_codes, [700016]);
+  expect(unknownClient.status).toBe(400);
+  expect(unknownClient.body.error).toBe('unauthorized_client');
+  expect(unknownClient.body.error_codes).toStrictEqual([700016]);
 
   const unknownTenant = await httpsJson(tokenUrl('00000000-0000-0000-0000-000000000000'), {
     form: {
@@ -569,9 +562,9 @@ test('identity platform answers like Entra: wrong secret, unknown client/tenant,
       scope: OUTLOOK_SCOPE,
     },
   });
-  assert.equal(unknownTenant.status, 400);
-  assert.equal(unknownTenant.body.error, 'invalid_request');
-  assert.deepEqual(unknownTenant.body.error_codes, [90002]);
+  expect(unknownTenant.status).toBe(400);
+  expect(unknownTenant.body.error).toBe('invalid_request');
+  expect(unknownTenant.body.error_codes).toStrictEqual([90002]);
 
   const badScope = await httpsJson(tokenUrl(c.tenantId), {
     form: {
@@ -581,23 +574,22 @@ test('identity platform answers like Entra: wrong secret, unknown client/tenant,
       scope: 'https://outlook.office365.com/IMAP.AccessAsUser.All',
     },
   });
-  assert.equal(badScope.status, 400);
-  assert.equal(badScope.body.error, 'invalid_scope');
-  assert.deepEqual(badScope.body.error_codes, [70011]);
+  expect(badScope.status).toBe(400);
+  expect(badScope.body.error).toBe('invalid_scope');
+  expect(badScope.body.error_codes).toStrictEqual([70011]);
 
-  assert.equal(stack.idp.tokenRequests(), before, 'failures are not counted');
+  expect(stack.idp.tokenRequests()).toBe(before); /* failures are not counted */
 
   // The discovery document: issuer and endpoints on the authority host (what MSAL checks).
   const oidc = await httpsJson(
     `${stack.idp.url}/${c.tenantId}/v2.0/.well-known/openid-configuration`
   );
-  assert.equal(oidc.status, 200);
+  expect(oidc.status).toBe(200);
   for (const k of ['issuer', 'token_endpoint', 'authorization_endpoint', 'jwks_uri']) {
-    assert.equal(new URL(oidc.body[k]).host, stack.idp.authorityHost, k);
+    expect(new URL(oidc.body[k]).host).toBe(stack.idp.authorityHost);
   }
   // Only the stack CA is trusted: without it the request fails.
-  await assert.rejects(
-    httpsJson(stack.idp.url + '/x', { ca: null }).then(() => undefined),
+  await expect(httpsJson(stack.idp.url + '/x', { ca: null }).then(() => undefined)).rejects.toThrow(
     /certificate|self.signed/i
   );
 });
@@ -619,22 +611,20 @@ test('MSAL confidential client gets a token that logs in to IMAP; wrong secret s
   ).acquireTokenByClientCredential({
     scopes: [OUTLOOK_SCOPE],
   });
-  assert.ok(result?.accessToken);
-  assert.equal(stack.idp.tokenRequests(), before + 1);
-  assert.match(
-    (await rawImap(stack, { user: c.mailbox, token: result.accessToken })).tagged!,
+  expectTruthy(result?.accessToken);
+  expect(stack.idp.tokenRequests()).toBe(before + 1);
+  expect((await rawImap(stack, { user: c.mailbox, token: result.accessToken })).tagged!).toMatch(
     /^a1 OK /
   );
 
-  await assert.rejects(
-    new ConfidentialClientApplication(config('wrong')).acquireTokenByClientCredential({
-      scopes: [OUTLOOK_SCOPE],
-    }),
-    (err: any) => {
-      assert.match(`${err.errorCode} ${err.errorMessage}`, /invalid_client.*AADSTS7000215/s);
-      return true;
-    }
-  );
+  {
+    const err: any = await rejectionOf(
+      new ConfidentialClientApplication(config('wrong')).acquireTokenByClientCredential({
+        scopes: [OUTLOOK_SCOPE],
+      })
+    );
+    expect(`${err.errorCode} ${err.errorMessage}`).toMatch(/invalid_client.*AADSTS7000215/s);
+  }
 });
 
 test('registerClient: a new tenant and mailbox are usable at once (Dovecot reloaded in-line)', async () => {
@@ -645,37 +635,35 @@ test('registerClient: a new tenant and mailbox are usable at once (Dovecot reloa
     mailbox: 'reports@example.test',
   };
   stack.idp.registerClient(client);
-  assert.ok(
-    stack.users.some((u) => u.address === 'reports@example.test'),
-    'mailbox user created'
-  );
+  expect(
+    stack.users.some((u) => u.address === 'reports@example.test')
+  ).toBeTruthy(); /* mailbox user created */
   const token = await clientCredentialsToken(stack, client);
-  assert.match((await rawImap(stack, { user: client.mailbox, token })).tagged!, /^a1 OK /);
+  expect((await rawImap(stack, { user: client.mailbox, token })).tagged!).toMatch(/^a1 OK /);
   const smtp = smtpTransport(stack, { type: 'OAuth2', user: client.mailbox, accessToken: token });
   await smtp.sendMail({ from: client.mailbox, to: client.mailbox, subject: 'to self', text: 'x' });
   smtp.close();
   // The default client still works after the reload.
-  assert.match(
+  expect(
     (
       await rawImap(stack, {
         user: stack.idp.client.mailbox,
         token: await clientCredentialsToken(stack),
       })
-    ).tagged!,
-    /^a1 OK /
-  );
+    ).tagged!
+  ).toMatch(/^a1 OK /);
 });
 
 test('Office 365 mode (imapMechanisms: [xoauth2]): only XOAUTH2 offered, imapflow logs in with a token', async () => {
   const o365 = await startMailStack({ imapMechanisms: ['xoauth2'] });
   try {
     const { greeting } = await rawImap(o365);
-    assert.match(greeting, /AUTH=XOAUTH2/);
-    assert.doesNotMatch(greeting, /AUTH=PLAIN|AUTH=OAUTHBEARER|AUTH=LOGIN/);
+    expect(greeting).toMatch(/AUTH=XOAUTH2/);
+    expect(greeting).not.toMatch(/AUTH=PLAIN|AUTH=OAUTHBEARER|AUTH=LOGIN/);
     const token = await clientCredentialsToken(o365);
     const client = imapClient(o365, { user: o365.idp.client.mailbox, accessToken: token });
     await client.connect();
-    assert.equal(client.authenticated, true);
+    expect(client.authenticated).toBe(true);
     await client.logout();
     const forged = await imapLogin(
       imapClient(o365, {
@@ -683,7 +671,7 @@ test('Office 365 mode (imapMechanisms: [xoauth2]): only XOAUTH2 offered, imapflo
         accessToken: await forgeWithOtherKey(token),
       })
     );
-    assert.equal(forged?.authenticationFailed, true);
+    expect(forged?.authenticationFailed).toBe(true);
     // The other stack's tokens are not accepted here (different key and tenant).
     const foreign = await imapLogin(
       imapClient(o365, {
@@ -691,7 +679,7 @@ test('Office 365 mode (imapMechanisms: [xoauth2]): only XOAUTH2 offered, imapflo
         accessToken: await clientCredentialsToken(stack),
       })
     );
-    assert.equal(foreign?.authenticationFailed, true);
+    expect(foreign?.authenticationFailed).toBe(true);
   } finally {
     await o365.stop();
   }
@@ -711,16 +699,17 @@ test('stop() leaves nothing: ports refuse connections, no Dovecot process, no te
 
   // Before: the pgrep check below would see it (so its "nothing found" is meaningful).
   const running = spawnSync('pgrep', ['-f', configFile], { encoding: 'utf8' });
-  assert.equal(running.status, 0);
-  assert.ok(running.stdout.trim().split('\n').map(Number).includes(pid!), 'pgrep finds the master');
+  expect(running.status).toBe(0);
+  expect(
+    running.stdout.trim().split('\n').map(Number).includes(pid!)
+  ).toBeTruthy(); /* pgrep finds the master */
   const children = spawnSync('pgrep', ['-f', `dovecot-${path.basename(stack.dir)}/`], {
     encoding: 'utf8',
   });
-  assert.equal(children.status, 0, 'pgrep finds Dovecot children by instance name');
-  assert.ok(
-    (await Promise.all(ports.map(canConnect))).every(Boolean),
-    'all ports open before stop'
-  );
+  expect(children.status).toBe(0); /* pgrep finds Dovecot children by instance name */
+  expect(
+    (await Promise.all(ports.map(canConnect))).every(Boolean)
+  ).toBeTruthy(); /* all ports open before stop */
 
   const t0 = Date.now();
   await stack.stop();
@@ -728,18 +717,16 @@ test('stop() leaves nothing: ports refuse connections, no Dovecot process, no te
   console.log(`mail stack stopped in ${stopMs} ms`);
   await stack.stop(); // idempotent
 
-  assert.deepEqual(
-    await Promise.all(ports.map(canConnect)),
-    ports.map(() => false),
-    'every port refuses'
-  );
-  assert.equal(spawnSync('pgrep', ['-f', configFile]).status, 1, 'no process mentions the config');
+  expect(await Promise.all(ports.map(canConnect))).toStrictEqual(
+    ports.map(() => false)
+  ); /* every port refuses */
+  expect(spawnSync('pgrep', ['-f', configFile]).status).toBe(
+    1
+  ); /* no process mentions the config */
   // Children carry the instance name (the temp folder's name) in their process titles.
-  assert.equal(
-    spawnSync('pgrep', ['-f', `dovecot-${path.basename(stack.dir)}/`]).status,
-    1,
-    'no Dovecot child left'
-  );
+  expect(spawnSync('pgrep', ['-f', `dovecot-${path.basename(stack.dir)}/`]).status).toBe(
+    1
+  ); /* no Dovecot child left */
   // Nor any live member of Dovecot's process group (children have no config path in argv;
   // zombies waiting for init to reap them are not running processes).
   const table = spawnSync('ps', ['-e', '-o', 'pid=,pgid=,stat=,comm='], {
@@ -749,8 +736,8 @@ test('stop() leaves nothing: ports refuse connections, no Dovecot process, no te
     .split('\n')
     .map((l) => l.trim().split(/\s+/))
     .filter(([, pgid, stat]) => Number(pgid) === pid && !stat?.startsWith('Z'));
-  assert.deepEqual(live, [], `process group ${pid} is empty`);
-  assert.equal(existsSync(stack.dir), false, 'temp folder removed');
+  expect(live).toStrictEqual([]);
+  expect(existsSync(stack.dir)).toBe(false); /* temp folder removed */
 });
 
 function canConnect(port: number): Promise<boolean> {

@@ -5,8 +5,8 @@
  * authorize page with PKCE, and the Entra errors each diagnosed by AADSTS number.
  */
 import '../helpers/no-internet';
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { rejectionOf } from '../helpers/expect';
 import { decodeJwt } from 'jose';
 import {
   authorizationUrl,
@@ -51,7 +51,7 @@ describe('OAuth2 token sources (mail core)', () => {
   /** The sign-in page, then its form posted with the user's credentials: returns the redirect. */
   async function signIn(url: string, who: MailUser, password = who.password) {
     const page = await idpRequest(stack, url);
-    assert.equal(page.status, 200, page.body);
+    expect(page.status).toBe(200);
     const form = new URLSearchParams();
     for (const m of page.body.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
       form.set(
@@ -65,13 +65,13 @@ describe('OAuth2 token sources (mail core)', () => {
     return idpRequest(stack, `${target.origin}${target.pathname}`, form);
   }
 
-  before(async () => {
+  beforeAll(async () => {
     stack = await startMailStack();
     user = stack.users.find((u) => u.address.startsWith('editor@'))!;
   });
-  after(async () => {
+  afterAll(async () => {
     await stack?.stop();
-    assert.deepEqual(blockedConnections(), []);
+    expect(blockedConnections()).toStrictEqual([]);
   });
 
   test('client credentials: concurrent callers share one request; the token is app-only', async () => {
@@ -79,17 +79,17 @@ describe('OAuth2 token sources (mail core)', () => {
     const source = createTokenSource(settingsOf(c, 'client_credentials'), { ca: ca() });
     const before = stack.idp.tokenRequests();
     const tokens = await Promise.all(Array.from({ length: 20 }, () => source.getAccessToken()));
-    assert.equal(new Set(tokens).size, 1);
-    assert.equal(stack.idp.tokenRequests() - before, 1);
+    expect(new Set(tokens).size).toBe(1);
+    expect(stack.idp.tokenRequests() - before).toBe(1);
     const claims = decodeJwt(tokens[0]!);
-    assert.equal(claims.aud, 'https://outlook.office365.com');
-    assert.deepEqual(claims.roles, ['IMAP.AccessAsApp', 'SMTP.SendAsApp']);
+    expect(claims.aud).toBe('https://outlook.office365.com');
+    expect(claims.roles).toStrictEqual(['IMAP.AccessAsApp', 'SMTP.SendAsApp']);
     await source.getAccessToken({ forceRefresh: true });
-    assert.equal(stack.idp.tokenRequests() - before, 2);
-    assert.deepEqual(
-      { requests: source.stats().requests, forced: source.stats().forced },
-      { requests: 2, forced: 1 }
-    );
+    expect(stack.idp.tokenRequests() - before).toBe(2);
+    expect({ requests: source.stats().requests, forced: source.stats().forced }).toStrictEqual({
+      requests: 2,
+      forced: 1,
+    });
   });
 
   test('a token is renewed shortly before it expires, not after', async () => {
@@ -104,10 +104,12 @@ describe('OAuth2 token sources (mail core)', () => {
         next = await source.getAccessToken();
       }
       const renewedAt = Date.now();
-      assert.notEqual(next, first, 'renewed');
-      assert.ok(renewedAt < decodeJwt(first).exp! * 1000, 'before the old token expired');
-      assert.ok(renewedAt - issued > 1500, 'not long before it expires');
-      assert.equal(source.stats().requests, 2, 'one request per lifetime, however many calls');
+      expect(next).not.toBe(first); /* renewed */
+      expect(
+        renewedAt < decodeJwt(first).exp! * 1000
+      ).toBeTruthy(); /* before the old token expired */
+      expect(renewedAt - issued > 1500).toBeTruthy(); /* not long before it expires */
+      expect(source.stats().requests).toBe(2); /* one request per lifetime, however many calls */
     } finally {
       stack.idp.setTokenLifetime(3600);
     }
@@ -121,24 +123,24 @@ describe('OAuth2 token sources (mail core)', () => {
       password: user.password,
     });
     const claims = decodeJwt(await source.getAccessToken());
-    assert.equal(claims.email, user.address);
-    assert.equal(claims.scp, 'IMAP.AccessAsUser.All SMTP.Send');
-    assert.equal(source.stats().account, user.address);
+    expect(claims.email).toBe(user.address);
+    expect(claims.scp).toBe('IMAP.AccessAsUser.All SMTP.Send');
+    expect(source.stats().account).toBe(user.address);
     const wrong = createTokenSource(settingsOf(c, 'password'), {
       ca: ca(),
       username: user.address,
       password: 'not-the-password',
     });
-    await assert.rejects(wrong.getAccessToken(), (err: any) => {
-      assert.equal(err.code, 'EOAUTH2');
-      assert.match(err.response, /^invalid_grant: AADSTS50126\b/);
-      return true;
-    });
+    {
+      const err: any = await rejectionOf(wrong.getAccessToken());
+      expect(err.code).toBe('EOAUTH2');
+      expect(err.response).toMatch(/^invalid_grant: AADSTS50126\b/);
+    }
     const noPassword = createTokenSource(settingsOf(c, 'password'), {
       ca: ca(),
       username: user.address,
     });
-    await assert.rejects(noPassword.getAccessToken(), { code: 'ECONFIG' });
+    await expect(noPassword.getAccessToken()).rejects.toMatchObject({ code: 'ECONFIG' });
   });
 
   test('authorization code with PKCE, then silent renewal with a rotating, persisted refresh token', async () => {
@@ -155,39 +157,43 @@ describe('OAuth2 token sources (mail core)', () => {
       },
       { ca: ca() }
     );
-    assert.equal(new URL(url).searchParams.get('code_challenge_method'), 'S256');
+    expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256');
     const wrongPassword = await signIn(url, user, 'nope');
-    assert.equal(wrongPassword.status, 200, 'the page asks again');
+    expect(wrongPassword.status).toBe(200); /* the page asks again */
     const back = await signIn(url, user);
-    assert.equal(back.status, 302);
+    expect(back.status).toBe(302);
     const answer = new URL(back.location!);
-    assert.equal(answer.searchParams.get('state'), 'opaque-state');
+    expect(answer.searchParams.get('state')).toBe('opaque-state');
     const code = answer.searchParams.get('code')!;
 
     // A verifier from another flow is refused (PKCE), and the code stays unused.
-    await assert.rejects(
-      redeemAuthorizationCode(
-        settings,
-        { code, redirectUri: REDIRECT, verifier: createPkcePair().verifier },
-        { ca: ca() }
-      ),
-      (err: any) => err.code === 'EOAUTH2' && /AADSTS501481\b/.test(err.response)
-    );
+    {
+      const err: any = await rejectionOf(
+        redeemAuthorizationCode(
+          settings,
+          { code, redirectUri: REDIRECT, verifier: createPkcePair().verifier },
+          { ca: ca() }
+        )
+      );
+      expect(err.code).toBe('EOAUTH2');
+      expect(err.response).toMatch(/AADSTS501481\b/);
+    }
     const connected = await redeemAuthorizationCode(
       settings,
       { code, redirectUri: REDIRECT, verifier: pkce.verifier },
       { ca: ca() }
     );
-    assert.equal(connected.username, user.address);
-    await assert.rejects(
-      redeemAuthorizationCode(
-        settings,
-        { code, redirectUri: REDIRECT, verifier: pkce.verifier },
-        { ca: ca() }
-      ),
-      (err: any) => /AADSTS54005\b/.test(err.response),
-      'a code works once'
-    );
+    expect(connected.username).toBe(user.address);
+    {
+      const err: any = await rejectionOf(
+        redeemAuthorizationCode(
+          settings,
+          { code, redirectUri: REDIRECT, verifier: pkce.verifier },
+          { ca: ca() }
+        )
+      );
+      expect(err.response).toMatch(/AADSTS54005\b/);
+    }
 
     // The store plays the database: every MSAL cache write lands here.
     let saved = connected.cache;
@@ -207,27 +213,27 @@ describe('OAuth2 token sources (mail core)', () => {
       createTokenSource(settings, { ca: ca(), store, homeAccountId: connected.homeAccountId });
     // A new process: the access token in the persisted cache is still valid, no request.
     const before = stack.idp.tokenRequests('refresh_token');
-    assert.equal(decodeJwt(await source().getAccessToken()).email, user.address);
-    assert.equal(stack.idp.tokenRequests('refresh_token'), before);
+    expect(decodeJwt(await source().getAccessToken()).email).toBe(user.address);
+    expect(stack.idp.tokenRequests('refresh_token')).toBe(before);
     // A forced renewal uses the refresh token; the rotated one is persisted.
     await source().getAccessToken({ forceRefresh: true });
-    assert.equal(stack.idp.tokenRequests('refresh_token'), before + 1);
-    assert.ok(writes >= 1);
-    assert.notEqual(refreshOf(saved), firstRefresh, 'rotated refresh token saved');
+    expect(stack.idp.tokenRequests('refresh_token')).toBe(before + 1);
+    expect(writes >= 1).toBeTruthy();
+    expect(refreshOf(saved)).not.toBe(firstRefresh); /* rotated refresh token saved */
     // ...and only the new one works (the identity platform spent the old one).
     await source().getAccessToken({ forceRefresh: true });
-    assert.equal(stack.idp.tokenRequests('refresh_token'), before + 2);
+    expect(stack.idp.tokenRequests('refresh_token')).toBe(before + 2);
 
     // Revoked: the renewal fails with 70008 and the advice to connect again.
     stack.idp.revokeRefreshTokens(user.address);
-    await assert.rejects(source().getAccessToken({ forceRefresh: true }), (err: any) => {
-      assert.equal(err.code, 'EOAUTH2');
-      assert.match(err.response, /AADSTS70008\b/);
-      assert.match(err.fix, /Connect/);
-      return true;
-    });
+    {
+      const err: any = await rejectionOf(source().getAccessToken({ forceRefresh: true }));
+      expect(err.code).toBe('EOAUTH2');
+      expect(err.response).toMatch(/AADSTS70008\b/);
+      expect(err.fix).toMatch(/Connect/);
+    }
     // Without a connected account: EOAUTH2 telling to connect.
-    await assert.rejects(createTokenSource(settings, { ca: ca() }).getAccessToken(), {
+    await expect(createTokenSource(settings, { ca: ca() }).getAccessToken()).rejects.toMatchObject({
       code: 'EOAUTH2',
     });
   });
@@ -239,23 +245,29 @@ describe('OAuth2 token sources (mail core)', () => {
       username: user.address,
       password: user.password,
     });
-    await assert.rejects(ropc.getAccessToken(), (err: any) =>
-      /^invalid_grant: AADSTS65001\b/.test(err.response)
-    );
+    {
+      const err: any = await rejectionOf(ropc.getAccessToken());
+      expect(err.response).toMatch(/^invalid_grant: AADSTS65001\b/);
+    }
 
     const noTenant = { ...settingsOf(register(), 'client_credentials'), tenantId: guid() };
-    await assert.rejects(
-      createTokenSource(noTenant, { ca: ca() }).getAccessToken(),
-      (err: any) => err.code === 'EOAUTH2' && /AADSTS90002\b/.test(err.response)
-    );
+    {
+      const err: any = await rejectionOf(
+        createTokenSource(noTenant, { ca: ca() }).getAccessToken()
+      );
+      expect(err.code).toBe('EOAUTH2');
+      expect(err.response).toMatch(/AADSTS90002\b/);
+    }
     const delegatedScope = {
       ...settingsOf(register(), 'client_credentials'),
       scopes: ['https://outlook.office365.com/SMTP.Send'],
     };
-    await assert.rejects(
-      createTokenSource(delegatedScope, { ca: ca() }).getAccessToken(),
-      (err: any) => /^invalid_scope: AADSTS70011\b/.test(err.response)
-    );
+    {
+      const err: any = await rejectionOf(
+        createTokenSource(delegatedScope, { ca: ca() }).getAccessToken()
+      );
+      expect(err.response).toMatch(/^invalid_scope: AADSTS70011\b/);
+    }
 
     const strict = register({
       redirectUris: ['https://cms.example.test/mail-server/oauth/callback'],
@@ -266,8 +278,8 @@ describe('OAuth2 token sources (mail core)', () => {
       { ca: ca() }
     );
     const page = await idpRequest(stack, url);
-    assert.equal(page.status, 400, 'shown on the identity platform, not redirected');
-    assert.match(page.body, /data-code="50011"/);
+    expect(page.status).toBe(400); /* shown on the identity platform, not redirected */
+    expect(page.body).toMatch(/data-code="50011"/);
 
     const consent = await signIn(
       await authorizationUrl(
@@ -278,7 +290,7 @@ describe('OAuth2 token sources (mail core)', () => {
       user
     );
     const denied = new URL(consent.location!);
-    assert.equal(denied.searchParams.get('error'), 'consent_required');
-    assert.match(denied.searchParams.get('error_description')!, /^AADSTS65001\b/);
+    expect(denied.searchParams.get('error')).toBe('consent_required');
+    expect(denied.searchParams.get('error_description')!).toMatch(/^AADSTS65001\b/);
   });
 });

@@ -3,8 +3,7 @@
  * delivers into Dovecot, and the local identity platform for XOAUTH2. A message the probe
  * sends is read back from Dovecot over IMAP.
  */
-import { test, describe, before, after } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import https from 'node:https';
 import net from 'node:net';
 import { ImapFlow } from 'imapflow';
@@ -17,13 +16,13 @@ let stack: MailStack;
 let editor: MailUser;
 let approver: MailUser;
 
-before(async () => {
+beforeAll(async () => {
   stack = await startMailStack();
   editor = stack.users.find((u) => u.address === 'editor@example.test')!;
   approver = stack.users.find((u) => u.address === 'approver@example.test')!;
 });
 
-after(async () => {
+afterAll(async () => {
   await stack?.stop();
 });
 
@@ -31,18 +30,18 @@ const step = (r: ProbeResult, name: string) => r.steps.find((s) => s.name === na
 const statusOf = (r: ProbeResult) => Object.fromEntries(r.steps.map((s) => [s.name, s.status]));
 
 function assertAllOk(r: ProbeResult) {
-  assert.equal(r.ok, true, JSON.stringify(r.error));
-  assert.equal(r.error, undefined);
-  for (const s of r.steps) assert.equal(s.status, 'ok', `${s.name}: ${s.detail}`);
+  expect(r.ok).toBe(true);
+  expect(r.error).toBe(undefined);
+  for (const s of r.steps) expect(s.status).toBe('ok');
 }
 
 function assertFailed(r: ProbeResult, code: string, failedStep: string) {
-  assert.equal(r.ok, false);
-  assert.equal(r.error?.code, code, JSON.stringify(r.error));
-  assert.ok(r.error?.diagnosis && r.error.fix, 'diagnosis and fix');
-  assert.equal(step(r, failedStep).status, 'failed', JSON.stringify(statusOf(r)));
+  expect(r.ok).toBe(false);
+  expect(r.error?.code).toBe(code);
+  expect(r.error?.diagnosis && r.error.fix).toBeTruthy(); /* diagnosis and fix */
+  expect(step(r, failedStep).status).toBe('failed');
   const after = r.steps.slice(r.steps.findIndex((s) => s.name === failedStep) + 1);
-  for (const s of after) assert.equal(s.status, 'skipped', s.name);
+  for (const s of after) expect(s.status).toBe('skipped');
 }
 
 /** A client-credentials token from the stack's identity platform, over https with its CA. */
@@ -118,139 +117,187 @@ const sentMessageId = (r: ProbeResult) =>
 
 describe('probeSmtp against the mail stack', () => {
   for (const security of ['starttls', 'tls'] as const) {
-    test(`passes every step with ${security} and delivers the test message`, T, async () => {
-      const port = security === 'tls' ? stack.smtp.tlsPort : stack.smtp.port;
-      const accepted = stack.smtpAccepted();
-      const r = await probeSmtp({
-        endpoint: { host: 'localhost', port, security },
-        tls: { ca: [stack.caPem] },
-        auth: { user: editor.address, pass: editor.password },
-        send: { from: editor.address, to: approver.address, subject: `probe ${security}` },
-      });
-      assertAllOk(r);
-      assert.match(step(r, 'tls').detail ?? '', /TLSv1\.[23]/);
-      assert.match(step(r, 'greeting').detail ?? '', /AUTH: .*PLAIN/);
-      assert.equal(stack.smtpAccepted(), accepted + 1);
-      const messageId = sentMessageId(r);
-      assert.ok(messageId, 'send detail names the Message-ID');
-      assert.ok((await inboxMessageIds(approver)).includes(messageId!), 'message is in Dovecot');
-    });
+    test(
+      `passes every step with ${security} and delivers the test message`,
+      async () => {
+        const port = security === 'tls' ? stack.smtp.tlsPort : stack.smtp.port;
+        const accepted = stack.smtpAccepted();
+        const r = await probeSmtp({
+          endpoint: { host: 'localhost', port, security },
+          tls: { ca: [stack.caPem] },
+          auth: { user: editor.address, pass: editor.password },
+          send: { from: editor.address, to: approver.address, subject: `probe ${security}` },
+        });
+        assertAllOk(r);
+        expect(step(r, 'tls').detail ?? '').toMatch(/TLSv1\.[23]/);
+        expect(step(r, 'greeting').detail ?? '').toMatch(/AUTH: .*PLAIN/);
+        expect(stack.smtpAccepted()).toBe(accepted + 1);
+        const messageId = sentMessageId(r);
+        expect(messageId).toBeTruthy(); /* send detail names the Message-ID */
+        expect(
+          (await inboxMessageIds(approver)).includes(messageId!)
+        ).toBeTruthy(); /* message is in Dovecot */
+      },
+      T.timeout
+    );
   }
 
-  test('rejects a wrong password with EAUTH at the authenticate step', T, async () => {
-    const r = await probeSmtp({
-      endpoint: { host: 'localhost', port: stack.smtp.port, security: 'starttls' },
-      tls: { ca: [stack.caPem] },
-      auth: { user: editor.address, pass: 'wrong password' },
-      send: { from: editor.address, to: approver.address },
-    });
-    assertFailed(r, 'EAUTH', 'authenticate');
-    assert.equal(r.error?.responseCode, 535);
-    assert.ok(!JSON.stringify(r).includes('wrong password'), 'the password appears nowhere');
-  });
-
-  test('reports a closed port as ECONNECTION at the connect step', T, async () => {
-    const r = await probeSmtp({
-      endpoint: { host: '127.0.0.1', port: await closedPort(), security: 'starttls' },
-    });
-    assertFailed(r, 'ECONNECTION', 'connect');
-  });
-
-  test('reports a server that never greets as ETIMEDOUT, within the timeout', T, async () => {
-    const silent = net.createServer((s) => s.on('error', () => undefined));
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
-    const { port } = silent.address() as net.AddressInfo;
-    try {
+  test(
+    'rejects a wrong password with EAUTH at the authenticate step',
+    async () => {
       const r = await probeSmtp({
-        endpoint: { host: '127.0.0.1', port, security: 'starttls' },
-        timeoutMs: 300,
+        endpoint: { host: 'localhost', port: stack.smtp.port, security: 'starttls' },
+        tls: { ca: [stack.caPem] },
+        auth: { user: editor.address, pass: 'wrong password' },
+        send: { from: editor.address, to: approver.address },
       });
-      assertFailed(r, 'ETIMEDOUT', 'greeting');
-      assert.ok(r.durationMs < 3000, `took ${r.durationMs} ms`);
-    } finally {
-      silent.close();
-    }
-  });
+      assertFailed(r, 'EAUTH', 'authenticate');
+      expect(r.error?.responseCode).toBe(535);
+      expect(
+        !JSON.stringify(r).includes('wrong password')
+      ).toBeTruthy(); /* the password appears nowhere */
+    },
+    T.timeout
+  );
 
-  test('reports SSL/TLS against the STARTTLS port as ETLS at the tls step', T, async () => {
-    const r = await probeSmtp({
-      endpoint: { host: 'localhost', port: stack.smtp.port, security: 'tls' },
-      tls: { ca: [stack.caPem] },
-    });
-    assertFailed(r, 'ETLS', 'tls');
-  });
+  test(
+    'reports a closed port as ECONNECTION at the connect step',
+    async () => {
+      const r = await probeSmtp({
+        endpoint: { host: '127.0.0.1', port: await closedPort(), security: 'starttls' },
+      });
+      assertFailed(r, 'ECONNECTION', 'connect');
+    },
+    T.timeout
+  );
+
+  test(
+    'reports a server that never greets as ETIMEDOUT, within the timeout',
+    async () => {
+      const silent = net.createServer((s) => s.on('error', () => undefined));
+      await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+      const { port } = silent.address() as net.AddressInfo;
+      try {
+        const r = await probeSmtp({
+          endpoint: { host: '127.0.0.1', port, security: 'starttls' },
+          timeoutMs: 300,
+        });
+        assertFailed(r, 'ETIMEDOUT', 'greeting');
+        expect(r.durationMs < 3000).toBeTruthy();
+      } finally {
+        silent.close();
+      }
+    },
+    T.timeout
+  );
+
+  test(
+    'reports SSL/TLS against the STARTTLS port as ETLS at the tls step',
+    async () => {
+      const r = await probeSmtp({
+        endpoint: { host: 'localhost', port: stack.smtp.port, security: 'tls' },
+        tls: { ca: [stack.caPem] },
+      });
+      assertFailed(r, 'ETLS', 'tls');
+    },
+    T.timeout
+  );
 
   for (const security of ['starttls', 'tls'] as const) {
-    test(`reports an untrusted certificate (${security}, no CA) as ETLS`, T, async () => {
-      const port = security === 'tls' ? stack.smtp.tlsPort : stack.smtp.port;
-      const r = await probeSmtp({ endpoint: { host: 'localhost', port, security } });
-      assertFailed(r, 'ETLS', 'tls');
-      if (security === 'starttls') assert.equal(step(r, 'greeting').status, 'ok');
-    });
+    test(
+      `reports an untrusted certificate (${security}, no CA) as ETLS`,
+      async () => {
+        const port = security === 'tls' ? stack.smtp.tlsPort : stack.smtp.port;
+        const r = await probeSmtp({ endpoint: { host: 'localhost', port, security } });
+        assertFailed(r, 'ETLS', 'tls');
+        if (security === 'starttls') expect(step(r, 'greeting').status).toBe('ok');
+      },
+      T.timeout
+    );
   }
 
-  test('reports an unresolvable host as EDNS at the resolve step', T, async () => {
-    const r = await probeSmtp({
-      endpoint: { host: 'nonexistent.invalid', port: 587, security: 'starttls' },
-    });
-    assertFailed(r, 'EDNS', 'resolve');
-  });
+  test(
+    'reports an unresolvable host as EDNS at the resolve step',
+    async () => {
+      const r = await probeSmtp({
+        endpoint: { host: 'nonexistent.invalid', port: 587, security: 'starttls' },
+      });
+      assertFailed(r, 'EDNS', 'resolve');
+    },
+    T.timeout
+  );
 
   test(
     'reports a plain-text session as skipped TLS, and the refused login as EAUTH',
-    T,
     async () => {
       const r = await probeSmtp({
         endpoint: { host: 'localhost', port: stack.smtp.port, security: 'none' },
         auth: { user: editor.address, pass: editor.password },
       });
-      assert.equal(step(r, 'tls').status, 'skipped');
-      assert.match(step(r, 'tls').detail ?? '', /clear text/);
+      expect(step(r, 'tls').status).toBe('skipped');
+      expect(step(r, 'tls').detail ?? '').toMatch(/clear text/);
       assertFailed(r, 'EAUTH', 'authenticate');
-    }
+    },
+    T.timeout
   );
 
-  test('logs in with XOAUTH2 using a token from the identity platform', T, async () => {
-    const before = stack.idp.tokenRequests();
-    let calls = 0;
-    const r = await probeSmtp({
-      endpoint: { host: 'localhost', port: stack.smtp.port, security: 'starttls' },
-      tls: { ca: [stack.caPem] },
-      auth: { user: stack.idp.client.mailbox, getAccessToken: () => (calls++, accessToken()) },
-      send: { from: stack.idp.client.mailbox, to: approver.address },
-    });
-    assertAllOk(r);
-    assert.equal(calls, 1, 'token fetched once, right before the login');
-    assert.equal(stack.idp.tokenRequests(), before + 1);
-    assert.match(step(r, 'authenticate').detail ?? '', /XOAUTH2/);
-  });
+  test(
+    'logs in with XOAUTH2 using a token from the identity platform',
+    async () => {
+      const before = stack.idp.tokenRequests();
+      let calls = 0;
+      const r = await probeSmtp({
+        endpoint: { host: 'localhost', port: stack.smtp.port, security: 'starttls' },
+        tls: { ca: [stack.caPem] },
+        auth: { user: stack.idp.client.mailbox, getAccessToken: () => (calls++, accessToken()) },
+        send: { from: stack.idp.client.mailbox, to: approver.address },
+      });
+      assertAllOk(r);
+      expect(calls).toBe(1); /* token fetched once, right before the login */
+      expect(stack.idp.tokenRequests()).toBe(before + 1);
+      expect(step(r, 'authenticate').detail ?? '').toMatch(/XOAUTH2/);
+    },
+    T.timeout
+  );
 
-  test('passes an EOAUTH2 MailError from the token source through unchanged', T, async () => {
-    const tokenError = new MailError('EOAUTH2', 'client secret expired', {
-      diagnosis: 'The client secret has expired.',
-      fix: 'Create a new client secret.',
-    });
-    const r = await probeSmtp({
-      endpoint: { host: 'localhost', port: stack.smtp.port, security: 'starttls' },
-      tls: { ca: [stack.caPem] },
-      auth: { user: stack.idp.client.mailbox, getAccessToken: () => Promise.reject(tokenError) },
-    });
-    assertFailed(r, 'EOAUTH2', 'authenticate');
-    assert.equal(r.error?.diagnosis, tokenError.diagnosis);
-  });
+  test(
+    'passes an EOAUTH2 MailError from the token source through unchanged',
+    async () => {
+      const tokenError = new MailError('EOAUTH2', 'client secret expired', {
+        diagnosis: 'The client secret has expired.',
+        fix: 'Create a new client secret.',
+      });
+      const r = await probeSmtp({
+        endpoint: { host: 'localhost', port: stack.smtp.port, security: 'starttls' },
+        tls: { ca: [stack.caPem] },
+        auth: { user: stack.idp.client.mailbox, getAccessToken: () => Promise.reject(tokenError) },
+      });
+      assertFailed(r, 'EOAUTH2', 'authenticate');
+      expect(r.error?.diagnosis).toBe(tokenError.diagnosis);
+    },
+    T.timeout
+  );
 
-  test('reports a server-rejected token as EAUTH and never shows the token', T, async () => {
-    const r = await probeSmtp({
-      endpoint: { host: 'localhost', port: stack.smtp.tlsPort, security: 'tls' },
-      tls: { ca: [stack.caPem] },
-      auth: { user: editor.address, getAccessToken: accessToken }, // token is for another mailbox
-    });
-    assertFailed(r, 'EAUTH', 'authenticate');
-    assert.ok(!/eyJ[\w-]{10,}/.test(JSON.stringify(r)), 'no token in the result');
-  });
+  test(
+    'reports a server-rejected token as EAUTH and never shows the token',
+    async () => {
+      const r = await probeSmtp({
+        endpoint: { host: 'localhost', port: stack.smtp.tlsPort, security: 'tls' },
+        tls: { ca: [stack.caPem] },
+        auth: { user: editor.address, getAccessToken: accessToken }, // token is for another mailbox
+      });
+      assertFailed(r, 'EAUTH', 'authenticate');
+      expect(!/eyJ[\w-]{10,}/.test(JSON.stringify(r))).toBeTruthy(); /* no token in the result */
+    },
+    T.timeout
+  );
 
-  test('returns ECONFIG for an invalid port instead of throwing', T, async () => {
-    const r = await probeSmtp({ endpoint: { host: 'localhost', port: 0, security: 'tls' } });
-    assertFailed(r, 'ECONFIG', 'resolve');
-  });
+  test(
+    'returns ECONFIG for an invalid port instead of throwing',
+    async () => {
+      const r = await probeSmtp({ endpoint: { host: 'localhost', port: 0, security: 'tls' } });
+      assertFailed(r, 'ECONFIG', 'resolve');
+    },
+    T.timeout
+  );
 });

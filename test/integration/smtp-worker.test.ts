@@ -5,8 +5,7 @@
  * the same codes as in this thread, and an OAuth2 token failure (asked for by the worker, raised
  * in the main thread) comes back as the very error the token source raised.
  */
-import { after, before, describe, test } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -18,7 +17,7 @@ import { startScriptedSmtp, type Answer, type ScriptedSmtp } from '../helpers/sc
 import { startMailStack } from '../mailstack';
 import type { MailStack } from '../mailstack/types';
 
-const WORKER = path.resolve(import.meta.dirname, '../../dist/server/smtp-worker.js');
+const WORKER = path.resolve(__dirname, '../../dist/server/smtp-worker.js');
 
 async function closedPort(): Promise<number> {
   const server = net.createServer();
@@ -46,12 +45,12 @@ describe('the SMTP pool in a worker thread', () => {
     return s;
   };
 
-  before(async () => {
-    assert.ok(fs.existsSync(WORKER), `${WORKER} exists (npm run build)`);
+  beforeAll(async () => {
+    expect(fs.existsSync(WORKER)).toBeTruthy();
     server = await startScriptedSmtp((n) => answers[n - 1] ?? null);
     stack = await startMailStack();
   });
-  after(async () => {
+  afterAll(async () => {
     await Promise.all(senders.map((s) => s.close()));
     await server?.close();
     await stack?.stop();
@@ -72,28 +71,28 @@ describe('the SMTP pool in a worker thread', () => {
         },
       ],
     });
-    assert.match(result.messageId, /^<.+@.+>$/);
-    assert.deepEqual(result.accepted, ['someone@example.test']);
+    expect(result.messageId).toMatch(/^<.+@.+>$/);
+    expect(result.accepted).toStrictEqual(['someone@example.test']);
     const mail = await simpleParser(server.accepted.at(-1)!);
-    assert.equal(mail.subject, 'through the worker');
-    assert.equal(mail.messageId, result.messageId);
-    assert.ok(mail.attachments[0]?.content.equals(bytes), 'attachment bytes equal');
-    assert.equal(s.isIdle(), true);
+    expect(mail.subject).toBe('through the worker');
+    expect(mail.messageId).toBe(result.messageId);
+    expect(mail.attachments[0]?.content.equals(bytes)).toBeTruthy(); /* attachment bytes equal */
+    expect(s.isIdle()).toBe(true);
   });
 
   test('a refusal and a dead port keep their codes', async () => {
     const s = sender(server.port);
     answers = [...Array(server.attempts()).fill(null), { code: 550, message: 'No such user' }];
     const refused = await s.send({ to: 'x@example.test', subject: 'r', text: 'r' }).catch((e) => e);
-    assert.ok(refused instanceof MailError);
-    assert.equal(refused.code, 'EMESSAGE');
-    assert.equal(refused.responseCode, 550);
+    expect(refused instanceof MailError).toBeTruthy();
+    expect(refused.code).toBe('EMESSAGE');
+    expect(refused.responseCode).toBe(550);
 
     const dead = sender(await closedPort());
     const down = await dead.send({ to: 'x@example.test', subject: 'd', text: 'd' }).catch((e) => e);
-    assert.ok(down instanceof MailError);
-    assert.equal(down.code, 'ECONNECTION');
-    await assert.rejects(dead.verify(), { code: 'ECONNECTION' });
+    expect(down instanceof MailError).toBeTruthy();
+    expect(down.code).toBe('ECONNECTION');
+    await expect(dead.verify()).rejects.toMatchObject({ code: 'ECONNECTION' });
   });
 
   test('an OAuth2 token failure comes back as the token source raised it', async () => {
@@ -110,15 +109,17 @@ describe('the SMTP pool in a worker thread', () => {
       },
     });
     const err = await s.send({ to: 'x@example.test', subject: 't', text: 't' }).catch((e) => e);
-    assert.ok(asked >= 1, 'the worker asked the main thread for a token');
-    assert.equal(err, tokenError, 'the very error the token source raised');
+    expect(asked >= 1).toBeTruthy(); /* the worker asked the main thread for a token */
+    expect(err).toBe(tokenError); /* the very error the token source raised */
   });
 
   test('close ends the thread; a closed sender refuses at once', async () => {
     const s = sender(server.port);
     await s.send({ to: 'x@example.test', subject: 'last', text: 'x' });
     await s.close();
-    await assert.rejects(s.send({ to: 'x@example.test', subject: 'after', text: 'x' }), {
+    await expect(
+      s.send({ to: 'x@example.test', subject: 'after', text: 'x' })
+    ).rejects.toMatchObject({
       code: 'ECONNECTION',
     });
   });

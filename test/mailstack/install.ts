@@ -3,12 +3,9 @@
  * The stack needs three packages: dovecot-core (master, auth, oauth2 passdb), dovecot-imapd
  * (imap, imap-login) and dovecot-lmtpd (lmtp, which delivers what the SMTP server accepts).
  */
-import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { aptInstall as install, canApt, run, which } from '../setup/apt';
 
 export const DOVECOT_PACKAGES = ['dovecot-core', 'dovecot-imapd', 'dovecot-lmtpd'];
 
@@ -18,28 +15,6 @@ export interface DovecotBinaries {
   libexecDir: string;
   /** util-linux setpriv, if present: starts Dovecot with a parent-death signal */
   setpriv?: string;
-}
-
-/** Looks in PATH and in the sbin directories, which a non-root PATH often lacks. */
-function which(name: string): string | undefined {
-  const dirs = [
-    ...(process.env.PATH ?? '').split(path.delimiter),
-    '/usr/sbin',
-    '/usr/local/sbin',
-    '/sbin',
-    '/usr/bin',
-  ];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      /* next */
-    }
-  }
-  return undefined;
 }
 
 async function probe(): Promise<DovecotBinaries | undefined> {
@@ -69,22 +44,8 @@ function missingError(extra = ''): Error {
 }
 
 async function aptInstall(): Promise<void> {
-  if (!which('apt-get')) throw missingError(' and apt-get is not available to install it');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const opts = { env, maxBuffer: 64 * 1024 * 1024 };
-  await run('apt-get', ['update'], opts);
-  await run(
-    'apt-get',
-    [
-      'install',
-      '-y',
-      '--no-install-recommends',
-      '-o',
-      'Dpkg::Options::=--force-confold',
-      ...DOVECOT_PACKAGES,
-    ],
-    opts
-  );
+  if (!canApt()) throw missingError(' and apt-get is not available to install it');
+  await install(DOVECOT_PACKAGES);
   // The package starts a system-wide Dovecot on 0.0.0.0:143/993 where systemd runs; the stack
   // does not use it, so do not leave it running (best effort, systemd may be absent).
   const systemctl = which('systemctl');

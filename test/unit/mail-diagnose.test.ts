@@ -4,8 +4,7 @@
  * an unresolvable name, and nodemailer talking to a scripted SMTP server that answers like
  * Microsoft 365. Assertions are on codes (and that diagnoses exist and differ), never on text.
  */
-import { test, describe, before, after } from 'node:test';
-import assert from 'node:assert/strict';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import dns from 'node:dns';
 import fs from 'node:fs';
@@ -132,75 +131,95 @@ async function nodemailerError(
 }
 
 describe('diagnose: network', () => {
-  test('a closed loopback port is ECONNECTION', T, async () => {
-    const server = net.createServer();
-    const port = await listen(server);
-    await new Promise<void>((r) => server.close(() => r()));
-    const err = await failure((fail) => net.connect(port, HOST).on('error', fail));
-    const e = diagnose(err, ctx({ endpoint: { host: HOST, port, security: 'starttls' } }));
-    assert.equal(e.code, 'ECONNECTION');
-    assert.ok(e.diagnosis && e.fix);
-  });
+  test(
+    'a closed loopback port is ECONNECTION',
+    async () => {
+      const server = net.createServer();
+      const port = await listen(server);
+      await new Promise<void>((r) => server.close(() => r()));
+      const err = await failure((fail) => net.connect(port, HOST).on('error', fail));
+      const e = diagnose(err, ctx({ endpoint: { host: HOST, port, security: 'starttls' } }));
+      expect(e.code).toBe('ECONNECTION');
+      expect(e.diagnosis && e.fix).toBeTruthy();
+    },
+    T.timeout
+  );
 
-  test('a connection reset before the greeting is ECONNECTION', T, async () => {
-    const server = net.createServer((s) => s.resetAndDestroy());
-    const port = await listen(server);
-    const err = await failure((fail) => net.connect(port, HOST).on('error', fail));
-    server.close();
-    assert.equal(diagnose(err, ctx({ step: 'greeting' })).code, 'ECONNECTION');
-  });
+  test(
+    'a connection reset before the greeting is ECONNECTION',
+    async () => {
+      const server = net.createServer((s) => s.resetAndDestroy());
+      const port = await listen(server);
+      const err = await failure((fail) => net.connect(port, HOST).on('error', fail));
+      server.close();
+      expect(diagnose(err, ctx({ step: 'greeting' })).code).toBe('ECONNECTION');
+    },
+    T.timeout
+  );
 
-  test('an unresolvable .invalid host name is EDNS', T, async () => {
-    const err = await dns.promises.lookup('nonexistent.invalid').catch((e: unknown) => e);
-    const e = diagnose(
-      err,
-      ctx({
-        step: 'resolve',
-        endpoint: { host: 'nonexistent.invalid', port: 587, security: 'starttls' },
-      })
-    );
-    assert.equal(e.code, 'EDNS');
-    assert.ok(e.fix);
-  });
+  test(
+    'an unresolvable .invalid host name is EDNS',
+    async () => {
+      const err = await dns.promises.lookup('nonexistent.invalid').catch((e: unknown) => e);
+      const e = diagnose(
+        err,
+        ctx({
+          step: 'resolve',
+          endpoint: { host: 'nonexistent.invalid', port: 587, security: 'starttls' },
+        })
+      );
+      expect(e.code).toBe('EDNS');
+      expect(e.fix).toBeTruthy();
+    },
+    T.timeout
+  );
 
-  test('nodemailer giving up on a silent server is ETIMEDOUT', T, async () => {
-    const server = net.createServer((s) => s.on('error', () => undefined));
-    const port = await listen(server);
-    const conn = new SMTPConnection({ host: HOST, port, greetingTimeout: 200, logger: false });
-    const err = await failure((fail) => {
-      conn.on('error', fail);
-      conn.connect();
-    });
-    conn.close();
-    server.close();
-    const e = diagnose(
-      err,
-      ctx({ step: 'greeting', endpoint: { host: HOST, port, security: 'starttls' } })
-    );
-    assert.equal(e.code, 'ETIMEDOUT');
-  });
+  test(
+    'nodemailer giving up on a silent server is ETIMEDOUT',
+    async () => {
+      const server = net.createServer((s) => s.on('error', () => undefined));
+      const port = await listen(server);
+      const conn = new SMTPConnection({ host: HOST, port, greetingTimeout: 200, logger: false });
+      const err = await failure((fail) => {
+        conn.on('error', fail);
+        conn.connect();
+      });
+      conn.close();
+      server.close();
+      const e = diagnose(
+        err,
+        ctx({ step: 'greeting', endpoint: { host: HOST, port, security: 'starttls' } })
+      );
+      expect(e.code).toBe('ETIMEDOUT');
+    },
+    T.timeout
+  );
 
   test('a connect attempt that is never answered is ETIMEDOUT', () => {
     const err = Object.assign(new Error('Connecting did not complete within 10000 ms'), {
       code: 'ETIMEDOUT',
     });
     const e = diagnose(err, ctx({ step: 'connect' }));
-    assert.equal(e.code, 'ETIMEDOUT');
-    assert.ok(e.fix);
+    expect(e.code).toBe('ETIMEDOUT');
+    expect(e.fix).toBeTruthy();
   });
 
-  test('an IMAP greeting on the SMTP port is EPROTOCOL', T, async () => {
-    const server = net.createServer((s) => s.end('* OK [CAPABILITY IMAP4rev1] ready\r\n'));
-    const port = await listen(server);
-    const conn = new SMTPConnection({ host: HOST, port, logger: false });
-    const err = await failure((fail) => {
-      conn.on('error', fail);
-      conn.connect();
-    });
-    conn.close();
-    server.close();
-    assert.equal(diagnose(err, ctx({ step: 'greeting' })).code, 'EPROTOCOL');
-  });
+  test(
+    'an IMAP greeting on the SMTP port is EPROTOCOL',
+    async () => {
+      const server = net.createServer((s) => s.end('* OK [CAPABILITY IMAP4rev1] ready\r\n'));
+      const port = await listen(server);
+      const conn = new SMTPConnection({ host: HOST, port, logger: false });
+      const err = await failure((fail) => {
+        conn.on('error', fail);
+        conn.connect();
+      });
+      conn.close();
+      server.close();
+      expect(diagnose(err, ctx({ step: 'greeting' })).code).toBe('EPROTOCOL');
+    },
+    T.timeout
+  );
 });
 
 describe('diagnose: TLS', () => {
@@ -209,7 +228,7 @@ describe('diagnose: TLS', () => {
   let tlsPort: number;
   let certPem: string;
 
-  before(async () => {
+  beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mail-diagnose-'));
     execFileSync(
       'openssl',
@@ -243,7 +262,7 @@ describe('diagnose: TLS', () => {
     tlsPort = await listen(tlsServer);
   });
 
-  after(() => {
+  afterAll(() => {
     tlsServer.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -251,149 +270,185 @@ describe('diagnose: TLS', () => {
   const tlsCtx = (host = 'localhost') =>
     ctx({ step: 'tls', endpoint: { host, port: tlsPort, security: 'tls' } });
 
-  test('a self-signed certificate is ETLS', T, async () => {
-    const err = await failure((fail) =>
-      tls.connect({ host: HOST, port: tlsPort, servername: 'localhost' }).on('error', fail)
-    );
-    assert.equal(err.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
-    assert.equal(diagnose(err, tlsCtx()).code, 'ETLS');
-  });
+  test(
+    'a self-signed certificate is ETLS',
+    async () => {
+      const err = await failure((fail) =>
+        tls.connect({ host: HOST, port: tlsPort, servername: 'localhost' }).on('error', fail)
+      );
+      expect(err.code).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+      expect(diagnose(err, tlsCtx()).code).toBe('ETLS');
+    },
+    T.timeout
+  );
 
-  test('a certificate for another host name is ETLS', T, async () => {
-    const err = await failure((fail) =>
-      tls
-        .connect({ host: HOST, port: tlsPort, servername: 'mail.example.test', ca: certPem })
-        .on('error', fail)
-    );
-    assert.equal(err.code, 'ERR_TLS_CERT_ALTNAME_INVALID');
-    assert.equal(diagnose(err, tlsCtx('mail.example.test')).code, 'ETLS');
-  });
+  test(
+    'a certificate for another host name is ETLS',
+    async () => {
+      const err = await failure((fail) =>
+        tls
+          .connect({ host: HOST, port: tlsPort, servername: 'mail.example.test', ca: certPem })
+          .on('error', fail)
+      );
+      expect(err.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+      expect(diagnose(err, tlsCtx('mail.example.test')).code).toBe('ETLS');
+    },
+    T.timeout
+  );
 
-  test('implicit TLS against a plain-text greeting is ETLS', T, async () => {
-    const plain = net.createServer((s) => {
-      s.on('error', () => undefined);
-      s.write('220 mx.example.test ESMTP\r\n');
-    });
-    const port = await listen(plain);
-    const err = await failure((fail) =>
-      tls.connect({ host: HOST, port, servername: 'localhost' }).on('error', fail)
-    );
-    plain.close();
-    const e = diagnose(
-      err,
-      ctx({ step: 'tls', endpoint: { host: HOST, port: 587, security: 'tls' } })
-    );
-    assert.equal(e.code, 'ETLS');
-    assert.ok(e.fix);
-  });
+  test(
+    'implicit TLS against a plain-text greeting is ETLS',
+    async () => {
+      const plain = net.createServer((s) => {
+        s.on('error', () => undefined);
+        s.write('220 mx.example.test ESMTP\r\n');
+      });
+      const port = await listen(plain);
+      const err = await failure((fail) =>
+        tls.connect({ host: HOST, port, servername: 'localhost' }).on('error', fail)
+      );
+      plain.close();
+      const e = diagnose(
+        err,
+        ctx({ step: 'tls', endpoint: { host: HOST, port: 587, security: 'tls' } })
+      );
+      expect(e.code).toBe('ETLS');
+      expect(e.fix).toBeTruthy();
+    },
+    T.timeout
+  );
 
   test('an expired certificate is ETLS', () => {
     const err = Object.assign(new Error('certificate has expired'), { code: 'CERT_HAS_EXPIRED' });
-    assert.equal(diagnose(err, tlsCtx()).code, 'ETLS');
+    expect(diagnose(err, tlsCtx()).code).toBe('ETLS');
   });
 
-  test('a server without STARTTLS is ETLS', T, async () => {
-    const server = await scriptedSmtp({ STARTTLS: '502 5.5.1 Unrecognized command' });
-    const conn = new SMTPConnection({
-      host: HOST,
-      port: server.port,
-      requireTLS: true,
-      logger: false,
-    });
-    const err = await failure((fail) => {
-      conn.on('error', fail);
-      conn.connect();
-    });
-    conn.close();
-    await server.close();
-    assert.equal(diagnose(err, ctx({ step: 'greeting' })).code, 'ETLS');
-  });
+  test(
+    'a server without STARTTLS is ETLS',
+    async () => {
+      const server = await scriptedSmtp({ STARTTLS: '502 5.5.1 Unrecognized command' });
+      const conn = new SMTPConnection({
+        host: HOST,
+        port: server.port,
+        requireTLS: true,
+        logger: false,
+      });
+      const err = await failure((fail) => {
+        conn.on('error', fail);
+        conn.connect();
+      });
+      conn.close();
+      await server.close();
+      expect(diagnose(err, ctx({ step: 'greeting' })).code).toBe('ETLS');
+    },
+    T.timeout
+  );
 });
 
 describe('diagnose: authentication and Microsoft 365', () => {
-  test('M365 responses get the right codes and distinct diagnoses', T, async () => {
-    const cases = [
-      {
-        reply: {
-          AUTH: '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.',
+  test(
+    'M365 responses get the right codes and distinct diagnoses',
+    async () => {
+      const cases = [
+        {
+          reply: {
+            AUTH: '535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.',
+          },
+          run: 'login',
+          oauth2: false,
+          code: 'EAUTH',
         },
-        run: 'login',
-        oauth2: false,
-        code: 'EAUTH',
-      },
-      {
-        reply: { AUTH: '535 5.7.3 Authentication unsuccessful' },
-        run: 'login',
-        oauth2: false,
-        code: 'EAUTH',
-      },
-      {
-        reply: { AUTH: '535 5.7.3 Authentication unsuccessful' },
-        run: 'oauth2',
-        oauth2: true,
-        code: 'EAUTH',
-      },
-      {
-        reply: { AUTH: '550 5.7.30 Basic authentication is not supported for Client Submission.' },
-        run: 'login',
-        oauth2: false,
-        code: 'EAUTH',
-      },
-      {
-        reply: { MAIL: '530 5.7.57 Client not authenticated to send mail.' },
-        run: 'send',
-        oauth2: false,
-        code: 'EAUTH',
-      },
-    ] as const;
-    const seen = new Set<string>();
-    for (const c of cases) {
-      const err = await nodemailerError(c.reply, c.run);
-      const e = diagnose(
-        err,
-        ctx({ step: c.run === 'send' ? 'send' : 'authenticate', oauth2: c.oauth2 })
+        {
+          reply: { AUTH: '535 5.7.3 Authentication unsuccessful' },
+          run: 'login',
+          oauth2: false,
+          code: 'EAUTH',
+        },
+        {
+          reply: { AUTH: '535 5.7.3 Authentication unsuccessful' },
+          run: 'oauth2',
+          oauth2: true,
+          code: 'EAUTH',
+        },
+        {
+          reply: {
+            AUTH: '550 5.7.30 Basic authentication is not supported for Client Submission.',
+          },
+          run: 'login',
+          oauth2: false,
+          code: 'EAUTH',
+        },
+        {
+          reply: { MAIL: '530 5.7.57 Client not authenticated to send mail.' },
+          run: 'send',
+          oauth2: false,
+          code: 'EAUTH',
+        },
+      ] as const;
+      const seen = new Set<string>();
+      for (const c of cases) {
+        const err = await nodemailerError(c.reply, c.run);
+        const e = diagnose(
+          err,
+          ctx({ step: c.run === 'send' ? 'send' : 'authenticate', oauth2: c.oauth2 })
+        );
+        expect(e.code).toBe(c.code);
+        expect(e.diagnosis && e.fix).toBeTruthy(); /* diagnosis and fix are filled in */
+        expect(typeof e.responseCode).toBe('number');
+        seen.add(e.diagnosis).add(e.fix!);
+        expect(!e.message.includes('secret-pass') && !e.message.includes('ey.token')).toBeTruthy();
+      }
+      expect(seen.size).toBe(cases.length * 2); /* every M365 case has its own diagnosis and fix */
+    },
+    T.timeout
+  );
+
+  test(
+    'SendAsDenied after DATA is EENVELOPE, an unknown recipient is EENVELOPE',
+    async () => {
+      const sendAs = await nodemailerError(
+        {
+          DATA: '354 go ahead',
+          '.': '554 5.2.252 SendAsDenied; editor@example.test not allowed to send as boss@example.test',
+        },
+        'send'
       );
-      assert.equal(e.code, c.code, JSON.stringify(c.reply));
-      assert.ok(e.diagnosis && e.fix, 'diagnosis and fix are filled in');
-      assert.equal(typeof e.responseCode, 'number');
-      seen.add(e.diagnosis).add(e.fix!);
-      assert.ok(!e.message.includes('secret-pass') && !e.message.includes('ey.token'));
-    }
-    assert.equal(seen.size, cases.length * 2, 'every M365 case has its own diagnosis and fix');
-  });
+      expect(diagnose(sendAs, ctx({ step: 'send' })).code).toBe('EENVELOPE');
+      const unknown = await nodemailerError({ RCPT: '550 5.1.1 User unknown' }, 'send');
+      expect(diagnose(unknown, ctx({ step: 'send' })).code).toBe('EENVELOPE');
+      const spam = await nodemailerError(
+        { DATA: '354 go ahead', '.': '550 5.7.350 Message rejected as spam' },
+        'send'
+      );
+      expect(diagnose(spam, ctx({ step: 'send' })).code).toBe('EMESSAGE');
+    },
+    T.timeout
+  );
 
-  test('SendAsDenied after DATA is EENVELOPE, an unknown recipient is EENVELOPE', T, async () => {
-    const sendAs = await nodemailerError(
-      {
-        DATA: '354 go ahead',
-        '.': '554 5.2.252 SendAsDenied; editor@example.test not allowed to send as boss@example.test',
-      },
-      'send'
-    );
-    assert.equal(diagnose(sendAs, ctx({ step: 'send' })).code, 'EENVELOPE');
-    const unknown = await nodemailerError({ RCPT: '550 5.1.1 User unknown' }, 'send');
-    assert.equal(diagnose(unknown, ctx({ step: 'send' })).code, 'EENVELOPE');
-    const spam = await nodemailerError(
-      { DATA: '354 go ahead', '.': '550 5.7.350 Message rejected as spam' },
-      'send'
-    );
-    assert.equal(diagnose(spam, ctx({ step: 'send' })).code, 'EMESSAGE');
-  });
+  test(
+    '530 at MAIL FROM without a login is EAUTH',
+    async () => {
+      const err = await nodemailerError({ MAIL: '530 5.7.0 Authentication required' }, 'send');
+      expect(diagnose(err, ctx({ step: 'send', user: undefined })).code).toBe('EAUTH');
+    },
+    T.timeout
+  );
 
-  test('530 at MAIL FROM without a login is EAUTH', T, async () => {
-    const err = await nodemailerError({ MAIL: '530 5.7.0 Authentication required' }, 'send');
-    assert.equal(diagnose(err, ctx({ step: 'send', user: undefined })).code, 'EAUTH');
-  });
-
-  test('a plain 535 is EAUTH; the response never echoes the credentials', T, async () => {
-    const err = await nodemailerError(
-      { AUTH: '535 5.7.8 Error: authentication failed: AUTH LOGIN ZWRpdG9y' },
-      'login'
-    );
-    const e = diagnose(err, ctx({ step: 'authenticate' }));
-    assert.equal(e.code, 'EAUTH');
-    assert.ok(!JSON.stringify(toInfo(e)).includes('ZWRpdG9y'), 'echoed SASL payload is redacted');
-  });
+  test(
+    'a plain 535 is EAUTH; the response never echoes the credentials',
+    async () => {
+      const err = await nodemailerError(
+        { AUTH: '535 5.7.8 Error: authentication failed: AUTH LOGIN ZWRpdG9y' },
+        'login'
+      );
+      const e = diagnose(err, ctx({ step: 'authenticate' }));
+      expect(e.code).toBe('EAUTH');
+      expect(
+        !JSON.stringify(toInfo(e)).includes('ZWRpdG9y')
+      ).toBeTruthy(); /* echoed SASL payload is redacted */
+    },
+    T.timeout
+  );
 
   test('imapflow authentication failures are EAUTH, and EOAUTH2 when the token was rejected', () => {
     const plain = Object.assign(new AuthenticationFailure('Authentication failed'), {
@@ -401,18 +456,18 @@ describe('diagnose: authentication and Microsoft 365', () => {
       serverResponseCode: 'AUTHENTICATIONFAILED',
     });
     const imap = ctx({ protocol: 'imap', step: 'authenticate' });
-    assert.equal(diagnose(plain, imap).code, 'EAUTH');
-    assert.equal(diagnose(plain, { ...imap, oauth2: true }).code, 'EAUTH');
+    expect(diagnose(plain, imap).code).toBe('EAUTH');
+    expect(diagnose(plain, { ...imap, oauth2: true }).code).toBe('EAUTH');
     const rejected = Object.assign(new AuthenticationFailure('Authentication failed'), {
       oauthError: { status: '401', schemes: 'bearer' },
     });
-    assert.equal(diagnose(rejected, { ...imap, oauth2: true }).code, 'EOAUTH2');
+    expect(diagnose(rejected, { ...imap, oauth2: true }).code).toBe('EOAUTH2');
   });
 
   test('token source errors: EOAUTH2 MailErrors pass through, MSAL errors become EOAUTH2', () => {
     const own = new MailError('EOAUTH2', 'secret expired', { diagnosis: 'expired', fix: 'renew' });
-    assert.equal(diagnose(own, ctx({ step: 'authenticate', oauth2: true })), own);
-    assert.equal(diagnoseTokenError(own), own);
+    expect(diagnose(own, ctx({ step: 'authenticate', oauth2: true }))).toBe(own);
+    expect(diagnoseTokenError(own)).toBe(own);
     const msal = Object.assign(
       new Error('invalid_client: AADSTS7000215: Invalid client secret provided.'),
       {
@@ -421,21 +476,21 @@ describe('diagnose: authentication and Microsoft 365', () => {
         errorMessage: 'AADSTS7000215: Invalid client secret provided.',
       }
     );
-    assert.equal(diagnose(msal, ctx({ step: 'authenticate', oauth2: true })).code, 'EOAUTH2');
-    assert.equal(diagnoseTokenError(new Error('socket hang up')).code, 'EOAUTH2');
+    expect(diagnose(msal, ctx({ step: 'authenticate', oauth2: true })).code).toBe('EOAUTH2');
+    expect(diagnoseTokenError(new Error('socket hang up')).code).toBe('EOAUTH2');
   });
 });
 
 describe('diagnose: mailbox, unknown errors and the registry', () => {
   test('a missing IMAP mailbox is EMAILBOX', () => {
     const err = Object.assign(new Error("Mailbox doesn't exist: Approvals"), { code: 'NotFound' });
-    assert.equal(diagnose(err, ctx({ protocol: 'imap', step: 'mailbox' })).code, 'EMAILBOX');
+    expect(diagnose(err, ctx({ protocol: 'imap', step: 'mailbox' })).code).toBe('EMAILBOX');
   });
 
   test('an unknown error keeps a generic code and its message', () => {
     const e = diagnose(new Error('something odd'), ctx({ step: 'send' }));
-    assert.equal(e.code, 'EUNKNOWN');
-    assert.equal(e.message, 'something odd');
+    expect(e.code).toBe('EUNKNOWN');
+    expect(e.message).toBe('something odd');
   });
 
   test('every code has a description and toInfo is plain JSON', () => {
@@ -452,11 +507,11 @@ describe('diagnose: mailbox, unknown errors and the registry', () => {
       'EMESSAGE',
       'EMAILBOX',
     ]) {
-      assert.ok(MAIL_ERROR_CODES[code as keyof typeof MAIL_ERROR_CODES], code);
+      expect(MAIL_ERROR_CODES[code as keyof typeof MAIL_ERROR_CODES]).toBeTruthy();
     }
     const info = toInfo(
       new MailError('EAUTH', 'x', { diagnosis: 'd', fix: 'f', responseCode: 535 })
     );
-    assert.deepEqual(JSON.parse(JSON.stringify(info)), info);
+    expect(JSON.parse(JSON.stringify(info))).toStrictEqual(info);
   });
 });

@@ -4,14 +4,14 @@
  * REJECT reply, and discourse/email_reply_trimmer's emails/trimmed pairs. When the corpora
  * are missing, these cases are skipped with the path that was looked for.
  */
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
+import { diagnostic } from '../helpers/diagnostic';
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { analyzeReply, trimReply } from '../../server/src/mail/reply';
 
-const CORPORA = path.resolve(import.meta.dirname, '..', '..', '..', 'shared', 'corpora');
+const CORPORA = path.resolve(__dirname, '..', '..', '..', 'shared', 'corpora');
 const TALON = path.join(CORPORA, 'talon', 'standard_replies');
 const TRIMMER = path.join(CORPORA, 'email_reply_trimmer');
 const missing = (dir: string) =>
@@ -101,7 +101,7 @@ const VARIANTS = [
   },
 ] as const;
 
-describe('talon standard replies', { skip: missing(TALON) }, () => {
+(missing(TALON) ? describe.skip : describe)('talon standard replies', () => {
   const expected: Record<string, string> = missing(TALON)
     ? {}
     : JSON.parse(fs.readFileSync(path.join(TALON, 'expected.json'), 'utf8'));
@@ -114,19 +114,19 @@ describe('talon standard replies', { skip: missing(TALON) }, () => {
     test(`${file}: without signatures the reply is talon's reply text`, async () => {
       // talon keeps "-- " signatures and "Sent from my iPhone" (iphone, sparrow); we drop them.
       const parsed = await simpleParser(raw());
-      assert.equal(trimReply(parsed.text ?? '', { keepSignature: true }), expected[file].trim());
+      expect(trimReply(parsed.text ?? '', { keepSignature: true })).toBe(expected[file].trim());
       const analysis = await analyzeReply(raw());
-      assert.equal(analysis.text, 'Hello');
-      assert.equal(analysis.kind, 'reply');
-      assert.equal(analysis.decision, null);
-      assert.equal(analysis.reason, 'no-decision-line');
+      expect(analysis.text).toBe('Hello');
+      expect(analysis.kind).toBe('reply');
+      expect(analysis.decision).toBe(null);
+      expect(analysis.reason).toBe('no-decision-line');
     });
 
     for (const v of VARIANTS) {
       test(`${file}: replying ${v.decision.toUpperCase()} decides ${v.decision}`, async () => {
         const analysis = await analyzeReply(withReply(raw(), 'Hello', v.plain, v.html));
-        assert.equal(analysis.decision, v.decision);
-        assert.equal(analysis.comment, v.comment);
+        expect(analysis.decision).toBe(v.decision);
+        expect(analysis.comment).toBe(v.comment);
       });
     }
   }
@@ -136,15 +136,15 @@ describe('talon standard replies', { skip: missing(TALON) }, () => {
 
     test(`${file}: the HTML reply reduces to talon's text (whitespace ignored)`, async () => {
       const analysis = await analyzeReply(htmlMessage(html()));
-      assert.equal(squash(analysis.text), squash(expected[file]));
+      expect(squash(analysis.text)).toBe(squash(expected[file]));
     });
 
     for (const v of VARIANTS) {
       test(`${file}: replying ${v.decision.toUpperCase()} decides ${v.decision}`, async () => {
         const edited = html().replace('Hi. I am fine.', v.html);
         const analysis = await analyzeReply(htmlMessage(edited));
-        assert.equal(analysis.decision, v.decision);
-        assert.equal(squash(analysis.comment), squash(`${v.comment}\nThanks,\nAlex`));
+        expect(analysis.decision).toBe(v.decision);
+        expect(squash(analysis.comment)).toBe(squash(`${v.comment}\nThanks,\nAlex`));
       });
     }
   }
@@ -161,7 +161,7 @@ const DELIBERATE_GAPS: Record<string, string> = {
   'embedded_email_18.txt': 'unquoted text under a leading "On … wrote:" is treated as the original',
 };
 
-describe('discourse email_reply_trimmer corpus', { skip: missing(TRIMMER) }, () => {
+(missing(TRIMMER) ? describe.skip : describe)('discourse email_reply_trimmer corpus', () => {
   const files = missing(TRIMMER)
     ? []
     : fs
@@ -176,16 +176,15 @@ describe('discourse email_reply_trimmer corpus', { skip: missing(TRIMMER) }, () 
     const name = gap ? `${file}: keeps nothing (deliberate: ${gap})` : `${file}: trims as upstream`;
     test(name, () => {
       const trimmed = trimReply(read('emails', file));
-      assert.equal(trimmed, gap ? '' : read('trimmed', file).trim());
+      expect(trimmed).toBe(gap ? '' : read('trimmed', file).trim());
     });
   }
 
-  test('reports the share of upstream expectations met', (t) => {
+  test('reports the share of upstream expectations met', () => {
     const met = files.filter((f) => trimReply(read('emails', f)) === read('trimmed', f).trim());
-    t.diagnostic(`email_reply_trimmer: ${met.length}/${files.length} trimmed as upstream`);
-    assert.ok(met.length / files.length >= 0.9);
-    assert.deepEqual(
-      files.filter((f) => !met.includes(f)),
+    diagnostic(`email_reply_trimmer: ${met.length}/${files.length} trimmed as upstream`);
+    expect(met.length / files.length >= 0.9).toBeTruthy();
+    expect(files.filter((f) => !met.includes(f))).toStrictEqual(
       Object.keys(DELIBERATE_GAPS).sort()
     );
   });

@@ -3,8 +3,7 @@
  * ambiguity, languages) and the reference token pattern. Assertions are on decisions and
  * reason codes.
  */
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import { REFERENCE_PATTERN, findReference, readDecision } from '../../server/src/mail/reply';
 
 const decide = (text: string, subject?: string) => readDecision(text, subject);
@@ -44,7 +43,7 @@ describe('readDecision', () => {
   ];
   for (const [text, decision, comment] of decided) {
     test(`${JSON.stringify(text)} decides ${decision}`, () => {
-      assert.deepEqual(decide(text), { decision, comment });
+      expect(decide(text)).toStrictEqual({ decision, comment });
     });
   }
 
@@ -73,8 +72,8 @@ describe('readDecision', () => {
   for (const [text, decision] of weak) {
     test(`weak word ${JSON.stringify(text)} ${decision ? `decides ${decision}` : 'does not decide'}`, () => {
       const result = decide(text);
-      assert.equal(result.decision, decision);
-      if (!decision) assert.deepEqual(result, { decision: null, reason: 'no-decision-line' });
+      expect(result.decision).toBe(decision);
+      if (!decision) expect(result).toStrictEqual({ decision: null, reason: 'no-decision-line' });
     });
   }
 
@@ -106,28 +105,28 @@ describe('readDecision', () => {
   ];
   for (const [text, reason] of undecided) {
     test(`${JSON.stringify(text)} gives no decision (${reason})`, () => {
-      assert.deepEqual(decide(text), { decision: null, reason });
+      expect(decide(text)).toStrictEqual({ decision: null, reason });
     });
   }
 
   test('only the first meaningful line decides', () => {
-    assert.deepEqual(decide('Thanks for the reminder.\nAPPROVE'), {
+    expect(decide('Thanks for the reminder.\nAPPROVE')).toStrictEqual({
       decision: null,
       reason: 'no-decision-line',
     });
   });
 
   test('an Outlook voting subject decides only when the body says nothing', () => {
-    assert.deepEqual(decide('', 'Approve: Approval requested: X'), {
+    expect(decide('', 'Approve: Approval requested: X')).toStrictEqual({
       decision: 'approve',
       comment: '',
     });
-    assert.deepEqual(decide('', 'Reject: Approval requested: X'), {
+    expect(decide('', 'Reject: Approval requested: X')).toStrictEqual({
       decision: 'reject',
       comment: '',
     });
-    assert.equal(decide('', 'Re: Approve: X').decision, null);
-    assert.equal(decide('Not sure yet', 'Approve: Approval requested: X').decision, null);
+    expect(decide('', 'Re: Approve: X').decision).toBe(null);
+    expect(decide('Not sure yet', 'Approve: Approval requested: X').decision).toBe(null);
   });
 });
 
@@ -135,22 +134,22 @@ describe('REFERENCE_PATTERN', () => {
   const token = 'APR-1042-0-k7GQ2xbT9mZpW4sLr3D1aA';
 
   test('finds the token in subjects and bodies, whole, with base64url edge characters', () => {
-    assert.equal(REFERENCE_PATTERN.exec(`Re: Approval requested [Ref: ${token}]`)?.[0], token);
-    assert.equal(REFERENCE_PATTERN.exec('Ref: APR-7-1-ab_cd-ef-')?.[0], 'APR-7-1-ab_cd-ef-');
-    assert.equal(REFERENCE_PATTERN.exec(`(${token}).`)?.[0], token);
+    expect(REFERENCE_PATTERN.exec(`Re: Approval requested [Ref: ${token}]`)?.[0]).toBe(token);
+    expect(REFERENCE_PATTERN.exec('Ref: APR-7-1-ab_cd-ef-')?.[0]).toBe('APR-7-1-ab_cd-ef-');
+    expect(REFERENCE_PATTERN.exec(`(${token}).`)?.[0]).toBe(token);
   });
 
   test('refuses tokens glued to words, too short, or longer than 200 characters', () => {
-    assert.equal(REFERENCE_PATTERN.exec(`xAPR-${'a'.repeat(20)}`), null);
-    assert.equal(REFERENCE_PATTERN.exec('APR-abc'), null);
-    assert.equal(REFERENCE_PATTERN.exec(`APR-${'a'.repeat(201)}`), null);
-    assert.ok(REFERENCE_PATTERN.exec(`APR-${'a'.repeat(200)}`));
+    expect(REFERENCE_PATTERN.exec(`xAPR-${'a'.repeat(20)}`)).toBe(null);
+    expect(REFERENCE_PATTERN.exec('APR-abc')).toBe(null);
+    expect(REFERENCE_PATTERN.exec(`APR-${'a'.repeat(201)}`)).toBe(null);
+    expect(REFERENCE_PATTERN.exec(`APR-${'a'.repeat(200)}`)).toBeTruthy();
   });
 
   test('the first source with a token wins; two different tokens in it mean none', () => {
-    assert.equal(findReference(['no token', `body ${token}`, 'APR-999999-1-other']), token);
-    assert.equal(findReference([`${token} and again ${token}`]), token);
-    assert.equal(findReference([`${token} APR-999999-1-other`, token]), null);
-    assert.equal(findReference([]), null);
+    expect(findReference(['no token', `body ${token}`, 'APR-999999-1-other'])).toBe(token);
+    expect(findReference([`${token} and again ${token}`])).toBe(token);
+    expect(findReference([`${token} APR-999999-1-other`, token])).toBe(null);
+    expect(findReference([])).toBe(null);
   });
 });

@@ -4,14 +4,13 @@
  * bounces, list mail, our own mail, and hostile input. Assertions are on kinds, decisions and
  * reason codes; comments are compared where the client's formatting is part of the point.
  */
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { analyzeReply, replyAnalysisSchema, type ReplyAnalysis } from '../../server/src/mail/reply';
 
-const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const REF = 'APR-1042-0-k7GQ2xbT9mZpW4sLr3D1aA';
 const OWN = ['approvals@cms.example.test'];
 
@@ -55,14 +54,14 @@ describe('replies from mail clients', () => {
   for (const [name, decision, comment] of cases) {
     test(`${name} decides ${decision} with the comment, quotes and signature stripped`, async () => {
       const a = await analyze(name);
-      assert.equal(a.kind, 'reply');
-      assert.equal(a.decision, decision);
-      assert.equal(a.comment, comment);
-      assert.equal(a.reason, undefined);
-      assert.equal(a.reference, REF);
-      assert.match(a.inReplyTo ?? '', /^<apr\.1042\.\d+\.\w+@cms\.example\.test>$/);
-      assert.deepEqual(a.references, [a.inReplyTo]);
-      assert.doesNotMatch(a.text, /Anna Berger|Sent from|Get Outlook|Inviato|Enviado|Verzonden/);
+      expect(a.kind).toBe('reply');
+      expect(a.decision).toBe(decision);
+      expect(a.comment).toBe(comment);
+      expect(a.reason).toBe(undefined);
+      expect(a.reference).toBe(REF);
+      expect(a.inReplyTo ?? '').toMatch(/^<apr\.1042\.\d+\.\w+@cms\.example\.test>$/);
+      expect(a.references).toStrictEqual([a.inReplyTo]);
+      expect(a.text).not.toMatch(/Anna Berger|Sent from|Get Outlook|Inviato|Enviado|Verzonden/);
     });
   }
 
@@ -83,66 +82,65 @@ describe('replies from mail clients', () => {
             `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${body}`
         )
       );
-      assert.deepEqual(
-        [htmlOnly.decision, htmlOnly.comment],
-        [withText.decision, withText.comment]
-      );
+      expect([htmlOnly.decision, htmlOnly.comment]).toStrictEqual([
+        withText.decision,
+        withText.comment,
+      ]);
     });
   }
 
   test('addresses come back lowercased, encoded display names do not matter', async () => {
-    assert.equal((await analyze('reply-outlook-desktop.eml')).from, 'mark.jansen@example.test');
-    assert.equal((await analyze('reply-de-genehmigt.eml')).from, 'jonas.mueller@example.test');
+    expect((await analyze('reply-outlook-desktop.eml')).from).toBe('mark.jansen@example.test');
+    expect((await analyze('reply-de-genehmigt.eml')).from).toBe('jonas.mueller@example.test');
     const outlook = await analyze('reply-outlook-desktop.eml');
-    assert.equal(
-      outlook.messageId,
+    expect(outlook.messageId).toBe(
       '<AM0PR10MB2947C1E3D4F5A6B7C8D9E0F1A2B3C@AM0PR10MB2947.eurprd10.prod.outlook.com>'
     );
-    assert.match(outlook.subject, /^RE: Approval requested: Spring launch article/);
+    expect(outlook.subject).toMatch(/^RE: Approval requested: Spring launch article/);
   });
 });
 
 describe('replies that do not decide', () => {
   test('"I do not approve" is negated', async () => {
     const a = await analyze('reply-negated.eml');
-    assert.deepEqual([a.kind, a.decision, a.reason], ['reply', null, 'negated']);
+    expect([a.kind, a.decision, a.reason]).toStrictEqual(['reply', null, 'negated']);
   });
 
   test('APPROVE only in the quoted request decides nothing', async () => {
     const a = await analyze('reply-approve-only-in-quote.eml');
-    assert.deepEqual([a.decision, a.reason], [null, 'no-decision-line']);
-    assert.equal(a.text, 'Will look at it tomorrow morning.');
-    assert.equal(a.comment, '');
+    expect([a.decision, a.reason]).toStrictEqual([null, 'no-decision-line']);
+    expect(a.text).toBe('Will look at it tomorrow morning.');
+    expect(a.comment).toBe('');
   });
 
   test('an empty Outlook reply (the request follows unquoted) decides nothing', async () => {
     const a = await analyze('reply-outlook-empty.eml');
-    assert.deepEqual([a.decision, a.reason, a.text], [null, 'no-decision-line', '']);
+    expect([a.decision, a.reason, a.text]).toStrictEqual([null, 'no-decision-line', '']);
   });
 });
 
 describe('mail that is not a reply', () => {
   test('an out-of-office quoting the request is an auto-reply', async () => {
     const a = await analyze('reply-auto-reply.eml');
-    assert.deepEqual([a.kind, a.decision, a.reason], ['auto-reply', null, 'auto-submitted']);
+    expect([a.kind, a.decision, a.reason]).toStrictEqual(['auto-reply', null, 'auto-submitted']);
   });
 
   test('a DSN carrying the original request (with APPROVE in it) is a bounce', async () => {
     const a = await analyze('reply-dsn.eml');
-    assert.deepEqual([a.kind, a.decision, a.reason], ['bounce', null, 'dsn']);
-    assert.equal(a.reference, REF, 'the token of the bounced request is found in the attachment');
+    expect([a.kind, a.decision, a.reason]).toStrictEqual(['bounce', null, 'dsn']);
+    expect(a.reference).toBe(REF); /* the token of the bounced request is found in the attachment */
   });
 
   test('mailing-list traffic is other/list', async () => {
     const a = await analyze('reply-mailing-list.eml');
-    assert.deepEqual([a.kind, a.decision, a.reason], ['other', null, 'list']);
+    expect([a.kind, a.decision, a.reason]).toStrictEqual(['other', null, 'list']);
   });
 
   test('our own notification is own-mail, or an auto-reply when our address is not given', async () => {
     const own = await analyze('reply-own-notification.eml');
-    assert.deepEqual([own.kind, own.reason], ['other', 'own-mail']);
+    expect([own.kind, own.reason]).toStrictEqual(['other', 'own-mail']);
     const unknown = await analyzeReply(fixture('reply-own-notification.eml'));
-    assert.deepEqual([unknown.kind, unknown.reason], ['auto-reply', 'auto-submitted']);
+    expect([unknown.kind, unknown.reason]).toStrictEqual(['auto-reply', 'auto-submitted']);
   });
 
   const autoHeaders: Array<[string, string, string]> = [
@@ -161,13 +159,13 @@ describe('mail that is not a reply', () => {
   for (const [header, reason, label] of autoHeaders) {
     test(`"APPROVE" in an auto-reply never decides (${label})`, async () => {
       const a = await analyzeReply(message(header));
-      assert.deepEqual([a.kind, a.decision, a.reason], ['auto-reply', null, reason]);
+      expect([a.kind, a.decision, a.reason]).toStrictEqual(['auto-reply', null, reason]);
     });
   }
 
   test('Auto-Submitted: no and X-Auto-Response-Suppress leave a reply a reply', async () => {
     const a = await analyzeReply(message('Auto-Submitted: no\r\nX-Auto-Response-Suppress: All'));
-    assert.deepEqual([a.kind, a.decision], ['reply', 'approve']);
+    expect([a.kind, a.decision]).toStrictEqual(['reply', 'approve']);
   });
 
   const subjects = [
@@ -189,7 +187,7 @@ describe('mail that is not a reply', () => {
         .toString()
         .replace('Subject: Re: Approval requested', `Subject: ${subject}`);
       const a = await analyzeReply(Buffer.from(raw));
-      assert.deepEqual([a.kind, a.reason], ['auto-reply', 'auto-reply-subject']);
+      expect([a.kind, a.reason]).toStrictEqual(['auto-reply', 'auto-reply-subject']);
     });
   }
 
@@ -201,8 +199,8 @@ describe('mail that is not a reply', () => {
     test(`mail from ${sender} is never a reply`, async () => {
       const raw = message('').toString().replace('Mark <mark@example.test>', sender);
       const a = await analyzeReply(Buffer.from(raw));
-      assert.equal(a.kind, 'auto-reply');
-      assert.equal(a.reason, 'auto-sender');
+      expect(a.kind).toBe('auto-reply');
+      expect(a.reason).toBe('auto-sender');
     });
   }
 
@@ -214,35 +212,35 @@ describe('mail that is not a reply', () => {
         'Content-Type: message/disposition-notification\r\n\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n--b--\r\n'
     );
     const a = await analyzeReply(raw);
-    assert.deepEqual([a.kind, a.decision, a.reason], ['auto-reply', null, 'mdn']);
+    expect([a.kind, a.decision, a.reason]).toStrictEqual(['auto-reply', null, 'mdn']);
   });
 });
 
 describe('references and threading', () => {
   test('the reference comes from the subject first', async () => {
     const a = await analyze('reply-outlook-desktop.eml');
-    assert.equal(a.reference, REF);
-    assert.equal(a.inReplyTo, '<apr.1042.0.k7GQ2xbT@cms.example.test>');
+    expect(a.reference).toBe(REF);
+    expect(a.inReplyTo).toBe('<apr.1042.0.k7GQ2xbT@cms.example.test>');
   });
 
   test('with an edited subject and no threading headers, the quoted request gives the reference', async () => {
     const a = await analyze('reply-reference-in-quote.eml');
-    assert.deepEqual([a.decision, a.reference, a.inReplyTo], ['approve', REF, null]);
-    assert.deepEqual(a.references, []);
+    expect([a.decision, a.reference, a.inReplyTo]).toStrictEqual(['approve', REF, null]);
+    expect(a.references).toStrictEqual([]);
   });
 
   test('two different tokens in the subject are ambiguous: no reference at all', async () => {
     const raw = message('')
       .toString()
       .replace('Subject: Re: Approval requested', `Subject: Re: ${REF} APR-2000-1-zzzzzzzz`);
-    assert.equal((await analyzeReply(Buffer.from(raw))).reference, null);
+    expect((await analyzeReply(Buffer.from(raw))).reference).toBe(null);
   });
 
   test('References are unfolded, deduplicated and cut to the last 32', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `<r${i}@example.test>`);
     const folded = `References: ${ids.slice(0, 20).join('\r\n ')}\r\nReferences: ${ids.slice(15).join(' ')}`;
     const a = await analyzeReply(message(`${folded}\r\nIn-Reply-To: r39@example.test`));
-    assert.deepEqual(a.references, ids.slice(-32));
-    assert.equal(a.inReplyTo, '<r39@example.test>', 'a bare msg-id gets its angle brackets back');
+    expect(a.references).toStrictEqual(ids.slice(-32));
+    expect(a.inReplyTo).toBe('<r39@example.test>'); /* a bare msg-id gets its angle brackets back */
   });
 });

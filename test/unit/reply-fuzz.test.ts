@@ -5,13 +5,12 @@
  * always return a valid ReplyAnalysis. The generator is seeded, so a failure names a case
  * that can be replayed.
  */
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { analyzeReply, replyAnalysisSchema } from '../../server/src/mail/reply';
 
-const FIXTURES = path.resolve(import.meta.dirname, '..', 'fixtures');
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name));
 const analyze = async (raw: Buffer | string, opts?: Parameters<typeof analyzeReply>[1]) =>
   replyAnalysisSchema.parse(await analyzeReply(raw, opts));
@@ -90,57 +89,57 @@ test(`${CASES} mutated replies never throw and always yield a valid analysis`, a
     }
     const analysis = await analyzeReply(raw);
     const valid = replyAnalysisSchema.safeParse(analysis);
-    assert.ok(valid.success, `case ${i} (${applied.join(' + ')}): ${valid.error?.message}`);
+    expect(valid.success).toBeTruthy();
   }
 });
 
 describe('hostile input', () => {
   test('broken MIME (wrong boundary, bad base64, 8-bit header) is read leniently, without a crash', async () => {
     const a = await analyze(fixture('reply-broken-mime.eml'));
-    assert.equal(a.from, 'broken@example.test');
-    assert.equal(a.messageId, '<broken-1@example.test>');
+    expect(a.from).toBe('broken@example.test');
+    expect(a.messageId).toBe('<broken-1@example.test>');
   });
 
   test('an unknown charset is decoded as UTF-8 with replacement characters', async () => {
     const a = await analyze(fixture('reply-invalid-charset.eml'));
-    assert.deepEqual([a.kind, a.decision], ['reply', 'approve']);
-    assert.match(a.comment, /^Sch\uFFFDne Gr/);
+    expect([a.kind, a.decision]).toStrictEqual(['reply', 'approve']);
+    expect(a.comment).toMatch(/^Sch\uFFFDne Gr/);
   });
 
   test('a header block larger than the parser accepts is malformed', async () => {
     const a = await analyze(message(`X-Filler: ${'a'.repeat(600 * 1024)}`));
-    assert.deepEqual([a.kind, a.decision, a.reason], ['other', null, 'malformed']);
+    expect([a.kind, a.decision, a.reason]).toStrictEqual(['other', null, 'malformed']);
   });
 
   test('a 100 kB header line is still read', async () => {
     const a = await analyze(message(`X-Note: ${'b'.repeat(100 * 1024)}`));
-    assert.deepEqual([a.kind, a.decision], ['reply', 'approve']);
+    expect([a.kind, a.decision]).toStrictEqual(['reply', 'approve']);
   });
 
   test('binary junk and empty input are malformed', async () => {
     const junk = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256));
     for (const raw of [junk, Buffer.alloc(0), '', 'APPROVE']) {
       const a = await analyze(raw);
-      assert.deepEqual([a.kind, a.reason], ['other', 'malformed']);
+      expect([a.kind, a.reason]).toStrictEqual(['other', 'malformed']);
     }
   });
 
   test('a message over maxBytes is refused unread', async () => {
     const a = await analyze(fixture('reply-outlook-desktop.eml'), { maxBytes: 1024 });
-    assert.deepEqual([a.kind, a.reason, a.from], ['other', 'too-large', '']);
-    assert.deepEqual((await analyze('x'.repeat(2048), { maxBytes: 1024 })).reason, 'too-large');
+    expect([a.kind, a.reason, a.from]).toStrictEqual(['other', 'too-large', '']);
+    expect((await analyze('x'.repeat(2048), { maxBytes: 1024 })).reason).toStrictEqual('too-large');
   });
 
-  test('HTML nested 50,000 deep is cut at a sane depth, quickly', { timeout: 5000 }, async () => {
+  test('HTML nested 50,000 deep is cut at a sane depth, quickly', async () => {
     const html = '<div>'.repeat(50_000) + 'APPROVE' + '</div>'.repeat(50_000);
     const raw = Buffer.from(
       `From: a@example.test\r\nSubject: x\r\nContent-Type: text/html\r\n\r\n${html}`
     );
     const a = await analyze(raw);
-    assert.deepEqual([a.kind, a.decision, a.text], ['reply', null, '']);
-  });
+    expect([a.kind, a.decision, a.text]).toStrictEqual(['reply', null, '']);
+  }, 5000);
 
   test('invalid options are a programming error and reject', async () => {
-    await assert.rejects(analyzeReply('x', { maxBytes: -1 }));
+    await expect(analyzeReply('x', { maxBytes: -1 })).rejects.toBeDefined();
   });
 });

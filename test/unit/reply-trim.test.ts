@@ -3,8 +3,7 @@
  * headers of each supported language, separators, and the deliberate rules (a header block or
  * a forward at the top leaves nothing; text after >-quotes is a bottom-posted reply).
  */
-import { test, describe } from 'node:test';
-import assert from 'node:assert/strict';
+import { describe, expect, test } from '@jest/globals';
 import { trimReply } from '../../server/src/mail/reply';
 
 const ORIGINAL = 'APPROVE\nLooks good.\n\nREJECT The title has a typo.';
@@ -27,7 +26,7 @@ describe('localized quote markers end the reply', () => {
   };
   for (const [language, block] of Object.entries(blocks)) {
     test(`Outlook header block (${language})`, () => {
-      assert.equal(trimReply(`REJECT typo\n\n${block}\n\n${ORIGINAL}`), 'REJECT typo');
+      expect(trimReply(`REJECT typo\n\n${block}\n\n${ORIGINAL}`)).toBe('REJECT typo');
     });
   }
 
@@ -61,7 +60,7 @@ describe('localized quote markers end the reply', () => {
   ];
   for (const marker of markers) {
     test(`quote header or separator ${JSON.stringify(marker)}`, () => {
-      assert.equal(trimReply(`APPROVE\n\n${marker}\n\n${ORIGINAL}`), 'APPROVE');
+      expect(trimReply(`APPROVE\n\n${marker}\n\n${ORIGINAL}`)).toBe('APPROVE');
     });
   }
 });
@@ -70,24 +69,23 @@ describe('trimReply rules beyond the corpora', () => {
   test('a header block ends the reply even on the first line (forwarded request)', () => {
     const text =
       'From: Approvals <a@example.test>\nSent: Monday\nTo: b@example.test\nSubject: X\n\nAPPROVE';
-    assert.equal(trimReply(text), '');
+    expect(trimReply(text)).toBe('');
   });
 
   test('a forward of someone else’s APPROVE is not the sender’s text', () => {
     const text =
       '---------- Forwarded message ---------\nFrom: Mark <m@example.test>\nDate: Mon, 3 Mar 2025\nSubject: Re: X\nTo: <a@example.test>\n\nAPPROVE';
-    assert.equal(trimReply(text), '');
+    expect(trimReply(text)).toBe('');
   });
 
   test('a bottom-posted reply after >-quoted lines is kept', () => {
     const text =
       'On Mon, 3 Mar 2025 at 10:12, A <a@example.test> wrote:\n> Please approve\n\nAPPROVE\nfine';
-    assert.equal(trimReply(text), 'APPROVE\nfine');
+    expect(trimReply(text)).toBe('APPROVE\nfine');
   });
 
   test('a lone header-like line in the reply is text', () => {
-    assert.equal(
-      trimReply('APPROVE\nSubject: title looks fine'),
+    expect(trimReply('APPROVE\nSubject: title looks fine')).toBe(
       'APPROVE\nSubject: title looks fine'
     );
   });
@@ -95,16 +93,12 @@ describe('trimReply rules beyond the corpora', () => {
   test('CRLF, zero-width and bidi characters do not hide words or quote headers', () => {
     const text =
       'AP\u200BPROVE\r\n\r\n\u200EOn Mon, 3 Mar 2025, A <a@example.test> wrote:\r\n> x\r\n';
-    assert.equal(trimReply(text), 'APPROVE');
+    expect(trimReply(text)).toBe('APPROVE');
   });
 
   test('signatures go: "-- " cuts, mobile lines are dropped', () => {
-    assert.equal(
-      trimReply('REJECT typo\n\nSent from my iPhone\n\n-- \nJan\nEditor'),
-      'REJECT typo'
-    );
-    assert.equal(
-      trimReply('APPROVE\n\nEnvoyé de mon iPhone', { keepSignature: true }),
+    expect(trimReply('REJECT typo\n\nSent from my iPhone\n\n-- \nJan\nEditor')).toBe('REJECT typo');
+    expect(trimReply('APPROVE\n\nEnvoyé de mon iPhone', { keepSignature: true })).toBe(
       'APPROVE\n\nEnvoyé de mon iPhone'
     );
   });
