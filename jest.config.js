@@ -22,7 +22,11 @@ const project = (name, timeout, extra = {}) => ({
   transform,
   // jose (used by the local identity platform) ships ES modules only.
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
-  testTimeout: timeout,
+  // jest's testTimeout is global; each project sets its own from this (test/setup/timeout.ts).
+  globals: { TEST_TIMEOUT_MS: timeout },
+  // Every file, whatever it imports: any connection off loopback fails loudly.
+  setupFiles: ['<rootDir>/test/helpers/no-internet.ts'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup/timeout.ts'],
   ...extra,
 });
 

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { ACTION_DEFINITIONS } from './permissions';
-import { createProvider, type EmailPluginSettings } from './provider';
+import { installEmailProvider } from './provider';
 import { getPluginConfig } from './utils/plugin-config';
 import { getService } from './utils/get-service';
 import { ensureUniqueIndex } from './utils/unique-index';
@@ -15,12 +15,9 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await strapi.service('admin::permission').actionProvider.registerMany(ACTION_DEFINITIONS);
 
   // The email plugin bootstraps before this one (internal plugins first), so replacing its
-  // provider here sticks; it reads the property on every send.
-  if (getPluginConfig(strapi).replaceEmailProvider) {
-    const settings = (strapi.config.get('plugin::email') as { settings?: EmailPluginSettings })
-      ?.settings;
-    strapi.plugin('email').provider = createProvider(() => strapi, settings);
-  }
+  // provider here sticks; it reads the property on every send. The listener ends with the
+  // transport's close (destroy).
+  installEmailProvider(strapi, getPluginConfig(strapi).replaceEmailProvider);
   await getService(strapi, 'transport').prepare();
 
   // The idempotence of the approvals job rests on these being enforced by the database.

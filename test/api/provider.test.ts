@@ -132,6 +132,7 @@ describe('email provider', () => {
       subject: `Strapi test mail to: ${approver.address}`,
     });
     expect(tests.length).toBe(1);
+    expect(tests[0]!.text).toContain('with the strapi-plugin-mail-server provider');
 
     const role = await app.strapi.db
       .query('plugin::users-permissions.role')
@@ -156,8 +157,15 @@ describe('email provider', () => {
       .set('Authorization', `Bearer ${admin.token}`)
       .expect(200);
     expect(res.body.supportsVerify).toBe(true);
+    expect(res.body.config.provider).toBe('strapi-plugin-mail-server');
+    // the sender emails really get: Settings → Mail Server's, not the app's default
+    expect(res.body.config.settings.defaultFrom).toBe(`"Strapi Notifications" <${editor.address}>`);
+    expect(res.body.config.settings.defaultReplyTo).toBe('help@example.test');
     expect(res.body.capabilities.transport.host).toBe('127.0.0.1');
     expect(res.body.capabilities.transport.port).toBe(stack.smtp.port);
+    // STARTTLS is required: the session is encrypted (Strapi's page says STARTTLS only for 587)
+    expect(res.body.capabilities.transport.secure).toBe(true);
+    expect(res.body.capabilities.features).toContain('requireTLS');
     expect(res.body.capabilities.auth.user).toBe(editor.address);
     await http().post('/email/verify').set('Authorization', `Bearer ${admin.token}`).expect(200);
   });

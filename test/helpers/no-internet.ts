@@ -13,8 +13,24 @@ import dgram from 'node:dgram';
 import dns from 'node:dns';
 import net from 'node:net';
 
-const blocked: string[] = [];
+// Kept on the shared `dns` module rather than in this module: jest gives every test file its
+// own copy of this module, but Node's core modules (which the guard patches) once per process.
 const FLAG = Symbol.for('mail-server.no-internet');
+type GuardState = { installed: boolean; blocked: string[] };
+const shared = dns as unknown as Record<symbol, GuardState | undefined>;
+const state: GuardState = (shared[FLAG] ??= { installed: false, blocked: [] });
+const blocked = state.blocked;
+
+/** RFC 6761: `.invalid` never resolves; answer as a resolver would, without asking one. */
+const isInvalid = (host: string) => /(^|\.)invalid\.?$/i.test(host);
+function notFound(hostname: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), {
+    code: 'ENOTFOUND',
+    errno: -3008,
+    syscall: 'getaddrinfo',
+    hostname,
+  });
+}
 
 export function isLoopback(host: string | undefined | null): boolean {
   if (!host) return true; // Node's default host is localhost
@@ -53,9 +69,8 @@ function target(args: unknown[]): { host?: string; port?: unknown; path?: string
 }
 
 function install(): void {
-  const g = globalThis as Record<symbol, unknown>;
-  if (g[FLAG]) return;
-  g[FLAG] = true;
+  if (state.installed) return;
+  state.installed = true;
 
   const connect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
@@ -78,6 +93,12 @@ function install(): void {
 
   const lookup = dns.lookup;
   const guarded = function (hostname: string, ...rest: unknown[]) {
+    if (isInvalid(hostname)) {
+      const cb = rest[rest.length - 1];
+      if (typeof cb === 'function')
+        process.nextTick(() => (cb as (e: Error) => void)(notFound(hostname)));
+      return;
+    }
     if (!isLoopback(hostname)) {
       const err = refuse(`DNS lookup of ${hostname}`);
       const cb = rest[rest.length - 1];
@@ -89,9 +110,11 @@ function install(): void {
   (dns as { lookup: unknown }).lookup = guarded;
   const lookupAsync = dns.promises.lookup;
   (dns.promises as { lookup: unknown }).lookup = (hostname: string, ...rest: unknown[]) =>
-    isLoopback(hostname)
-      ? (lookupAsync as (...a: unknown[]) => Promise<unknown>)(hostname, ...rest)
-      : Promise.reject(refuse(`DNS lookup of ${hostname}`));
+    isInvalid(hostname)
+      ? Promise.reject(notFound(hostname))
+      : isLoopback(hostname)
+        ? (lookupAsync as (...a: unknown[]) => Promise<unknown>)(hostname, ...rest)
+        : Promise.reject(refuse(`DNS lookup of ${hostname}`));
 }
 
 install();

@@ -15,15 +15,18 @@
  * jose; they carry the mailbox in `email` (see identity-tokens.ts). Users who sign in are the
  * stack's mail users (address + password). Errors use Entra's JSON shape and AADSTS codes.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createPublicKey, randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import {
   calculateJwkThumbprint,
   exportJWK,
+  exportPKCS8,
   exportSPKI,
   generateKeyPair,
+  importPKCS8,
+  importSPKI,
   jwtVerify,
   type JWTPayload,
 } from 'jose';
@@ -58,6 +61,26 @@ export async function createSigningKey(): Promise<SigningKey> {
     publicKey,
     publicJwk,
     publicPem: await exportSPKI(publicKey),
+  };
+}
+
+/** The signing key as PKCS#8 PEM, to start the same identity platform again later. */
+export function exportSigningKey(key: SigningKey): Promise<string> {
+  return exportPKCS8(key.privateKey);
+}
+
+/** A signing key from `exportSigningKey`: tokens issued with it before stay valid. */
+export async function importSigningKey(pem: string): Promise<SigningKey> {
+  const publicPem = createPublicKey(pem).export({ type: 'spki', format: 'pem' }).toString();
+  const publicKey = await importSPKI(publicPem, 'RS256', { extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  return {
+    alg: 'RS256',
+    kid: await calculateJwkThumbprint(publicJwk),
+    privateKey: await importPKCS8(pem, 'RS256', { extractable: true }),
+    publicKey,
+    publicJwk,
+    publicPem,
   };
 }
 

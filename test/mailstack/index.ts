@@ -22,7 +22,9 @@ import {
   IdentityPlatform,
   clientSecret,
   createSigningKey,
+  exportSigningKey,
   guid,
+  importSigningKey,
   type SigningKey,
 } from './identity-platform';
 import { ensureDovecot, type DovecotBinaries } from './install';
@@ -224,11 +226,12 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
   let prepared: Prepared;
   try {
     // Everything independent at once: the slow parts are openssl (~15 ms) and RSA keygen.
+    const reuse = opts.reuse;
     const [binaries, accounts, certs, signingKey, aliasUsable] = await Promise.all([
       ensureDovecot(),
       resolveAccounts(),
       createCertificates(path.join(dir, 'tls')),
-      createSigningKey(),
+      reuse ? importSigningKey(reuse.signingKeyPem) : createSigningKey(),
       loopbackAliasUsable(STARTTLS_ALIAS, HOST),
     ]);
     prepared = {
@@ -239,12 +242,14 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
       certs,
       signingKey,
       users,
-      defaultClient: {
-        tenantId: guid(),
-        clientId: guid(),
-        clientSecret: clientSecret(),
-        mailbox: 'mailbox@example.test',
-      },
+      defaultClient: reuse
+        ? { ...reuse.client }
+        : {
+            tenantId: guid(),
+            clientId: guid(),
+            clientSecret: clientSecret(),
+            mailbox: 'mailbox@example.test',
+          },
       mechanisms,
       tokenLifetimeSec,
       audience,
@@ -252,6 +257,10 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
       // loopback client as "secured", also accepts plaintext auth before STARTTLS.
       imapAlias: aliasUsable ? STARTTLS_ALIAS : undefined,
     };
+    if (reuse) {
+      const { imap, imaps, lmtp, smtp, smtps, idp } = reuse.ports;
+      running = await startServers(prepared, [imap, imaps, lmtp, smtp, smtps, idp]);
+    }
     for (let attempt = 1; !running; attempt++) {
       try {
         running = await startServers(prepared, await findFreePorts(6, HOST));
@@ -305,6 +314,18 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
       start: () => dovecot.restart(),
     },
     startupMs: Date.now() - started,
+    identity: async () => ({
+      ports: {
+        imap: imapPort,
+        imaps: imapsPort,
+        lmtp: lmtpPort,
+        smtp: smtpPort,
+        smtps: smtpsPort,
+        idp: ports[5]!,
+      },
+      client: { ...prepared.defaultClient },
+      signingKeyPem: await exportSigningKey(prepared.signingKey),
+    }),
     stop: () =>
       (stopping ??= (async () => {
         try {

@@ -26,6 +26,20 @@ export interface MailStackOptions {
   enforceSendAs?: boolean;
   /** verbose Dovecot auth logging (auth_debug, oauth2 debug) into `dovecot.logFile` */
   debug?: boolean;
+  /**
+   * The demo's second run: the same ports, app registration and token signing key as the first
+   * (from `MailStack.identity()`), so settings saved against the first still work. A port
+   * taken by another process is an error, not a silent move.
+   */
+  reuse?: MailStackIdentity;
+}
+
+/** What makes a stack recognisable to settings saved against it (the demo keeps it on disk). */
+export interface MailStackIdentity {
+  ports: { imap: number; imaps: number; lmtp: number; smtp: number; smtps: number; idp: number };
+  client: IdentityClient;
+  /** PKCS#8 PEM of the identity platform's token signing key */
+  signingKeyPem: string;
 }
 
 export interface IdentityClient {
@@ -95,5 +109,7 @@ export interface MailStack {
   };
   /** how long startMailStack() took, ms */
   startupMs?: number;
+  /** ports, app registration and signing key, to start the same stack again (`reuse`) */
+  identity(): Promise<MailStackIdentity>;
   stop(): Promise<void>;
 }

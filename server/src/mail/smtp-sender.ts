@@ -43,6 +43,7 @@ export interface MailSender {
     host: string;
     port: number;
     secure: boolean;
+    security: Endpoint['security'];
     authType?: string;
     user?: string;
     maxConnections: number;
@@ -205,6 +206,7 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
       host: endpoint.host,
       port: endpoint.port,
       secure: endpoint.security === 'tls',
+      security: endpoint.security,
       authType: auth ? (isOAuth2(auth) ? 'OAuth2' : 'login') : undefined,
       user: auth?.user,
       maxConnections: config.maxConnections,

@@ -59,3 +59,34 @@ export function createProvider(
     getCapabilities: () => transport().capabilities(),
   };
 }
+
+/** The name Strapi's Settings → Email page (and its test email) gives the provider. */
+export const PROVIDER_NAME = 'strapi-plugin-mail-server';
+
+type EmailPluginConfig = { provider?: string; settings?: EmailPluginSettings };
+
+/**
+ * Makes this plugin the email provider (`replace`), and keeps what Strapi's Settings → Email
+ * page reads from the email plugin's config true while it is: the provider's name, and the
+ * sender and reply-to that emails really get (Settings → Mail Server's, else the app's
+ * `defaultFrom` / `defaultReplyTo`). Returns the function that stops following the settings.
+ */
+export function installEmailProvider(strapi: Core.Strapi, replace: boolean): () => void {
+  const config = (strapi.config.get('plugin::email') ?? {}) as EmailPluginConfig;
+  // A copy: the config object is rewritten below, the app's defaults must stay the fallback.
+  const appDefaults: EmailPluginSettings = { ...config.settings };
+  if (replace) {
+    strapi.plugin('email').provider = createProvider(() => strapi, appDefaults);
+    strapi.config.set('plugin::email.provider', PROVIDER_NAME);
+  } else if (!String(config.provider ?? '').startsWith(PROVIDER_NAME)) {
+    return () => undefined; // another provider sends: its page is not ours to describe
+  }
+  const transport = strapi.plugin('mail-server').service('transport') as Services['transport'];
+  return transport.onDefaults(({ from, replyTo }) => {
+    strapi.config.set('plugin::email.settings.defaultFrom', from ?? appDefaults.defaultFrom);
+    strapi.config.set(
+      'plugin::email.settings.defaultReplyTo',
+      replyTo ?? appDefaults.defaultReplyTo
+    );
+  });
+}

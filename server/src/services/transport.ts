@@ -59,6 +59,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const retiring = new Set<MailSender>();
   let unsubscribe: (() => void) | null = null;
   const settings = () => getService(strapi, 'settings');
+  // Who wants to know the sender and reply-to the saved settings give (Strapi's email page).
+  const defaultsListeners = new Set<(defaults: SendDefaults) => void>();
+  const publishDefaults = (next: Active | null) => {
+    for (const listener of defaultsListeners)
+      listener(next ? { from: next.from, replyTo: next.replyTo } : {});
+  };
 
   function retire(sender: MailSender) {
     retiring.add(sender);
@@ -99,6 +105,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .then((next) => {
           if (current) retire(current.sender);
           current = next;
+          publishDefaults(next);
           return next;
         })
         .finally(() => {
@@ -186,11 +193,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const d = current.sender.description;
       const features = ['pool', 'settings-in-admin'];
       if (d.authType === 'OAuth2') features.push('oauth2');
+      // STARTTLS is required, never opportunistic (see smtp-pool): the session is TLS either
+      // way. Strapi's page can only say STARTTLS for port 587, so it shows TLS plus this mark.
+      if (d.security === 'starttls') features.push('requireTLS');
       return {
         transport: {
           host: d.host,
           port: d.port,
-          secure: d.secure,
+          secure: d.security !== 'none',
           pool: true,
           maxConnections: d.maxConnections,
         },
@@ -208,13 +218,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           retire(current.sender);
           current = null;
         }
+        // Build the new sender now, so what Strapi's email page shows is current at once.
+        void active().catch(() => publishDefaults(null));
       });
-      await active().catch(() => undefined);
+      await active().catch(() => publishDefaults(null));
+    },
+
+    /** Calls `listener` with the sender and reply-to of each new SMTP configuration. */
+    onDefaults(listener: (defaults: SendDefaults) => void): () => void {
+      defaultsListeners.add(listener);
+      if (current) listener({ from: current.from, replyTo: current.replyTo });
+      return () => defaultsListeners.delete(listener);
     },
 
     async close(): Promise<void> {
       unsubscribe?.();
       unsubscribe = null;
+      defaultsListeners.clear();
       const all = [...retiring];
       if (current) all.push(current.sender);
       current = null;
