@@ -4,6 +4,15 @@ import { APPROVAL_PERMISSIONS, DELIVERY_LOG_PERMISSIONS, PERMISSIONS } from './c
 import { RequestApprovalPanel } from './components/RequestApprovalPanel';
 import { getTranslation } from './utils/getTranslation';
 
+/**
+ * Our keys under `EmailPage.` name things on Strapi's own Settings → Email page (the features
+ * this provider reports), so they go under the email plugin's keys, unprefixed.
+ */
+const emailPageKey = (key: string) =>
+  key.startsWith('EmailPage.feature.')
+    ? `email.Settings.capabilities.feature.${key.slice('EmailPage.feature.'.length)}`
+    : undefined;
+
 type TranslationModule = { default: Record<string, string> };
 
 export default {
@@ -55,7 +64,10 @@ export default {
             `./translations/${locale}.json`
           )) as TranslationModule;
           const prefixed = Object.fromEntries(
-            Object.entries(data).map(([key, value]) => [getTranslation(key), value])
+            Object.entries(data).map(([key, value]) => [
+              emailPageKey(key) ?? getTranslation(key),
+              value,
+            ])
           );
           return { data: prefixed, locale };
         } catch {

@@ -32,8 +32,14 @@ describe("Strapi's Settings → Email page with the plugin as provider", () => {
     await f?.stop();
   });
 
+  /** What a read-only field shows: an input's value, or the text of a select (the provider). */
   const readonlyValue = (label: string) =>
-    f.page.getByLabel(label, { exact: true }).first().inputValue();
+    f.page
+      .getByLabel(label, { exact: true })
+      .first()
+      .evaluate((el) =>
+        el instanceof HTMLInputElement ? el.value : (el.textContent ?? '').trim()
+      );
 
   test('names the plugin, its sender and the STARTTLS connection as encrypted', async () => {
     const { page, stack, sender } = f;
@@ -46,6 +52,7 @@ describe("Strapi's Settings → Email page with the plugin as provider", () => {
     expect(await readonlyValue('SMTP server')).toBe(`127.0.0.1:${stack.smtp.port}`);
     expect(await readonlyValue('Encryption')).toBe('TLS');
     await page.getByText('Require TLS', { exact: true }).waitFor();
+    await page.getByText('Settings → Mail Server', { exact: true }).waitFor();
     await screenshot(page, 'strapi-email-settings');
   });
 
