@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { settingsInputSchema } from '../shared/contracts/settings';
+import { ensureAdminBuild } from '../test/helpers/browser';
 import {
   startMailStack,
   type MailStack,
@@ -87,11 +88,25 @@ function writeSeed(stack: MailStack, mailbox: MailUser) {
   fs.writeFileSync(SEED_FILE, JSON.stringify({ settings, article }), { mode: 0o600 });
 }
 
+/** The plugin's dist/ is missing or older than a source file: `npm run build` first. */
+function pluginBuildIsStale(): boolean {
+  const mtimes = (dir: string) =>
+    fs
+      .readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => fs.statSync(path.join(e.parentPath, e.name)).mtimeMs);
+  const outputs = ['dist/server/index.js', 'dist/admin/index.mjs'].map((f) => path.join(root, f));
+  if (!outputs.every((f) => fs.existsSync(f))) return true;
+  const built = Math.min(...outputs.map((f) => fs.statSync(f).mtimeMs));
+  const sources = ['server/src', 'admin/src', 'shared'].flatMap(mtimes);
+  return Math.max(...sources, fs.statSync(path.join(root, 'package.json')).mtimeMs) > built;
+}
+
 async function main() {
-  if (!fs.existsSync(path.join(root, 'dist', 'server', 'index.js')))
-    run('npm', ['run', 'build'], root);
-  // The admin panel bundles the plugin's admin part, so it is rebuilt after the plugin.
-  run(process.execPath, [path.join(root, 'test', 'e2e', 'build-admin.cjs'), appDir], root);
+  if (pluginBuildIsStale()) run('npm', ['run', 'build'], root);
+  // The admin panel bundles the plugin's admin part: rebuilt when the plugin's changed (~1 min).
+  const build = await ensureAdminBuild();
+  if (build.rebuilt) console.log(`admin panel built in ${Math.round(build.ms / 1000)} s`);
 
   const stack = await startStack();
   const user = (prefix: string) => stack.users.find((u) => u.address.startsWith(prefix))!;
