@@ -16,6 +16,8 @@ const TALON = path.join(CORPORA, 'talon', 'standard_replies');
 const TRIMMER = path.join(CORPORA, 'email_reply_trimmer');
 const missing = (dir: string) =>
   fs.existsSync(dir) ? false : `corpus not found at ${dir} (see shared/corpora/README.md)`;
+// A skipped corpus says where it was looked for, in the test log.
+for (const dir of [TALON, TRIMMER]) if (missing(dir)) diagnostic(`skipped: ${missing(dir)}`);
 
 const squash = (text: string) => text.replace(/\s/g, '');
 
