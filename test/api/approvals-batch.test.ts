@@ -43,10 +43,10 @@ describe('approvals: a batch of replies', () => {
 
     const report = await fx.runInbox();
     expect(report.applied).toBe(1);
-    expect(report.refiled).toBe(1); /* the second copy was only filed */
+    expect(report.refiled).toBe(1); // the second copy was only filed
     expect(report.error).toBe(undefined);
     expect((await fx.approvals().findOne(row.id)).decisions.length).toBe(1);
-    expect((await fx.inboundFor({ messageId })).length).toBe(1); /* one audit row */
+    expect((await fx.inboundFor({ messageId })).length).toBe(1); // one audit row
     const counts = await folderCounts(fx.stack, mailbox);
     expect(counts.INBOX).toBe(0);
     const processed = await readMailbox(
@@ -55,11 +55,11 @@ describe('approvals: a batch of replies', () => {
       { subject: notification.subject! },
       'Processed'
     );
-    expect(processed.length).toBe(2); /* both copies in Processed */
+    expect(processed.length).toBe(2); // both copies in Processed
     const answers = await readMailbox(fx.stack, approver, {
       subject: `Re: ${notification.subject}`,
     });
-    expect(answers.length).toBe(1); /* one answer, for the decision */
+    expect(answers.length).toBe(1); // one answer, for the decision
   });
 
   test('a reference to a request id no database holds is quarantined; the batch goes on', async () => {
@@ -103,7 +103,7 @@ describe('approvals: a batch of replies', () => {
     const [row] = await fx.inboundFor({ reason: 'too-large' });
     expect(row?.verdict).toBe('quarantined');
     expect(row?.folder).toBe('Quarantine');
-    expect(row?.decision).toBe(null); /* never read, so never decided */
+    expect(row?.decision).toBe(null); // never read, so never decided
     expect((await folderCounts(fx.stack, mailbox)).INBOX).toBe(0);
   });
 
@@ -167,12 +167,10 @@ describe('approvals: a batch of replies', () => {
       await new Promise((r) => setImmediate(r));
       expect(decided.map((d) => d.id).sort()).toStrictEqual([good.row.id, alsoGood.row.id].sort());
       for (const d of decided) {
-        expect(d.inTransaction).toBe(false); /* emitted outside the transaction */
-        expect(d.status).toBe('approved'); /* the listener reads the committed decision */
+        expect(d.inTransaction).toBe(false); // emitted outside the transaction
+        expect(d.status).toBe('approved'); // the listener reads the committed decision
       }
-      expect(publishEvents.length).toBe(
-        2
-      ); /* publish events for the two committed publishes only */
+      expect(publishEvents.length).toBe(2); // publish events for the two committed publishes only
     } finally {
       off();
       offPublish();
@@ -194,13 +192,13 @@ describe('approvals: a batch of replies', () => {
       await saveSmtp({ host: '127.0.0.1', port: slow.port, security: 'none', username: '' });
       const report = await inbox().run();
       expect(report.applied).toBe(1);
-      expect(await fx.isPublished(entry.documentId)).toBe(true); /* decided before the answer */
-      expect(mail().queuedAnswers()).toBe(1); /* the answer is still on its way */
+      expect(await fx.isPublished(entry.documentId)).toBe(true); // decided before the answer
+      expect(mail().queuedAnswers()).toBe(1); // the answer is still on its way
       expect(slow.accepted.length).toBe(0);
 
       await mail().flush();
       expect(mail().queuedAnswers()).toBe(0);
-      expect(slow.accepted.length).toBe(1); /* then the answer went out */
+      expect(slow.accepted.length).toBe(1); // then the answer went out
       expect(slow.accepted[0]!.toString()).toMatch(/^Auto-Submitted: auto-replied/im);
       expect((await fx.approvals().findOne(row.id)).status).toBe('approved');
     } finally {

@@ -67,7 +67,7 @@ describe('approvals with IMAP IDLE', () => {
 
   test('a reply is decided within seconds, with no poll (interval 1 h)', async () => {
     const { published, latencyMs } = await approve('Instant');
-    expect(published).toBeTruthy(); /* published by the IDLE loop */
+    expect(published).toBeTruthy(); // published by the IDLE loop
     expect(latencyMs < 10_000).toBeTruthy();
   });
 
@@ -77,7 +77,7 @@ describe('approvals with IMAP IDLE', () => {
     await new Promise((r) => setTimeout(r, 1500));
     await stack.dovecot!.start();
     const { published, latencyMs } = await approve('After the restart');
-    expect(published).toBeTruthy(); /* published by the IDLE loop after it reconnected */
+    expect(published).toBeTruthy(); // published by the IDLE loop after it reconnected
     expect(latencyMs < 15_000).toBeTruthy();
   });
 });

@@ -98,13 +98,13 @@ async function assertExactlyOnce(
   );
   expect(
     wrongDecisions.map((r: { id: number; decisions: unknown[] }) => [r.id, r.decisions.length])
-  ).toStrictEqual([]); /* each request has exactly one decision */
+  ).toStrictEqual([]); // each request has exactly one decision
 
   const inbound = await strapi.db.query(INBOUND_UID).findMany({});
-  expect(inbound.length).toBe(n); /* one inbound row per reply */
+  expect(inbound.length).toBe(n); // one inbound row per reply
   const byId = new Map<string, number>();
   for (const row of inbound) byId.set(row.messageId, (byId.get(row.messageId) ?? 0) + 1);
-  expect(byId.size).toBe(n); /* one inbound row per Message-ID */
+  expect(byId.size).toBe(n); // one inbound row per Message-ID
   for (const r of requests) {
     const id = replyMessageId(r.id);
     expect(byId.get(id)).toBe(1);
@@ -119,7 +119,7 @@ async function assertExactlyOnce(
   ).toStrictEqual([]);
 
   const published = await strapi.documents(ARTICLE).count({ status: 'published' } as never);
-  expect(published).toBe(n); /* every entry published once */
+  expect(published).toBe(n); // every entry published once
 
   const folders = await jobFolders(stack, mailbox);
   if (!opts.duplicateCopies) {
@@ -137,7 +137,7 @@ async function assertExactlyOnce(
   const ids = await messageIdsIn(stack, mailbox, 'Processed');
   expect(ids.length).toBe(folders.Processed);
   const expected = new Set(requests.map((r) => replyMessageId(r.id)));
-  expect(new Set(ids)).toStrictEqual(expected); /* every reply filed in Processed */
+  expect(new Set(ids)).toStrictEqual(expected); // every reply filed in Processed
   return ids.length - expected.size;
 }
 
@@ -197,10 +197,8 @@ describe('two Strapi processes on PostgreSQL, one mailbox with 500 replies at on
       // Took part: applied something, or was kept out by the lease at least once.
       expect(s.applied > 0 || s.skippedLease > 0).toBeTruthy();
     }
-    expect(summaries.some((s) => s.finished)).toBeTruthy(); /* one of them saw the INBOX empty */
-    expect(summaries.reduce((a, s) => a + s.applied, 0)).toBe(
-      N
-    ); /* the processes applied N decisions between them */
+    expect(summaries.some((s) => s.finished)).toBeTruthy(); // one of them saw the INBOX empty
+    expect(summaries.reduce((a, s) => a + s.applied, 0)).toBe(N); // the processes applied N decisions between them
     const both = summaries.every((s) => s.applied > 0);
     diagnostic(
       both
@@ -255,11 +253,11 @@ describe('Dovecot stopped in the middle of a batch', () => {
     const first = await inbox.run();
     unsubscribe();
     diagnostic(`run during the outage: ${JSON.stringify(first)}`);
-    expect(stopped).toBeTruthy(); /* Dovecot was stopped mid-batch */
-    expect(first.error).toBeTruthy(); /* the run reports the lost connection */
+    expect(stopped).toBeTruthy(); // Dovecot was stopped mid-batch
+    expect(first.error).toBeTruthy(); // the run reports the lost connection
     const recorded = await inboundCount(app.strapi);
     expect(recorded >= 10 && recorded <= 50).toBeTruthy();
-    expect(first.applied).toBe(recorded); /* the committed decisions are reported */
+    expect(first.applied).toBe(recorded); // the committed decisions are reported
 
     // Still down: the run fails to connect and changes nothing.
     const down = await inbox.run();
@@ -270,15 +268,11 @@ describe('Dovecot stopped in the middle of a batch', () => {
 
     // Back: nothing had been moved; the recorded messages are only filed, the rest decided.
     await dovecot.start();
-    expect((await jobFolders(stack, mailbox)).INBOX).toBe(N); /* nothing was moved */
+    expect((await jobFolders(stack, mailbox)).INBOX).toBe(N); // nothing was moved
     const reports = await drainHere(app.strapi, stack, mailbox);
     diagnostic(`runs after the restart: ${JSON.stringify(reports)}`);
-    expect(reports.reduce((a, r) => a + r.applied, 0)).toBe(
-      N - recorded
-    ); /* only the unrecorded replies were applied after the restart */
-    expect(reports.reduce((a, r) => a + r.refiled, 0)).toBe(
-      recorded
-    ); /* the recorded ones were filed without applying them again */
+    expect(reports.reduce((a, r) => a + r.applied, 0)).toBe(N - recorded); // only the unrecorded replies were applied after the restart
+    expect(reports.reduce((a, r) => a + r.refiled, 0)).toBe(recorded); // the recorded ones were filed without applying them again
     for (const r of reports) expect(r.error).toBe(undefined);
     await assertExactlyOnce(app.strapi, stack, mailbox, requests);
   }, 120_000);
@@ -335,9 +329,7 @@ describe('the process killed between commit and move', () => {
     diagnostic(
       `killed with ${recorded} recorded; folders ${JSON.stringify(folders)}; recorded but not moved: ${recordedInInbox}`
     );
-    expect(
-      recordedInInbox > 0
-    ).toBeTruthy(); /* some recorded messages were still in the INBOX (killed between commit and move) */
+    expect(recordedInInbox > 0).toBeTruthy(); // some recorded messages were still in the INBOX (killed between commit and move)
 
     const inbox = app.strapi.plugin('mail-server').service('inbox');
     // The dead process still holds the lease: this instance waits for it to expire...
@@ -351,9 +343,7 @@ describe('the process killed between commit and move', () => {
 
     const reports = await drainHere(app.strapi, stack, mailbox);
     diagnostic(`runs after the crash: ${JSON.stringify(reports)}`);
-    expect(reports.reduce((a, r) => a + r.applied, 0)).toBe(
-      N - recorded
-    ); /* only the unrecorded replies were applied after the crash */
+    expect(reports.reduce((a, r) => a + r.applied, 0)).toBe(N - recorded); // only the unrecorded replies were applied after the crash
     await assertExactlyOnce(app.strapi, stack, mailbox, requests);
   }, 120_000);
 });
@@ -416,15 +406,11 @@ describe('two processes working at the same time (the lease defeated)', () => {
     );
     clearInterval(expirer);
     for (const s of summaries) diagnostic(JSON.stringify(s));
-    expect(summaries.every((s) => s.finished)).toBeTruthy(); /* both saw the INBOX empty */
+    expect(summaries.every((s) => s.finished)).toBeTruthy(); // both saw the INBOX empty
     // Each worked on the mailbox: decided messages, or filed those the other had just
     // recorded (which it can only meet when they really work at the same time).
-    expect(
-      summaries.every((s) => s.handled + s.refiled > 0)
-    ).toBeTruthy(); /* both processes worked on messages at the same time */
-    expect(summaries.reduce((a, s) => a + s.applied, 0)).toBe(
-      N
-    ); /* N decisions applied between them */
+    expect(summaries.every((s) => s.handled + s.refiled > 0)).toBeTruthy(); // both processes worked on messages at the same time
+    expect(summaries.reduce((a, s) => a + s.applied, 0)).toBe(N); // N decisions applied between them
     const extra = await assertExactlyOnce(app.strapi, stack, mailbox, requests, {
       duplicateCopies: true,
     });

@@ -51,12 +51,12 @@ describe('approvals by email reply', () => {
     expect(decided.decisions[0].decision).toBe('approve');
     expect(decided.decisions[0].comment).toBe('Looks good to me.');
     const counts = await folderCounts(stack, mailbox);
-    expect(counts.INBOX).toBe(0); /* nothing left in the inbox */
-    expect((counts.Processed ?? 0) >= 1).toBeTruthy(); /* filed in Processed */
+    expect(counts.INBOX).toBe(0); // nothing left in the inbox
+    expect((counts.Processed ?? 0) >= 1).toBeTruthy(); // filed in Processed
     const answers = await readMailbox(stack, approver, {
       subject: 'Re: Approval requested: To approve',
     });
-    expect(answers.length).toBe(1); /* the approver got a confirmation */
+    expect(answers.length).toBe(1); // the approver got a confirmation
     expect(answers[0]!.headers.get('auto-submitted')).toBe('auto-replied');
   });
 
@@ -185,14 +185,14 @@ describe('approvals by email reply', () => {
       { subject: `Re: ${notification.subject}` },
       'Processed'
     );
-    expect(first).toBeTruthy(); /* the accepted reply is in Processed */
+    expect(first).toBeTruthy(); // the accepted reply is in Processed
     // The very same message arrives again (a resend, or a crash before the move).
     await appendRaw(stack, mailbox, (await rawOf(first)) ?? '');
     await runInbox();
     const decided = await approvals().findOne(row.id);
     expect(decided.decisions.length).toBe(1);
-    expect((await inboundFor({ messageId })).length).toBe(1); /* one audit row per Message-ID */
-    expect((await folderCounts(stack, mailbox)).INBOX).toBe(0); /* the replay was filed */
+    expect((await inboundFor({ messageId })).length).toBe(1); // one audit row per Message-ID
+    expect((await folderCounts(stack, mailbox)).INBOX).toBe(0); // the replay was filed
   });
 
   test('auto-replies and bounces quoting APPROVE are ignored, not decided', async () => {
@@ -274,7 +274,7 @@ describe('approvals by email reply', () => {
     for (let pass = 0; pass < 5 && handled < 1000; pass++) handled += (await runInbox()).handled;
     expect(handled).toBe(1000);
     const counts = await folderCounts(stack, mailbox);
-    expect(counts.INBOX).toBe(0); /* every message was filed */
+    expect(counts.INBOX).toBe(0); // every message was filed
   });
 
   test('admin API: request, simulate, accept and discard quarantined replies; RBAC', async () => {
@@ -314,7 +314,7 @@ describe('approvals by email reply', () => {
     const listed = await api('get', '/inbound-messages?verdict=quarantined').expect(200);
     const row = listed.body.data.find((r: { messageId: string }) => r.messageId === wrong);
     expect(row?.reason).toBe('wrong-sender');
-    expect(!('raw' in row)).toBeTruthy(); /* the raw message is not sent to the browser */
+    expect(!('raw' in row)).toBeTruthy(); // the raw message is not sent to the browser
     await api('post', `/inbound-messages/${row.id}/accept`).expect(200);
     expect((await approvals().findOne(id)).status).toBe('approved');
     expect(await isPublished(entry.documentId)).toBe(true);
@@ -354,7 +354,7 @@ describe('approvals by email reply', () => {
     while (!(await isPublished(entry.documentId)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
     }
-    expect(await isPublished(entry.documentId)).toBe(true); /* published by the scheduled job */
+    expect(await isPublished(entry.documentId)).toBe(true); // published by the scheduled job
   });
 
   test('no password ever reached the logs', () => {

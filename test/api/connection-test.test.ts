@@ -103,9 +103,7 @@ describe('connection tests', () => {
       const lock = await client.getMailboxLock('INBOX');
       try {
         const found = await client.search({ subject: 'Mail Server test message' });
-        expect(
-          Array.isArray(found) && found.length >= 1
-        ).toBeTruthy(); /* the test message is in the inbox */
+        expect(Array.isArray(found) && found.length >= 1).toBeTruthy(); // the test message is in the inbox
       } finally {
         lock.release();
       }
@@ -138,7 +136,7 @@ describe('connection tests', () => {
     const { password: _typedNothing, ...form } = smtpForm({ host: 'localhost' });
     const result = await call('smtp', { smtp: form });
     expect(result.error?.code).toBe('ECONFIG');
-    expect(result.steps.length).toBe(0); /* no connection was attempted */
+    expect(result.steps.length).toBe(0); // no connection was attempted
   });
 
   test('IMAP with the saved settings opens the mailbox', async () => {
@@ -147,7 +145,7 @@ describe('connection tests', () => {
     for (const step of ['connect', 'tls', 'authenticate', 'mailbox']) {
       expect(stepStatus(result, step)).toBe('ok');
     }
-    expect(stepStatus(result, 'folder')).toBe('warning'); /* Processed does not exist yet */
+    expect(stepStatus(result, 'folder')).toBe('warning'); // Processed does not exist yet
   });
 
   test('IMAP over STARTTLS with a wrong password fails with EAUTH', async () => {

@@ -95,7 +95,7 @@ describe('OAuth2 authorization code: Connect account', () => {
     expect(st.connection?.account).toBe(user.address);
     expect(it.connection?.account).toBe(user.address);
     const row = await app.strapi.db.query(CONNECTION).findOne({ where: { section: 'smtp' } });
-    expect(row.cache).toMatch(/^mse1:/); /* the MSAL cache is stored encrypted */
+    expect(row.cache).toMatch(/^mse1:/); // the MSAL cache is stored encrypted
 
     expect((await probe('smtp')).ok).toBe(true);
     const subject = `code ${crypto.randomBytes(6).toString('hex')}`;
@@ -114,7 +114,7 @@ describe('OAuth2 authorization code: Connect account', () => {
     const refreshes = stack.idp.tokenRequests('refresh_token');
     await token('smtp', true); // only works with the refresh token saved before the restart
     expect(stack.idp.tokenRequests('refresh_token')).toBe(refreshes + 1);
-    expect(stack.idp.tokenRequests('authorization_code')).toBe(signIns); /* no new sign-in */
+    expect(stack.idp.tokenRequests('authorization_code')).toBe(signIns); // no new sign-in
     expect((await status()).smtp.connection?.account).toBe(user.address);
   });
 
@@ -127,7 +127,7 @@ describe('OAuth2 authorization code: Connect account', () => {
     await expect(send({ to: user.address, subject: 'x', text: 'x' })).rejects.toMatchObject({
       code: 'EOAUTH2',
     });
-    expect((await probe('imap')).ok).toBe(true); /* the IMAP connection is independent */
+    expect((await probe('imap')).ok).toBe(true); // the IMAP connection is independent
   });
 
   test('forged, foreign-browser and replayed callbacks are refused with ESTATE', async () => {
@@ -144,7 +144,7 @@ describe('OAuth2 authorization code: Connect account', () => {
     expect(first.query.get('oauth')).toBe('connected');
     const again = await first.replay();
     expect([again.query.get('oauth'), again.query.get('code')]).toStrictEqual(['failed', 'ESTATE']);
-    expect((await status()).smtp.connection?.account).toBe(user.address); /* still connected */
+    expect((await status()).smtp.connection?.account).toBe(user.address); // still connected
   });
 
   test('a logged-out admin session cannot complete a Connect (ESESSION); editors cannot start one', async () => {

@@ -113,9 +113,7 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
         send({ to: client.mailbox, subject: `bulk ${tag} ${i}`, text: `message ${i}` })
       )
     );
-    expect(results.filter((r) => r.status === 'rejected')).toStrictEqual(
-      []
-    ); /* every send succeeded */
+    expect(results.filter((r) => r.status === 'rejected')).toStrictEqual([]); // every send succeeded
     expect(stack.smtpAccepted() - accepted).toBe(200);
     expect(stack.idp.tokenRequests() - before).toBe(1);
   });
@@ -147,7 +145,7 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
         .service('settings')
         .getEffective('smtp');
       const stats = await app.strapi.plugin('mail-server').service('oauth').stats('smtp', section);
-      expect(stats.forced).toBe(0); /* no token was refused by the server and renewed afterwards */
+      expect(stats.forced).toBe(0); // no token was refused by the server and renewed afterwards
       const requests = stack.idp.tokenRequests() - before;
       expect(requests >= 2).toBeTruthy();
       expect(requests <= Math.ceil(seconds / 1.5) + 1).toBeTruthy();
@@ -175,7 +173,7 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
         expect(result.ok).toBe(false);
         expect(result.error?.code).toBe('EOAUTH2');
         expect(result.error?.response ?? '').toMatch(new RegExp(`AADSTS${aadsts}\\b`));
-        expect(result.error?.fix).toBeTruthy(); /* a fix is offered */
+        expect(result.error?.fix).toBeTruthy(); // a fix is offered
       }
       {
         const err: any = await rejectionOf(

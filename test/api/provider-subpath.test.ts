@@ -77,34 +77,30 @@ describe('provider named in the email plugin config', () => {
     // Wait until the slow server holds the message, then switch servers.
     for (let i = 0; i < 100 && slow.attempts() === 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    expect(slow.attempts()).toBe(1); /* the message reached the old server */
+    expect(slow.attempts()).toBe(1); // the message reached the old server
     await save(fast.port);
     const before = fast.accepted.length;
     await send('after switch');
-    expect(fast.accepted.length).toBe(before + 1); /* the next send went to the new server */
+    expect(fast.accepted.length).toBe(before + 1); // the next send went to the new server
     await inFlight;
-    expect(slow.accepted.length).toBe(1); /* the send in flight completed on the old server */
+    expect(slow.accepted.length).toBe(1); // the send in flight completed on the old server
     for (let i = 0; i < 100 && slow.openConnections() > 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    expect(slow.openConnections()).toBe(0); /* the old pool closed once drained */
+    expect(slow.openConnections()).toBe(0); // the old pool closed once drained
   });
 
   test('saving new settings closes the idle pool of the old ones at once', async () => {
-    expect(
-      fast.openConnections() > 0
-    ).toBeTruthy(); /* an idle pooled connection to the current server */
+    expect(fast.openConnections() > 0).toBeTruthy(); // an idle pooled connection to the current server
     await save(slow.port);
     for (let i = 0; i < 100 && fast.openConnections() > 0; i++)
       await new Promise((r) => setTimeout(r, 10));
-    expect(fast.openConnections()).toBe(0); /* closed without waiting for the next send */
+    expect(fast.openConnections()).toBe(0); // closed without waiting for the next send
     await save(fast.port);
     await send('back to the fast server');
   });
 
   test('destroy closes every pooled connection', async () => {
-    expect(
-      fast.openConnections() > 0
-    ).toBeTruthy(); /* the pool keeps a connection open between sends */
+    expect(fast.openConnections() > 0).toBeTruthy(); // the pool keeps a connection open between sends
     await app.stop();
     for (let i = 0; i < 100 && fast.openConnections() > 0; i++)
       await new Promise((r) => setTimeout(r, 10));

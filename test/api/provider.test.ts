@@ -93,7 +93,7 @@ describe('email provider', () => {
     });
     expect(result.messageId).toMatch(/^<.+@.+>$/);
     const [mail] = await readMailbox(stack, approver, { subject: token });
-    expect(mail).toBeTruthy(); /* delivered to the approver */
+    expect(mail).toBeTruthy(); // delivered to the approver
     expect(mail.messageId).toBe(result.messageId);
     expect(mail.from?.value[0]?.address).toBe(editor.address);
     expect(mail.from?.value[0]?.name).toBe('Strapi Notifications');
@@ -102,13 +102,11 @@ describe('email provider', () => {
     expect(mail.text?.trim()).toBe(`Plain body ${token}`);
     expect(mail.html && mail.html.includes(`<b>${token}</b>`)).toBe(true);
     const byName = new Map(mail.attachments.map((a) => [a.filename, a.content]));
-    expect(
-      byName.get('report.bin')?.equals(binary)
-    ).toBeTruthy(); /* binary attachment byte for byte */
+    expect(byName.get('report.bin')?.equals(binary)).toBeTruthy(); // binary attachment byte for byte
     expect(byName.get('notes.txt')?.toString()).toBe(`notes ${token}`);
     expect(byName.get('stream.csv')?.toString()).toBe(`a,b\n1,${token}\n`);
     const [cc] = await readMailbox(stack, mailbox, { subject: token });
-    expect(cc).toBeTruthy(); /* the cc recipient got it too */
+    expect(cc).toBeTruthy(); // the cc recipient got it too
   });
 
   test('attachments that would read local files or URLs are refused', async () => {
@@ -181,7 +179,7 @@ describe('email provider', () => {
     const token = crypto.randomBytes(6).toString('hex');
     await send({ to: mailbox.address, subject: `new user ${token}`, text: 'x' });
     const [mail] = await readMailbox(stack, mailbox, { subject: token });
-    expect(mail?.from?.text).toBe(approver.address); /* the new from address is used */
+    expect(mail?.from?.text).toBe(approver.address); // the new from address is used
   });
 
   describe('failures against a scripted SMTP server', () => {
@@ -225,7 +223,7 @@ describe('email provider', () => {
         expect(err.responseCode).toBe(550);
         expect(['EMESSAGE', 'EENVELOPE'].includes(err.code)).toBeTruthy();
       }
-      expect(scripted.attempts() - before).toBe(1); /* no retry of a permanent failure */
+      expect(scripted.attempts() - before).toBe(1); // no retry of a permanent failure
       await flushLog();
       const [row] = await logRows({ subject: 'refused' });
       expect(row?.status).toBe('failed');
@@ -240,12 +238,12 @@ describe('email provider', () => {
       ).rejects.toMatchObject({
         code: 'ECONNECTION',
       });
-      expect(Date.now() - started < 10_000).toBeTruthy(); /* bounded in time */
+      expect(Date.now() - started < 10_000).toBeTruthy(); // bounded in time
       await flushLog();
       const [row] = await logRows({ subject: 'server down' });
       expect(row?.status).toBe('failed');
       expect(row?.errorCode).toBe('ECONNECTION');
-      expect(row?.attempts).toBe(3); /* first try + 2 retries */
+      expect(row?.attempts).toBe(3); // first try + 2 retries
     });
   });
 
@@ -273,7 +271,7 @@ describe('email provider', () => {
 
   test('no password ever reached the logs', () => {
     const logs = app.logs();
-    expect(logs.includes('[mail-server]')).toBeTruthy(); /* the capture saw the plugin logs */
+    expect(logs.includes('[mail-server]')).toBeTruthy(); // the capture saw the plugin logs
     for (const user of stack.users) expect(!logs.includes(user.password)).toBeTruthy();
     expect(!logs.includes('no-longer-valid')).toBeTruthy();
   });

@@ -41,8 +41,8 @@ describe('settings from the app config, without an encryption key', () => {
     const view = settingsViewSchema.parse(res.body.data);
     expect(view.locked.sort()).toStrictEqual(['smtp.fromName', 'smtp.password']);
     expect(view.smtp.fromName).toBe('Configured Sender');
-    expect(view.smtp.passwordSet).toBe(true); /* a password from config counts as set */
-    expect(!JSON.stringify(res.body).includes(ENV_PASSWORD)).toBeTruthy(); /* never returned */
+    expect(view.smtp.passwordSet).toBe(true); // a password from config counts as set
+    expect(!JSON.stringify(res.body).includes(ENV_PASSWORD)).toBeTruthy(); // never returned
     expect(view.encryptionAvailable).toBe(false);
   });
 
@@ -72,9 +72,7 @@ describe('settings from the app config, without an encryption key', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.details.code).toBe('ESECRETKEY');
     const afterwards = await get().expect(200);
-    expect(afterwards.body.data).toStrictEqual(
-      before.body.data
-    ); /* the SMTP change was not saved either */
+    expect(afterwards.body.data).toStrictEqual(before.body.data); // the SMTP change was not saved either
     const raw = JSON.stringify(await app.strapi.db.connection('mail_server_settings').select());
     expect(!raw.includes('would-be-plaintext')).toBeTruthy();
   });

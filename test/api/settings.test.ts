@@ -55,10 +55,8 @@ describe('settings API', () => {
     const uids = (res.body.data as Array<{ uid: string; isDisplayed: boolean }>)
       .filter((ct) => ct.isDisplayed)
       .map((ct) => ct.uid);
-    expect(uids.includes('api::article.article')).toBeTruthy(); /* the app content type is listed */
-    expect(
-      !uids.includes(UID)
-    ).toBeTruthy(); /* the settings type is hidden from the Content Manager */
+    expect(uids.includes('api::article.article')).toBeTruthy(); // the app content type is listed
+    expect(!uids.includes(UID)).toBeTruthy(); // the settings type is hidden from the Content Manager
   });
 
   test('before any save, both sections are empty and unconfigured', async () => {
@@ -99,23 +97,23 @@ describe('settings API', () => {
       expect(view.smtp.passwordSet).toBe(true);
       expect(view.imap.processedFolder).toBe('Done');
       expect(view.imap.pollInterval).toBe(30);
-      expect(view.imap.port).toBe(null); /* an empty port stays empty (the default applies) */
+      expect(view.imap.port).toBe(null); // an empty port stays empty (the default applies)
       expect(view.imap.oauth2.clientSecretSet).toBe(true);
       expect(view.configured).toStrictEqual({ smtp: true, imap: true });
       const text = JSON.stringify(body);
       for (const secret of [SMTP_PASSWORD, IMAP_PASSWORD, CLIENT_SECRET]) {
-        expect(!text.includes(secret)).toBeTruthy(); /* no secret in the response */
+        expect(!text.includes(secret)).toBeTruthy(); // no secret in the response
       }
-      expect(!('password' in view.smtp)).toBeTruthy(); /* no password field at all */
+      expect(!('password' in view.smtp)).toBeTruthy(); // no password field at all
     }
   });
 
   test('the database holds ciphertext, never the plaintext', async () => {
     const row = await app.strapi.db.connection('mail_server_settings').first();
-    expect(row).toBeTruthy(); /* one settings row */
+    expect(row).toBeTruthy(); // one settings row
     const raw = JSON.stringify(row);
     for (const secret of [SMTP_PASSWORD, IMAP_PASSWORD, CLIENT_SECRET]) {
-      expect(!raw.includes(secret)).toBeTruthy(); /* no plaintext secret in the row */
+      expect(!raw.includes(secret)).toBeTruthy(); // no plaintext secret in the row
     }
     const smtp = typeof row.smtp === 'string' ? JSON.parse(row.smtp) : row.smtp;
     expect(smtp.password).toMatch(/^mse1:/);
@@ -138,7 +136,7 @@ describe('settings API', () => {
     expect(effective.fromName).toBe('Renamed');
     expect(effective.password).toBe(SMTP_PASSWORD);
     const imap = await settings.getEffective('imap');
-    expect(imap.password).toBe(IMAP_PASSWORD); /* an omitted section is untouched */
+    expect(imap.password).toBe(IMAP_PASSWORD); // an omitted section is untouched
 
     const cleared = await as(admin, 'put', '/mail-server/settings')
       .send({ smtp: { ...withoutPassword, password: null } })
@@ -217,11 +215,9 @@ describe('settings API', () => {
 
   test('no secret ever reached the logs', () => {
     const logs = app.logs();
-    expect(
-      logs.includes('[mail-server] settings saved')
-    ).toBeTruthy(); /* the capture did see the logs */
+    expect(logs.includes('[mail-server] settings saved')).toBeTruthy(); // the capture did see the logs
     for (const secret of [SMTP_PASSWORD, IMAP_PASSWORD, CLIENT_SECRET]) {
-      expect(!logs.includes(secret)).toBeTruthy(); /* no secret in the logs */
+      expect(!logs.includes(secret)).toBeTruthy(); // no secret in the logs
     }
   });
 });

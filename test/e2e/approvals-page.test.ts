@@ -97,7 +97,7 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       [notification] = await readMailbox(f.stack, approver, { subject: `Ref: APR-${row.id}-` });
       if (!notification) await new Promise((r) => setTimeout(r, 200));
     }
-    expectTruthy(notification); /* the approver was notified */
+    expectTruthy(notification); // the approver was notified
     const raw = [
       `From: ${approver.address}`,
       `To: ${notification.replyTo?.text ?? notification.from?.text ?? ''}`,
@@ -193,8 +193,8 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
     const published = await f.app.strapi
       .documents(ARTICLE)
       .findOne({ documentId: toAccept.entry.documentId, status: 'published' } as never);
-    expect(published).toBeTruthy(); /* the accepted decision published the entry */
-    expect(await status(toDiscard.row.id)).toBe('pending'); /* a discarded reply decides nothing */
+    expect(published).toBeTruthy(); // the accepted decision published the entry
+    expect(await status(toDiscard.row.id)).toBe('pending'); // a discarded reply decides nothing
     expect(await status(toCancel.row.id)).toBe('cancelled');
     const inbound = await f.app.strapi.db
       .query('plugin::mail-server.inbound-message')

@@ -76,7 +76,7 @@ describe('Delivery log: list, filter by status and recipient', () => {
     expect(sent.status).toBe('sent');
     expect(failed.status).toBe('failed');
     const errorCode = failed.errorCode;
-    expectTruthy(errorCode); /* the failure has an error code */
+    expectTruthy(errorCode); // the failure has an error code
     // the newest message comes first
     expect(log.data.indexOf(failed)).toBeLessThan(log.data.indexOf(sent));
 
@@ -97,7 +97,7 @@ describe('Delivery log: list, filter by status and recipient', () => {
     }
     const subjects = await table.getByRole('row').allInnerTexts();
     const at = (subject: string) => subjects.findIndex((text) => text.includes(subject));
-    expect(at(failedSubject) < at(sentSubject)).toBeTruthy(); /* newest first on the page too */
+    expect(at(failedSubject) < at(sentSubject)).toBeTruthy(); // newest first on the page too
     await page.getByText(`Page 1 of ${log.meta.pagination.pageCount}`).waitFor();
 
     // Status: failed.
@@ -110,7 +110,7 @@ describe('Delivery log: list, filter by status and recipient', () => {
     const recipient = page.getByRole('searchbox', { name: 'Recipient' });
     await recipient.fill(`nobody-${token}`);
     await row(failedSubject).waitFor();
-    expect(await table.getByRole('row').count()).toBe(2); /* the header and one message */
+    expect(await table.getByRole('row').count()).toBe(2); // the header and one message
     await screenshot(page, 'delivery-log');
 
     await recipient.fill(reader.address.split('@')[0]!);

@@ -90,7 +90,7 @@ describe('Connect account in the browser', () => {
     await page.waitForURL((url) => url.pathname === '/admin/settings/mail-server');
     await smtp().getByText('Account connected').waitFor();
     await smtp().getByText(`Connected as ${user.address}`, { exact: false }).waitFor();
-    expect(new URL(page.url()).searchParams.get('oauth')).toBe(null); /* outcome removed from URL */
+    expect(new URL(page.url()).searchParams.get('oauth')).toBe(null); // outcome removed from URL
     await smtp().getByRole('button', { name: 'Disconnect' }).scrollIntoViewIfNeeded();
     await screenshot(page, 'oauth2-connected');
     expect((await status()).smtp.connection?.account).toBe(user.address);

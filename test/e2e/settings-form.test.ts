@@ -58,7 +58,7 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await screenshot(f.page, 'settings-oauth2');
     await oauth2.click();
     await field(section, 'Tenant ID').waitFor({ state: 'detached' });
-    expect(await f.saveButton().isDisabled()).toBe(true); /* back to the saved values */
+    expect(await f.saveButton().isDisabled()).toBe(true); // back to the saved values
   });
 
   test('a Microsoft 365 host without OAuth2 warns that basic authentication is going away', async () => {

@@ -62,10 +62,8 @@ describe('Settings → Mail Server: save and test the connections', () => {
     expect(await field(reloaded, 'From name').inputValue()).toBe('Strapi CMS');
     await reloaded.getByRole('group', { name: 'Password' }).getByText('••••••• set').waitFor();
     expect(await reloaded.locator('input[type="password"]').count()).toBe(0);
-    expect(
-      !(await page.content()).includes(sender.password)
-    ).toBeTruthy(); /* the password is not in the page */
-    expect(await f.saveButton().isDisabled()).toBe(true); /* nothing to save after a reload */
+    expect(!(await page.content()).includes(sender.password)).toBeTruthy(); // the password is not in the page
+    expect(await f.saveButton().isDisabled()).toBe(true); // nothing to save after a reload
   });
 
   test('Test SMTP shows every step of a working connection, with the test email sent', async () => {
@@ -109,9 +107,7 @@ describe('Settings → Mail Server: save and test the connections', () => {
     expect(await field(section, 'Password').inputValue()).toBe('wrong-password');
     const testButton = section.getByRole('button', { name: 'Test SMTP' });
     await testButton.focus();
-    expect(await testButton.evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe(
-      'none'
-    ); /* the focused button shows a focus ring */
+    expect(await testButton.evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe('none'); // the focused button shows a focus ring
     await page.keyboard.press('Enter');
     await section.getByText('The connection failed').waitFor();
     await f.step(section, 'Authenticate', 'Failed').waitFor();
@@ -132,13 +128,11 @@ describe('Settings → Mail Server: save and test the connections', () => {
     await section.getByText(expected.error!.diagnosis, { exact: true }).waitFor();
     await screenshot(page, 'settings-test-failure');
 
-    expect(await f.savedSettings()).toStrictEqual(saved); /* testing saved nothing */
+    expect(await f.savedSettings()).toStrictEqual(saved); // testing saved nothing
     await section.getByRole('button', { name: 'Keep the saved one' }).click();
     expect(await f.saveButton().isDisabled()).toBe(true);
     const change = section.getByRole('button', { name: 'Change Password' });
-    expect(await change.evaluate((el) => el === document.activeElement)).toBe(
-      true
-    ); /* focus kept */
+    expect(await change.evaluate((el) => el === document.activeElement)).toBe(true); // focus kept
   });
 
   test('the saved password is only reused for the same server: another host needs it typed', async () => {

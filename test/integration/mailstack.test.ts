@@ -115,7 +115,7 @@ async function rawImap(
       socket.once('secureConnect', resolve);
       socket.once('error', reject);
     });
-    expect(socket.authorized).toBe(true); /* IMAP TLS certificate verified against the stack CA */
+    expect(socket.authorized).toBe(true); // IMAP TLS certificate verified against the stack CA
     const greeting = await nextLine();
     if (!xoauth2) return { greeting };
     const sasl = Buffer.from(
@@ -323,7 +323,7 @@ test('IMAP PLAIN login over STARTTLS and implicit TLS, certificate verified agai
     null
   );
   const err = await imapLogin(untrusting);
-  expect(err).toBeTruthy(); /* login without the CA must fail */
+  expect(err).toBeTruthy(); // login without the CA must fail
   expect(String((err as NodeJS.ErrnoException).code)).toMatch(
     /^(UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)$/
   );
@@ -335,7 +335,7 @@ test('IMAP rejects a wrong password at once (authenticationFailed, no penalty de
   const err = await imapLogin(
     imapClient(stack, { user: editor.address, pass: `${editor.password}x` })
   );
-  expectTruthy(err); /* login with a wrong password must fail */
+  expectTruthy(err); // login with a wrong password must fail
   expect(err.authenticationFailed).toBe(true);
   expect(Date.now() - t0 < 1500).toBeTruthy();
   // Another user's password, an empty password and an unknown user do not work either.
@@ -369,10 +369,8 @@ test('SMTP (STARTTLS + PLAIN): the message is in the INBOX when sendMail resolve
   // No polling: it must already be there.
   const inbox = await fetchInbox(stack, approver);
   const found = inbox.filter((m) => m.subject === `Approval ${token}`);
-  expect(found.length).toBe(1); /* exactly one delivered copy */
-  expect(
-    found[0]!.parsed.text?.includes(`Token: ${token}`)
-  ).toBeTruthy(); /* body token round-trips */
+  expect(found.length).toBe(1); // exactly one delivered copy
+  expect(found[0]!.parsed.text?.includes(`Token: ${token}`)).toBeTruthy(); // body token round-trips
   expect(found[0]!.parsed.from?.value[0]?.address).toBe(editor.address);
 });
 
@@ -486,9 +484,7 @@ test('client-credentials token works for IMAP (XOAUTH2, OAUTHBEARER) and SMTP XO
     expect(viaImapflow.authenticated).toBe(true);
     await viaImapflow.mailboxOpen('INBOX');
     const found = await viaImapflow.search({ subject }, { uid: true });
-    expect(Array.isArray(found) ? found.length : 0).toBe(
-      1
-    ); /* message sent with XOAUTH2 is in the mailbox */
+    expect(Array.isArray(found) ? found.length : 0).toBe(1); // message sent with XOAUTH2 is in the mailbox
   } finally {
     await viaImapflow.logout();
   }
@@ -578,7 +574,7 @@ test('identity platform answers like Entra: wrong secret, unknown client/tenant,
   expect(badScope.body.error).toBe('invalid_scope');
   expect(badScope.body.error_codes).toStrictEqual([70011]);
 
-  expect(stack.idp.tokenRequests()).toBe(before); /* failures are not counted */
+  expect(stack.idp.tokenRequests()).toBe(before); // failures are not counted
 
   // The discovery document: issuer and endpoints on the authority host (what MSAL checks).
   const oidc = await httpsJson(
@@ -635,9 +631,7 @@ test('registerClient: a new tenant and mailbox are usable at once (Dovecot reloa
     mailbox: 'reports@example.test',
   };
   stack.idp.registerClient(client);
-  expect(
-    stack.users.some((u) => u.address === 'reports@example.test')
-  ).toBeTruthy(); /* mailbox user created */
+  expect(stack.users.some((u) => u.address === 'reports@example.test')).toBeTruthy(); // mailbox user created
   const token = await clientCredentialsToken(stack, client);
   expect((await rawImap(stack, { user: client.mailbox, token })).tagged!).toMatch(/^a1 OK /);
   const smtp = smtpTransport(stack, { type: 'OAuth2', user: client.mailbox, accessToken: token });
@@ -700,16 +694,12 @@ test('stop() leaves nothing: ports refuse connections, no Dovecot process, no te
   // Before: the pgrep check below would see it (so its "nothing found" is meaningful).
   const running = spawnSync('pgrep', ['-f', configFile], { encoding: 'utf8' });
   expect(running.status).toBe(0);
-  expect(
-    running.stdout.trim().split('\n').map(Number).includes(pid!)
-  ).toBeTruthy(); /* pgrep finds the master */
+  expect(running.stdout.trim().split('\n').map(Number).includes(pid!)).toBeTruthy(); // pgrep finds the master
   const children = spawnSync('pgrep', ['-f', `dovecot-${path.basename(stack.dir)}/`], {
     encoding: 'utf8',
   });
-  expect(children.status).toBe(0); /* pgrep finds Dovecot children by instance name */
-  expect(
-    (await Promise.all(ports.map(canConnect))).every(Boolean)
-  ).toBeTruthy(); /* all ports open before stop */
+  expect(children.status).toBe(0); // pgrep finds Dovecot children by instance name
+  expect((await Promise.all(ports.map(canConnect))).every(Boolean)).toBeTruthy(); // all ports open before stop
 
   const t0 = Date.now();
   await stack.stop();
@@ -717,16 +707,10 @@ test('stop() leaves nothing: ports refuse connections, no Dovecot process, no te
   console.log(`mail stack stopped in ${stopMs} ms`);
   await stack.stop(); // idempotent
 
-  expect(await Promise.all(ports.map(canConnect))).toStrictEqual(
-    ports.map(() => false)
-  ); /* every port refuses */
-  expect(spawnSync('pgrep', ['-f', configFile]).status).toBe(
-    1
-  ); /* no process mentions the config */
+  expect(await Promise.all(ports.map(canConnect))).toStrictEqual(ports.map(() => false)); // every port refuses
+  expect(spawnSync('pgrep', ['-f', configFile]).status).toBe(1); // no process mentions the config
   // Children carry the instance name (the temp folder's name) in their process titles.
-  expect(spawnSync('pgrep', ['-f', `dovecot-${path.basename(stack.dir)}/`]).status).toBe(
-    1
-  ); /* no Dovecot child left */
+  expect(spawnSync('pgrep', ['-f', `dovecot-${path.basename(stack.dir)}/`]).status).toBe(1); // no Dovecot child left
   // Nor any live member of Dovecot's process group (children have no config path in argv;
   // zombies waiting for init to reap them are not running processes).
   const table = spawnSync('ps', ['-e', '-o', 'pid=,pgid=,stat=,comm='], {
@@ -737,7 +721,7 @@ test('stop() leaves nothing: ports refuse connections, no Dovecot process, no te
     .map((l) => l.trim().split(/\s+/))
     .filter(([, pgid, stat]) => Number(pgid) === pid && !stat?.startsWith('Z'));
   expect(live).toStrictEqual([]);
-  expect(existsSync(stack.dir)).toBe(false); /* temp folder removed */
+  expect(existsSync(stack.dir)).toBe(false); // temp folder removed
 });
 
 function canConnect(port: number): Promise<boolean> {

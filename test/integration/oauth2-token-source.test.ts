@@ -104,12 +104,10 @@ describe('OAuth2 token sources (mail core)', () => {
         next = await source.getAccessToken();
       }
       const renewedAt = Date.now();
-      expect(next).not.toBe(first); /* renewed */
-      expect(
-        renewedAt < decodeJwt(first).exp! * 1000
-      ).toBeTruthy(); /* before the old token expired */
-      expect(renewedAt - issued > 1500).toBeTruthy(); /* not long before it expires */
-      expect(source.stats().requests).toBe(2); /* one request per lifetime, however many calls */
+      expect(next).not.toBe(first); // renewed
+      expect(renewedAt < decodeJwt(first).exp! * 1000).toBeTruthy(); // before the old token expired
+      expect(renewedAt - issued > 1500).toBeTruthy(); // not long before it expires
+      expect(source.stats().requests).toBe(2); // one request per lifetime, however many calls
     } finally {
       stack.idp.setTokenLifetime(3600);
     }
@@ -159,7 +157,7 @@ describe('OAuth2 token sources (mail core)', () => {
     );
     expect(new URL(url).searchParams.get('code_challenge_method')).toBe('S256');
     const wrongPassword = await signIn(url, user, 'nope');
-    expect(wrongPassword.status).toBe(200); /* the page asks again */
+    expect(wrongPassword.status).toBe(200); // the page asks again
     const back = await signIn(url, user);
     expect(back.status).toBe(302);
     const answer = new URL(back.location!);
@@ -219,7 +217,7 @@ describe('OAuth2 token sources (mail core)', () => {
     await source().getAccessToken({ forceRefresh: true });
     expect(stack.idp.tokenRequests('refresh_token')).toBe(before + 1);
     expect(writes >= 1).toBeTruthy();
-    expect(refreshOf(saved)).not.toBe(firstRefresh); /* rotated refresh token saved */
+    expect(refreshOf(saved)).not.toBe(firstRefresh); // rotated refresh token saved
     // ...and only the new one works (the identity platform spent the old one).
     await source().getAccessToken({ forceRefresh: true });
     expect(stack.idp.tokenRequests('refresh_token')).toBe(before + 2);
@@ -278,7 +276,7 @@ describe('OAuth2 token sources (mail core)', () => {
       { ca: ca() }
     );
     const page = await idpRequest(stack, url);
-    expect(page.status).toBe(400); /* shown on the identity platform, not redirected */
+    expect(page.status).toBe(400); // shown on the identity platform, not redirected
     expect(page.body).toMatch(/data-code="50011"/);
 
     const consent = await signIn(

@@ -47,7 +47,7 @@ function assertAllOk(r: ProbeResult) {
 function assertFailed(r: ProbeResult, code: string, failedStep: string) {
   expect(r.ok).toBe(false);
   expect(r.error?.code).toBe(code);
-  expect(r.error?.diagnosis && r.error.fix).toBeTruthy(); /* diagnosis and fix */
+  expect(r.error?.diagnosis && r.error.fix).toBeTruthy(); // diagnosis and fix
   expect(step(r, failedStep).status).toBe('failed');
   const after = r.steps.slice(r.steps.findIndex((s) => s.name === failedStep) + 1);
   for (const s of after) expect(s.status).toBe('skipped');
@@ -267,7 +267,7 @@ describe('probeImap against the mail stack', () => {
         auth: { user: stack.idp.client.mailbox, getAccessToken: accessToken },
       });
       assertAllOk({ ...r, steps: r.steps.filter((s) => s.name !== 'folder') });
-      expect(step(r, 'folder').status).toBe('skipped'); /* no processed folder configured */
+      expect(step(r, 'folder').status).toBe('skipped'); // no processed folder configured
       expect(stack.idp.tokenRequests()).toBe(before + 1);
       expect(step(r, 'authenticate').detail ?? '').toMatch(/XOAUTH2/);
     },
@@ -285,7 +285,7 @@ describe('probeImap against the mail stack', () => {
       expect(r.ok).toBe(false);
       expect(['EAUTH', 'EOAUTH2'].includes(r.error!.code)).toBeTruthy();
       expect(step(r, 'authenticate').status).toBe('failed');
-      expect(!/eyJ[\w-]{10,}/.test(JSON.stringify(r))).toBeTruthy(); /* no token in the result */
+      expect(!/eyJ[\w-]{10,}/.test(JSON.stringify(r))).toBeTruthy(); // no token in the result
     },
     T.timeout
   );

@@ -38,7 +38,7 @@ function assertAllOk(r: ProbeResult) {
 function assertFailed(r: ProbeResult, code: string, failedStep: string) {
   expect(r.ok).toBe(false);
   expect(r.error?.code).toBe(code);
-  expect(r.error?.diagnosis && r.error.fix).toBeTruthy(); /* diagnosis and fix */
+  expect(r.error?.diagnosis && r.error.fix).toBeTruthy(); // diagnosis and fix
   expect(step(r, failedStep).status).toBe('failed');
   const after = r.steps.slice(r.steps.findIndex((s) => s.name === failedStep) + 1);
   for (const s of after) expect(s.status).toBe('skipped');
@@ -133,10 +133,8 @@ describe('probeSmtp against the mail stack', () => {
         expect(step(r, 'greeting').detail ?? '').toMatch(/AUTH: .*PLAIN/);
         expect(stack.smtpAccepted()).toBe(accepted + 1);
         const messageId = sentMessageId(r);
-        expect(messageId).toBeTruthy(); /* send detail names the Message-ID */
-        expect(
-          (await inboxMessageIds(approver)).includes(messageId!)
-        ).toBeTruthy(); /* message is in Dovecot */
+        expect(messageId).toBeTruthy(); // send detail names the Message-ID
+        expect((await inboxMessageIds(approver)).includes(messageId!)).toBeTruthy(); // message is in Dovecot
       },
       T.timeout
     );
@@ -153,9 +151,7 @@ describe('probeSmtp against the mail stack', () => {
       });
       assertFailed(r, 'EAUTH', 'authenticate');
       expect(r.error?.responseCode).toBe(535);
-      expect(
-        !JSON.stringify(r).includes('wrong password')
-      ).toBeTruthy(); /* the password appears nowhere */
+      expect(!JSON.stringify(r).includes('wrong password')).toBeTruthy(); // the password appears nowhere
     },
     T.timeout
   );
@@ -253,7 +249,7 @@ describe('probeSmtp against the mail stack', () => {
         send: { from: stack.idp.client.mailbox, to: approver.address },
       });
       assertAllOk(r);
-      expect(calls).toBe(1); /* token fetched once, right before the login */
+      expect(calls).toBe(1); // token fetched once, right before the login
       expect(stack.idp.tokenRequests()).toBe(before + 1);
       expect(step(r, 'authenticate').detail ?? '').toMatch(/XOAUTH2/);
     },
@@ -287,7 +283,7 @@ describe('probeSmtp against the mail stack', () => {
         auth: { user: editor.address, getAccessToken: accessToken }, // token is for another mailbox
       });
       assertFailed(r, 'EAUTH', 'authenticate');
-      expect(!/eyJ[\w-]{10,}/.test(JSON.stringify(r))).toBeTruthy(); /* no token in the result */
+      expect(!/eyJ[\w-]{10,}/.test(JSON.stringify(r))).toBeTruthy(); // no token in the result
     },
     T.timeout
   );

@@ -76,7 +76,7 @@ describe('the SMTP pool in a worker thread', () => {
     const mail = await simpleParser(server.accepted.at(-1)!);
     expect(mail.subject).toBe('through the worker');
     expect(mail.messageId).toBe(result.messageId);
-    expect(mail.attachments[0]?.content.equals(bytes)).toBeTruthy(); /* attachment bytes equal */
+    expect(mail.attachments[0]?.content.equals(bytes)).toBeTruthy(); // attachment bytes equal
     expect(s.isIdle()).toBe(true);
   });
 
@@ -109,8 +109,8 @@ describe('the SMTP pool in a worker thread', () => {
       },
     });
     const err = await s.send({ to: 'x@example.test', subject: 't', text: 't' }).catch((e) => e);
-    expect(asked >= 1).toBeTruthy(); /* the worker asked the main thread for a token */
-    expect(err).toBe(tokenError); /* the very error the token source raised */
+    expect(asked >= 1).toBeTruthy(); // the worker asked the main thread for a token
+    expect(err).toBe(tokenError); // the very error the token source raised
   });
 
   test('close ends the thread; a closed sender refuses at once', async () => {

@@ -26,7 +26,7 @@ describe('approval references', () => {
       expect(parsed.requestId).toBe(42);
       expect(parsed.approver).toBe(1);
       expect(verifyRef(key, parsed, address)).toBe(true);
-      expect(verifyRef(key, parsed, 'approver@example.test')).toBe(true); /* address case ignored */
+      expect(verifyRef(key, parsed, 'approver@example.test')).toBe(true); // address case ignored
     }
   });
 

@@ -393,12 +393,12 @@ describe('diagnose: authentication and Microsoft 365', () => {
           ctx({ step: c.run === 'send' ? 'send' : 'authenticate', oauth2: c.oauth2 })
         );
         expect(e.code).toBe(c.code);
-        expect(e.diagnosis && e.fix).toBeTruthy(); /* diagnosis and fix are filled in */
+        expect(e.diagnosis && e.fix).toBeTruthy(); // diagnosis and fix are filled in
         expect(typeof e.responseCode).toBe('number');
         seen.add(e.diagnosis).add(e.fix!);
         expect(!e.message.includes('secret-pass') && !e.message.includes('ey.token')).toBeTruthy();
       }
-      expect(seen.size).toBe(cases.length * 2); /* every M365 case has its own diagnosis and fix */
+      expect(seen.size).toBe(cases.length * 2); // every M365 case has its own diagnosis and fix
     },
     T.timeout
   );
@@ -443,9 +443,7 @@ describe('diagnose: authentication and Microsoft 365', () => {
       );
       const e = diagnose(err, ctx({ step: 'authenticate' }));
       expect(e.code).toBe('EAUTH');
-      expect(
-        !JSON.stringify(toInfo(e)).includes('ZWRpdG9y')
-      ).toBeTruthy(); /* echoed SASL payload is redacted */
+      expect(!JSON.stringify(toInfo(e)).includes('ZWRpdG9y')).toBeTruthy(); // echoed SASL payload is redacted
     },
     T.timeout
   );

@@ -64,9 +64,7 @@ describe('strapi-mail-server analyze-reply', () => {
     const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
     expect(await main(['analyze-reply', FIXTURE], io)).toBe(0);
     expect(JSON.parse(out.join('')).decision).toBe('reject');
-    expect(await main(['analyze-reply', ROOT], io)).toBe(
-      2
-    ); /* a directory is unreadable as a file */
+    expect(await main(['analyze-reply', ROOT], io)).toBe(2); // a directory is unreadable as a file
     expect(err.length).toBe(1);
   });
 });

@@ -128,7 +128,7 @@ describe('mail that is not a reply', () => {
   test('a DSN carrying the original request (with APPROVE in it) is a bounce', async () => {
     const a = await analyze('reply-dsn.eml');
     expect([a.kind, a.decision, a.reason]).toStrictEqual(['bounce', null, 'dsn']);
-    expect(a.reference).toBe(REF); /* the token of the bounced request is found in the attachment */
+    expect(a.reference).toBe(REF); // the token of the bounced request is found in the attachment
   });
 
   test('mailing-list traffic is other/list', async () => {
@@ -241,6 +241,6 @@ describe('references and threading', () => {
     const folded = `References: ${ids.slice(0, 20).join('\r\n ')}\r\nReferences: ${ids.slice(15).join(' ')}`;
     const a = await analyzeReply(message(`${folded}\r\nIn-Reply-To: r39@example.test`));
     expect(a.references).toStrictEqual(ids.slice(-32));
-    expect(a.inReplyTo).toBe('<r39@example.test>'); /* a bare msg-id gets its angle brackets back */
+    expect(a.inReplyTo).toBe('<r39@example.test>'); // a bare msg-id gets its angle brackets back
   });
 });
