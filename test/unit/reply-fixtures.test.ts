@@ -39,11 +39,6 @@ describe('replies from mail clients', () => {
     ['reply-outlook-mobile.eml', 'reject', 'the hero image is still the old logo'],
     ['reply-gmail-html-only.eml', 'approve', 'Ship it — nice work on the intro.\n\nLea'],
     ['reply-apple-iphone.eml', 'approve', ''],
-    [
-      'reply-thunderbird.eml',
-      'reject',
-      'Wrong category: this belongs in "Press", not "Blog". The rest is fine.\n\nJan',
-    ],
     ['reply-de-genehmigt.eml', 'approve', 'Viele Grüße\nJonas Müller'],
     ['reply-fr-refuse.eml', 'reject', 'le titre contient une faute.'],
     ['reply-es-aprobado.eml', 'approve', ''],
@@ -104,6 +99,15 @@ describe('replies that do not decide', () => {
   test('"I do not approve" is negated', async () => {
     const a = await analyze('reply-negated.eml');
     expect([a.kind, a.decision, a.reason]).toStrictEqual(['reply', null, 'negated']);
+  });
+
+  test('a "not" in the comment on the REJECT line is doubt too (Thunderbird, format=flowed)', async () => {
+    // "REJECT Wrong category: this belongs in "Press", not "Blog". The rest is fine."
+    const a = await analyze('reply-thunderbird.eml');
+    expect([a.kind, a.decision, a.reason]).toStrictEqual(['reply', null, 'negated']);
+    expect(a.reference).toBe(REF);
+    expect(a.text).toMatch(/^REJECT Wrong category: this belongs in "Press", not "Blog"\./);
+    expect(a.text).not.toMatch(/Anna Berger|Content Approvals wrote/);
   });
 
   test('APPROVE only in the quoted request decides nothing', async () => {

@@ -18,8 +18,10 @@ const REASONS: Record<string, string> = {
   expired: 'the request has expired',
   'entry-changed': 'the entry was changed after the request was sent; a new request is needed',
   'no-decision-line': 'the first line of your reply does not say APPROVE or REJECT',
-  negated: 'the first line of your reply is not a clear APPROVE or REJECT',
-  ambiguous: 'the first line of your reply is not a clear APPROVE or REJECT',
+  negated:
+    'the first line of your reply contains a negation (such as "not", "nicht", "pas"), so it was not taken as a decision. Put APPROVE or REJECT alone on the first line and any comment on the lines below it',
+  ambiguous:
+    'the first line of your reply asks a question or names both APPROVE and REJECT. Put APPROVE or REJECT alone on the first line and any comment on the lines below it',
   'action-failed': 'the approved action could not be carried out; an administrator has been told',
 };
 

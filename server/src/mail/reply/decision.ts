@@ -11,9 +11,13 @@
  * - Weak words (YES, OK, JA, OUI, SÍ, NO, NEIN, NON, …, ✅ ❌) decide only when they are alone
  *   on the line. "OK" or "Yes." answering "approve this?" is clear; "Yes, but fix the title"
  *   or "OK, I'll look tomorrow" is conversation, not a decision.
- * - A negation near a decision word anywhere on the line ("I do not approve", "nicht
- *   genehmigt") gives 'negated'; words of both sides, or a decision word followed by "?",
- *   give 'ambiguous'.
+ * - Any negation anywhere on the line gives 'negated', before or after the decision word and
+ *   in a comment on the same line: "I do not approve", "Genehmigen kann ich das so nicht"
+ *   (German and Dutch put the negation after the verb), "APPROVE, but don't publish yet".
+ *   Comments go on the next lines, as the request email says. Only a lone weak word that is
+ *   itself a "no" ("No.", "Nein", "Non") decides, as a rejection.
+ * - A question mark anywhere on the line, or words of both sides, give 'ambiguous'.
+ * - The line is read word by word, in one pass: no pattern here can backtrack.
  * - Accents are optional (APPROUVE = APPROUVÉ) and case does not matter.
  */
 import { QUOTE } from './patterns';
@@ -48,13 +52,36 @@ const STEMS: Record<Decision, RegExp> = {
   reject: stemPattern(REJECT_STEMS),
 };
 
-const NEGATORS =
-  "NOT|NEVER|DON'?T|DOESN'?T|DIDN'?T|CAN'?T|CANNOT|WON'?T|WOULDN'?T|NO|NICHT|KEINE?[NRS]?|NIE|NIEMALS|PAS|JAMAIS|NON|NIET|GEEN|NAO|NUNCA|MAI";
-/** A negator, at most two words, then a decision word: "DO NOT APPROVE", "NICHT GENEHMIGT". */
-const NEGATION = new RegExp(
-  `(?<!\\p{L})(?:(?:${NEGATORS})\\s+(?:[\\p{L}']+\\s+){0,2}|N'\\s?)(?:${APPROVE_STEMS}|${REJECT_STEMS})`,
-  'u'
+/**
+ * Negations of every supported language, as folded words. Words ending in N'T ("DON'T",
+ * "ISN'T") and French elisions ("N'APPROUVE") are negations too (see isNegation).
+ */
+const NEGATIONS = new Set(
+  [
+    // English (also without the apostrophe, as phones often type it)
+    'NOT NO NOR NEVER NEITHER NONE CANNOT DONT DOESNT DIDNT CANT WONT WOULDNT SHOULDNT ISNT ARENT WASNT',
+    // German
+    'NICHT NICHTS KEIN KEINE KEINEN KEINER KEINES KEINEM NIE NIEMALS NEIN',
+    // French
+    'NE PAS JAMAIS NON AUCUN AUCUNE NI',
+    // Spanish
+    'NUNCA JAMAS TAMPOCO NINGUN NINGUNO NINGUNA',
+    // Italian
+    'MAI NESSUN NESSUNO NESSUNA NIENTE',
+    // Dutch
+    'NIET GEEN NOOIT NEE',
+    // Portuguese (NÃO folds to NAO)
+    'NAO NEM NENHUM NENHUMA',
+  ]
+    .join(' ')
+    .split(' ')
 );
+
+const isNegation = (word: string) =>
+  NEGATIONS.has(word) || word.endsWith("N'T") || word.startsWith("N'");
+
+/** The folded words of a line: letters and apostrophes ("DON'T", "N'APPROUVE"), ✅ and ❌. */
+const wordsOf = (folded: string) => folded.split(/[^\p{L}'✅❌]+/u).filter((w) => w !== '');
 
 const GREETING = new RegExp(
   '^(?:HI|HELLO|HEY|DEAR|GREETINGS|GOOD (?:MORNING|AFTERNOON|EVENING|DAY)|HALLO|GUTEN (?:MORGEN|TAG|ABEND)|LIEBE[RS]?|SEHR GEEHRTE[RS]?|MOIN|SERVUS|GRUEZI|BONJOUR|BONSOIR|SALUT|CHERE?S?|HOLA|BUENOS DIAS|BUENAS(?: TARDES| NOCHES)?|ESTIMAD[OA]S?|QUERID[OA]S?|CIAO|SALVE|BUONGIORNO|BUONASERA|GENTILE|CAR[OAI]|HOI|BESTE|GEACHTE|GOEDEMORGEN|GOEDEMIDDAG|OLA|OI|BOM DIA|BOA TARDE|PREZAD[OA]S?|HEJ)' +
@@ -110,7 +137,11 @@ export function readDecision(text: string, subject = ''): DecisionResult {
   }
   const line = lines[index];
   const folded = fold(line);
-  if (NEGATION.test(folded)) return { decision: null, reason: 'negated' };
+  const words = wordsOf(folded);
+  // "No." alone is a rejection, not the negation of one; any other "no" on the line is doubt.
+  const loneWeakWord = words.length === 1 && WEAK.has(words[0]);
+  if (!loneWeakWord && words.some(isNegation)) return { decision: null, reason: 'negated' };
+  if (line.includes('?') || line.includes('¿')) return { decision: null, reason: 'ambiguous' };
   if (STEMS.approve.test(folded) && STEMS.reject.test(folded)) {
     return { decision: null, reason: 'ambiguous' };
   }
@@ -123,7 +154,7 @@ export function readDecision(text: string, subject = ''): DecisionResult {
   const punctuation = AFTER_WORD.exec(after) as RegExpExecArray;
   const rest = after.slice(punctuation[0].length);
   const other = side === 'approve' ? 'reject' : 'approve';
-  if (punctuation[1].includes('?') || STEMS[other].test(fold(rest))) {
+  if (STEMS[other].test(fold(rest))) {
     return { decision: null, reason: 'ambiguous' };
   }
   if (!strong && rest.trim() !== '') return { decision: null, reason: 'no-decision-line' };

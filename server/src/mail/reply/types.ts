@@ -19,7 +19,7 @@ export const REPLY_REASONS = {
   mdn: 'A read receipt (message disposition notification)',
   'no-decision-line': 'The first meaningful line of the reply does not start with a decision word',
   ambiguous: 'The first line holds both an approval and a rejection word, or asks a question',
-  negated: 'The first line negates a decision word ("I do not approve")',
+  negated: 'The first line holds a negation ("I do not approve", "APPROVE, but not before Monday")',
 } as const;
 
 export type ReplyReason = keyof typeof REPLY_REASONS;
