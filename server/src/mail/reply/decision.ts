@@ -90,11 +90,16 @@ const GREETING = new RegExp(
   'u'
 );
 const MAX_GREETINGS = 2;
+/** A greeting is short ("Dear Ms. Anna Maria Berger,"): longer lines are not tried. */
+const MAX_GREETING_LINE = 120;
+/** The decision word and its punctuation are at the start: patterns see this much of a line. */
+const MAX_DECISION_LINE = 1000;
 
 /** Outlook voting replies put the choice in the subject ("Approve: <subject>") and may have no body. */
 const SUBJECT_VOTE = /^\s*(approve|reject)\s*:/i;
 
-const FIRST_WORD = /^\s*[*_"'“”„«»([]*\s*([\p{L}\p{M}]+|✅|❌)\uFE0F?/u;
+// One class for blanks and opening marks, so that a run of them is taken in one way only.
+const FIRST_WORD = /^[\s*_"'“”„«»([]*([\p{L}\p{M}]+|✅|❌)\uFE0F?/u;
 const AFTER_WORD = /^[*_"'“”»)\]]*\s*([.!:;,?\-–—]*)\s*/u;
 
 /** Uppercase, accents and typographic apostrophes removed: "n’approuve" -> "N'APPROUVE". */
@@ -117,6 +122,7 @@ function decisionLineIndex(lines: readonly string[]): number {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (line === '' || QUOTE.test(line)) continue;
+    if (line.length > MAX_GREETING_LINE) return i;
     const folded = fold(line);
     if (greetings < MAX_GREETINGS && GREETING.test(folded) && !hasDecisionWord(folded)) {
       greetings += 1;
@@ -135,13 +141,15 @@ export function readDecision(text: string, subject = ''): DecisionResult {
     if (!vote) return { decision: null, reason: 'no-decision-line' };
     return { decision: vote[1].toLowerCase() as Decision, comment: text.trim() };
   }
-  const line = lines[index];
+  const fullLine = lines[index];
+  // The whole line is read for negations and questions (a scan); the patterns see its start.
+  const line = fullLine.slice(0, MAX_DECISION_LINE);
   const folded = fold(line);
-  const words = wordsOf(folded);
+  const words = wordsOf(fold(fullLine));
   // "No." alone is a rejection, not the negation of one; any other "no" on the line is doubt.
   const loneWeakWord = words.length === 1 && WEAK.has(words[0]);
   if (!loneWeakWord && words.some(isNegation)) return { decision: null, reason: 'negated' };
-  if (line.includes('?') || line.includes('¿')) return { decision: null, reason: 'ambiguous' };
+  if (/[?¿]/.test(fullLine)) return { decision: null, reason: 'ambiguous' };
   if (STEMS.approve.test(folded) && STEMS.reject.test(folded)) {
     return { decision: null, reason: 'ambiguous' };
   }
@@ -150,8 +158,8 @@ export function readDecision(text: string, subject = ''): DecisionResult {
   const strong = STRONG.get(word);
   const side = strong ?? WEAK.get(word);
   if (!first || !side) return { decision: null, reason: 'no-decision-line' };
-  const after = line.slice(first[0].length);
-  const punctuation = AFTER_WORD.exec(after) as RegExpExecArray;
+  const after = fullLine.slice(first[0].length);
+  const punctuation = AFTER_WORD.exec(after.slice(0, MAX_DECISION_LINE)) as RegExpExecArray;
   const rest = after.slice(punctuation[0].length);
   const other = side === 'approve' ? 'reject' : 'approve';
   if (STEMS[other].test(fold(rest))) {

@@ -61,9 +61,23 @@ const isSignature = (line: string) => {
   return SIGNATURES.some((r) => r.test(unlinked));
 };
 
-/** The last fragment of a wrapped quote header: an address end, the verb, a colon. */
-const CLOSER =
-  /^[\s>]*(?:[\w.+-]*@[\w.-]+>*\s*)?(?:wrote|writes|a\s+écrit|schrieb|escribió|ha\s+scritto|schreef|escreveu|napisał(?:\(a\))?|написал[а]?|пише|skrev|写道|寫道)?\s*[:：]?\s*$/iu;
+/**
+ * The last fragment of a wrapped quote header: an address end, the verb, a colon. Matched on
+ * the fragment with its leading quote marks and blanks and its trailing blanks already cut
+ * (closerCore), so no two quantifiers here can take the same characters: a line of spaces
+ * costs one pass, not a cubic number of retries.
+ */
+const CLOSER_CORE =
+  /^(?:[\w.+-]*@[\w.-]+>*)?\s*(?:(?:wrote|writes|a\s+écrit|schrieb|escribió|ha\s+scritto|schreef|escreveu|napisał(?:\(a\))?|написал[а]?|пише|skrev|写道|寫道)\s*)?[:：]?$/iu;
+const closerCore = (line: string) => stripLeading(line, ' \t>').trimEnd();
+const isCloser = (line: string) => CLOSER_CORE.test(closerCore(line));
+
+/** `line` without the leading characters of `chars`, by a scan (no pattern). */
+function stripLeading(line: string, chars: string): string {
+  let i = 0;
+  while (i < line.length && (chars.includes(line[i]!) || /\s/.test(line[i]!))) i++;
+  return line.slice(i);
+}
 
 /** Openers that start with a word, for stopping a join at the next quote header. */
 const WORD_OPENER = /^[\s>*-]*(?:On|At|Le|Am|El|Il|Op|Em|Dnia|W dniu|Den)\s/i;
@@ -93,8 +107,8 @@ function wrappedHeaderEnd(lines: readonly string[], i: number): number {
     const next = lines[k];
     const blank = next.trim() === '';
     if (!blank && WORD_OPENER.test(next)) break;
-    if (end >= 0 && !(CLOSER.test(next) && !blank)) break;
-    joined += ' ' + next.replace(/^[\s>-]*/, '');
+    if (end >= 0 && !(isCloser(next) && !blank)) break;
+    joined += ' ' + stripLeading(next, ' \t>-');
     if (joined.length > MAX_JOIN_CHARS) break;
     if (!blank && isQuoteHeader(joined)) end = k;
   }
@@ -155,15 +169,44 @@ function firstNotIn(cls: readonly string[], skip: string, from = 0): number {
   return -1;
 }
 
-/** The index of the first b that some text precedes and `rest` accepts what follows it. */
-function textThenHeader(cls: readonly string[], rest: (after: string) => boolean): number {
-  const pattern = cls.join('');
+/**
+ * The index of the first b that some text precedes (blank lines between) and after which
+ * `rest` accepts the classes that follow. One pass: `rest` gets the counts it needs.
+ */
+function textThenHeader(cls: readonly string[], rest: (after: After) => boolean): number {
+  const after = afterCounts(cls);
+  let lastNonEmpty = '';
   for (let i = 0; i < cls.length; i++) {
-    if (cls[i] !== 'b') continue;
-    const before = pattern.slice(0, i).replace(/e+$/, '');
-    if (before.endsWith('t') && rest(pattern.slice(i + 1))) return i;
+    if (cls[i] === 'b' && lastNonEmpty === 't' && rest(after[i + 1]!)) return i;
+    if (cls[i] !== 'e') lastNonEmpty = cls[i]!;
   }
   return -1;
+}
+
+/** What follows index i: whether a quote does, and the text lines after the last q or b. */
+type After = { hasQuote: boolean; onlyTextAfterQuotes: boolean; textLines: number };
+
+/** after[i] describes cls[i..] (computed from the end, once). */
+function afterCounts(cls: readonly string[]): After[] {
+  const out: After[] = new Array(cls.length + 1);
+  out[cls.length] = { hasQuote: false, onlyTextAfterQuotes: true, textLines: 0 };
+  // Walking back: a suffix is [eqb]*[te]* when, once a t was seen, no q/b comes after it... in
+  // reverse, once a q or b is met, only e, q, b may precede it.
+  let sawQuoteOrHeader = false;
+  let broken = false;
+  let textLines = 0;
+  let hasQuote = false;
+  for (let i = cls.length - 1; i >= 0; i--) {
+    const c = cls[i]!;
+    if (c === 'q') hasQuote = true;
+    if (c === 'q' || c === 'b') sawQuoteOrHeader = true;
+    else if (c === 't') {
+      if (sawQuoteOrHeader) broken = true;
+      else textLines += 1;
+    } else if (c !== 'e') broken = true;
+    out[i] = { hasQuote, onlyTextAfterQuotes: !broken, textLines };
+  }
+  return out;
 }
 
 function applyRules(lines: string[], cls: string[]): string[] {
@@ -193,12 +236,13 @@ function applyRules(lines: string[], cls: string[]): string[] {
     // Otherwise an inline reply under a quote header: the header lines go at the end.
   }
 
-  const noQuoteAfter = textThenHeader(cls, (after) => !after.includes('q'));
+  const noQuoteAfter = textThenHeader(cls, (after) => !after.hasQuote);
   if (noQuoteAfter >= 0) cut(noQuoteAfter);
-  const shortTextAfter = textThenHeader(cls, (after) => {
-    const m = /^[eqb]*([te]*)$/.exec(after);
-    return m !== null && m[1].split('t').length - 1 < INLINE_REPLY_LINES;
-  });
+  // What follows is quotes and headers, then at most a few lines of text ([eqb]*[te]*).
+  const shortTextAfter = textThenHeader(
+    cls,
+    (after) => after.onlyTextAfterQuotes && after.textLines < INLINE_REPLY_LINES
+  );
   if (shortTextAfter >= 0) cut(shortTextAfter);
 
   // A quote that ends the message after some text is the quoted original.
@@ -207,9 +251,17 @@ function applyRules(lines: string[], cls: string[]): string[] {
   return lines.filter((_, i) => cls[i] !== 'b');
 }
 
+/**
+ * A line as the patterns see it: past MAX_PATTERN_LINE characters a line is text (or a quote)
+ * whatever it holds, so the patterns only ever run on the first MAX_PATTERN_LINE + 1 of them.
+ * Every pattern's work is then bounded per line, and the analysis linear in the message.
+ */
+const capped = (line: string) =>
+  line.length > MAX_PATTERN_LINE ? line.slice(0, MAX_PATTERN_LINE + 1) : line;
+
 /** The sender's own text of a reply body (plain text, any line endings). */
 export function trimReply(text: string, options: TrimOptions = {}): string {
   const lines = normalizeText(text.slice(0, MAX_TRIM_CHARS)).split('\n').slice(0, MAX_LINES);
-  const cls = classify(lines, options.keepSignature ?? false);
+  const cls = classify(lines.map(capped), options.keepSignature ?? false);
   return applyRules(lines, cls).join('\n').trim();
 }

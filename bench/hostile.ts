@@ -1,0 +1,48 @@
+/**
+ * `npm run bench:hostile`: the reply analyser against the hostile shapes of
+ * test/helpers/hostile.ts, each at 1 MB and just under the 10 MB limit, with the same sizes of
+ * a plain Outlook-style reply as the baseline. Prints each time, the ratio between the two
+ * sizes (≈10 when linear) and the worst case. Target: every message up to 10 MB under 1 s.
+ * A benchmark, not a test: it never fails on time.
+ */
+import { analyzeReply, DEFAULT_MAX_BYTES } from '../server/src/mail/reply';
+import { HOSTILE_SHAPES, hostileMessage, type HostileShape } from '../test/helpers/hostile';
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const SIZES = [1024 * 1024, DEFAULT_MAX_BYTES - 64 * 1024];
+
+const BASELINE: HostileShape = {
+  name: 'baseline: a plain reply over a long quoted thread',
+  head: 'APPROVE\n\nLooks good.\n\nOn 1 Jan 2025, Anna <anna@example.test> wrote:\n',
+  unit: '> The spring launch article is ready for review, with the new images.\n',
+};
+
+async function timeOf(raw: Buffer): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await analyzeReply(raw);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+async function main() {
+  out(`reply analysis: best of 3 per message, node ${process.version}\n`);
+  out('| shape | 1 MB | 10 MB | ratio |');
+  out('| --- | ---: | ---: | ---: |');
+  let worst = { name: '', ms: 0 };
+  for (const shape of [BASELINE, ...HOSTILE_SHAPES]) {
+    const times: number[] = [];
+    for (const size of SIZES) times.push(await timeOf(hostileMessage(shape, size)));
+    const [a, b] = times as [number, number];
+    if (shape !== BASELINE && b > worst.ms) worst = { name: shape.name, ms: b };
+    out(`| ${shape.name} | ${a.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(b / a).toFixed(1)} |`);
+  }
+  out(`\nworst hostile case at 10 MB: ${worst.name}, ${worst.ms.toFixed(0)} ms (target < 1000 ms)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
