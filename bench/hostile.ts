@@ -5,8 +5,13 @@
  * sizes (≈10 when linear) and the worst case. Target: every message up to 10 MB under 1 s.
  * A benchmark, not a test: it never fails on time.
  */
-import { analyzeReply, DEFAULT_MAX_BYTES } from '../server/src/mail/reply';
-import { HOSTILE_SHAPES, hostileMessage, type HostileShape } from '../test/helpers/hostile';
+import { DEFAULT_MAX_BYTES } from '../server/src/mail/reply';
+import {
+  HOSTILE_SHAPES,
+  analysisTime,
+  hostileMessage,
+  type HostileShape,
+} from '../test/helpers/hostile';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const SIZES = [1024 * 1024, DEFAULT_MAX_BYTES - 64 * 1024];
@@ -17,16 +22,6 @@ const BASELINE: HostileShape = {
   unit: '> The spring launch article is ready for review, with the new images.\n',
 };
 
-async function timeOf(raw: Buffer): Promise<number> {
-  let best = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const t0 = performance.now();
-    await analyzeReply(raw);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
-
 async function main() {
   out(`reply analysis: best of 3 per message, node ${process.version}\n`);
   out('| shape | 1 MB | 10 MB | ratio |');
@@ -34,7 +29,7 @@ async function main() {
   let worst = { name: '', ms: 0 };
   for (const shape of [BASELINE, ...HOSTILE_SHAPES]) {
     const times: number[] = [];
-    for (const size of SIZES) times.push(await timeOf(hostileMessage(shape, size)));
+    for (const size of SIZES) times.push(await analysisTime(hostileMessage(shape, size), 3));
     const [a, b] = times as [number, number];
     if (shape !== BASELINE && b > worst.ms) worst = { name: shape.name, ms: b };
     out(`| ${shape.name} | ${a.toFixed(0)} ms | ${b.toFixed(0)} ms | ${(b / a).toFixed(1)} |`);

@@ -3,6 +3,8 @@
  * bench/hostile.ts): lines built to make a backtracking pattern retry every split of a long
  * run. Each shape is a unit of text repeated up to the wanted size, below a plain header.
  */
+import { analyzeReply } from '../../server/src/mail/reply';
+
 export interface HostileShape {
   name: string;
   /** the body is `head` once, then `unit` repeated, then `tail` */
@@ -67,4 +69,15 @@ export function hostileMessage(shape: HostileShape, bytes: number): Buffer {
   const body = head + shape.unit.repeat(count) + tail;
   const type = shape.html ? 'text/html' : 'text/plain';
   return Buffer.from(`${HEAD}Content-Type: ${type}; charset=utf-8\r\n\r\n${body}`);
+}
+
+/** Milliseconds of one analysis of `raw`: the best of `runs`, against a stray GC pause. */
+export async function analysisTime(raw: Buffer, runs: number): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await analyzeReply(raw);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
 }

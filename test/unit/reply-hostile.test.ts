@@ -6,26 +6,14 @@
  * growth, with room for a busy machine.
  */
 import { describe, expect, test } from '@jest/globals';
-import { analyzeReply } from '../../server/src/mail/reply';
 import { diagnostic } from '../helpers/diagnostic';
-import { HOSTILE_SHAPES, hostileMessage } from '../helpers/hostile';
-
-/** Milliseconds of one analysis (the best of two, against a stray GC pause). */
-async function timeOf(raw: Buffer): Promise<number> {
-  let best = Infinity;
-  for (let i = 0; i < 2; i++) {
-    const t0 = performance.now();
-    await analyzeReply(raw);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
+import { HOSTILE_SHAPES, analysisTime, hostileMessage } from '../helpers/hostile';
 
 describe('hostile replies are analysed in time linear in their size', () => {
   for (const shape of HOSTILE_SHAPES) {
     test(shape.name, async () => {
-      const small = await timeOf(hostileMessage(shape, 64 * 1024));
-      const large = await timeOf(hostileMessage(shape, 256 * 1024));
+      const small = await analysisTime(hostileMessage(shape, 64 * 1024), 2);
+      const large = await analysisTime(hostileMessage(shape, 256 * 1024), 2);
       diagnostic(`${shape.name}: 64 KB ${small.toFixed(0)} ms, 256 KB ${large.toFixed(0)} ms`);
       // Linear: ×4 input gives about ×4 time; ×10 leaves room for noise, a quadratic
       // pattern would give ×16 and a cubic one ×64. The budget is far above what linear costs.
