@@ -131,6 +131,14 @@ describe('approvals by email reply', () => {
           }),
       ],
       ['wrong-sender', () => sendReply(stack, editor, mailbox.address, notification, 'APPROVE')],
+      // From the approver's own login, but with someone else named as the Sender.
+      [
+        'wrong-sender',
+        () =>
+          sendReply(stack, approver, mailbox.address, notification, 'APPROVE', {
+            headers: { Sender: editor.address },
+          }),
+      ],
       [
         'no-decision-line',
         () =>

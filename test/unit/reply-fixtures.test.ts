@@ -95,6 +95,39 @@ describe('replies from mail clients', () => {
   });
 });
 
+describe('the sender: one provable address, or none', () => {
+  const withFrom = (headers: string) =>
+    Buffer.from(
+      `${headers}\r\nTo: approvals@cms.example.test\r\nSubject: Re: Approval requested\r\n` +
+        `Message-ID: <s1@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAPPROVE\r\n`
+    );
+  const senderOf = async (headers: string) => (await analyzeReply(withFrom(headers))).from;
+
+  test('a single From is the sender, whatever its display name says of itself', async () => {
+    expect(await senderOf('From: Anna <Approver@Example.test>')).toBe('approver@example.test');
+    expect(await senderOf('From: "approver@example.test" <approver@example.test>')).toBe(
+      'approver@example.test'
+    );
+    expect(
+      await senderOf('From: Anna <approver@example.test>\r\nSender: approver@example.test')
+    ).toBe('approver@example.test');
+  });
+
+  // '' matches no approver: the reply is quarantined (wrong-sender), never decided.
+  const refused: Array<[string, string]> = [
+    ['two From addresses', 'From: approver@example.test, attacker@evil.test'],
+    ['a group', 'From: Team: approver@example.test;'],
+    ['an address glued after the angle address', 'From: <approver@example.test>attacker@evil.test'],
+    ['a display name naming another address', 'From: "approver@example.test" <attacker@evil.test>'],
+    ['a Sender who is someone else', 'From: approver@example.test\r\nSender: attacker@evil.test'],
+  ];
+  for (const [what, headers] of refused) {
+    test(`${what}: no sender`, async () => {
+      expect(await senderOf(headers)).toBe('');
+    });
+  }
+});
+
 describe('replies that do not decide', () => {
   test('"I do not approve" is negated', async () => {
     const a = await analyze('reply-negated.eml');

@@ -48,10 +48,31 @@ const KNOWN_HEADERS = new Set(
   )
 );
 
-function firstAddress(parsed: ParsedMail): string {
-  const address = parsed.from?.value?.[0]?.address;
+type Mailbox = { address?: string; name?: string; group?: unknown };
+
+const ADDRESS_IN_TEXT = /[^\s<>"@]+@[^\s<>"@]+/g;
+
+/**
+ * The one sender of the message, lowercased, or '' when there is no single provable one:
+ * more than one From address or a group ("From: approver@x, attacker@y"), a display name
+ * that carries another address ("<approver@x>attacker@evil", which clients and servers read
+ * differently), or a Sender that is someone else. '' matches no approver: such a reply is
+ * quarantined, never decided.
+ */
+function senderAddress(parsed: ParsedMail): string {
+  const from = (parsed.from?.value ?? []) as Mailbox[];
+  if (from.length !== 1 || from[0]!.group !== undefined) return '';
+  const address = from[0]!.address;
   if (typeof address !== 'string' || !address.includes('@') || address.length > 320) return '';
-  return address.trim().toLowerCase();
+  const own = address.trim().toLowerCase();
+  const named = (from[0]!.name ?? '').match(ADDRESS_IN_TEXT) ?? [];
+  if (named.some((a) => a.toLowerCase() !== own)) return '';
+  const sender = parsed.headers.get('sender') as { value?: Mailbox[] } | undefined;
+  if (sender?.value?.length) {
+    const only = sender.value.length === 1 ? sender.value[0]!.address : undefined;
+    if (typeof only !== 'string' || only.trim().toLowerCase() !== own) return '';
+  }
+  return own;
 }
 
 function contentTypeOf(parsed: ParsedMail): { type: string; reportType: string } {
@@ -98,7 +119,7 @@ function analyzeParsed(parsed: ParsedMail, ownAddresses: ReadonlySet<string>): R
   const fields: HeaderField[] = headerFields(parsed.headerLines ?? []);
   if (!fields.some((f) => KNOWN_HEADERS.has(f.name))) return noDecision('other', 'malformed');
 
-  const from = firstAddress(parsed);
+  const from = senderAddress(parsed);
   const subject = (typeof parsed.subject === 'string' ? parsed.subject : '')
     .replace(/\s+/g, ' ')
     .trim()
