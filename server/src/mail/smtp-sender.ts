@@ -42,7 +42,6 @@ export interface MailSender {
   readonly description: {
     host: string;
     port: number;
-    secure: boolean;
     security: Endpoint['security'];
     authType?: string;
     user?: string;
@@ -205,7 +204,6 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
     description: {
       host: endpoint.host,
       port: endpoint.port,
-      secure: endpoint.security === 'tls',
       security: endpoint.security,
       authType: auth ? (isOAuth2(auth) ? 'OAuth2' : 'login') : undefined,
       user: auth?.user,
