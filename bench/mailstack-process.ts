@@ -9,7 +9,7 @@ import type { MailStack } from '../test/mailstack/types';
 
 export type RemoteMailStack = Pick<
   MailStack,
-  'dir' | 'caPem' | 'caFile' | 'users' | 'imap' | 'smtp' | 'lmtp'
+  'dir' | 'caPem' | 'caFile' | 'users' | 'imap' | 'smtp' | 'lmtp' | 'authservId'
 > & { stop(): Promise<void> };
 
 type Ready = Omit<RemoteMailStack, 'stop'>;
@@ -17,8 +17,8 @@ type Ready = Omit<RemoteMailStack, 'stop'>;
 async function child() {
   const { startMailStack } = await import('../test/mailstack');
   const stack = await startMailStack();
-  const { dir, caPem, caFile, users, imap, smtp, lmtp } = stack;
-  process.send!({ dir, caPem, caFile, users, imap, smtp, lmtp } satisfies Ready);
+  const { dir, caPem, caFile, users, imap, smtp, lmtp, authservId } = stack;
+  process.send!({ dir, caPem, caFile, users, imap, smtp, lmtp, authservId } satisfies Ready);
   const stop = async () => {
     await stack.stop();
     process.exit(0);

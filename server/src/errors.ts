@@ -22,6 +22,10 @@ export class PluginError extends Error {
 export function toHttpError(err: unknown): Error {
   if (err instanceof PluginError) {
     const details = { code: err.code, fix: err.fix };
+    // RBAC refusals answer 403 as the Content Manager would. A PolicyError, because Strapi
+    // turns any other ForbiddenError raised behind its auth into a bare "Forbidden" (no code).
+    if (err.code === 'EFORBIDDEN') return new errors.PolicyError(err.message, details);
+    if (err.code === 'ERATELIMIT') return new errors.RateLimitError(err.message, details);
     if (err.path) {
       return new errors.ValidationError(err.message, {
         ...details,

@@ -50,6 +50,16 @@ export const approvalDecisionSchema = z.object({
   comment: z.string(),
   at: z.string(),
   inboundMessageId: z.number().nullable(),
+  /** the Strapi admin user the decision is recorded as (the approver's account) */
+  by: z.object({ id: z.number(), email: z.string() }).optional(),
+  /** set when an admin accepted a quarantined reply: who, and the entry version they confirmed */
+  acceptedBy: z
+    .object({
+      id: z.number().optional(),
+      email: z.string(),
+      confirmedVersion: z.string().optional(),
+    })
+    .optional(),
 });
 
 export type ApprovalDecision = z.infer<typeof approvalDecisionSchema>;
@@ -62,6 +72,12 @@ export const approvalListQuerySchema = z
   })
   .strict();
 
+/** `POST /inbound-messages/:id/accept`: confirm the entry as it is now, when it changed. */
+export const acceptBodySchema = z
+  .object({ confirmCurrentVersion: z.boolean().default(false) })
+  .strict()
+  .default({ confirmCurrentVersion: false });
+
 export const inboundListQuerySchema = z
   .object({
     verdict: z.enum(['applied', 'ignored', 'quarantined', 'failed']).optional(),
@@ -72,4 +88,11 @@ export const inboundListQuerySchema = z
 export const idParamSchema = z.object({ id: z.coerce.number().int().positive() });
 
 /** A pasted raw message for the decision simulator. */
-export const analyzeRequestSchema = z.object({ raw: z.string().min(1).max(10 * 1024 * 1024) }).strict();
+export const analyzeRequestSchema = z
+  .object({
+    raw: z
+      .string()
+      .min(1)
+      .max(10 * 1024 * 1024),
+  })
+  .strict();

@@ -26,6 +26,8 @@ export const PROBE_STEPS = [
   'send',
   'mailbox',
   'folder',
+  /** IMAP: how replies will prove their sender (a settings check, no network) */
+  'sender',
 ] as const;
 
 export const probeStepSchema = z.object({

@@ -78,8 +78,33 @@ export const smtpInputSchema = z.object({
   replyTo: optionalEmail.default(''),
 });
 
+/**
+ * How a reply proves its sender. `verified`: a proof written by the organisation's own servers
+ * (Authentication-Results of `authservId`, or Exchange's AuthAs: Internal); `from-header`: the
+ * From header alone, which anyone can forge — only on explicit choice, and warned about.
+ */
+export const SENDER_CHECKS = ['verified', 'from-header'] as const;
+const AUTHSERV_IDS = /^[A-Za-z0-9._\-, ]*$/;
+
+/** The authserv-ids of a setting: separated by commas or spaces, lowercased. */
+export const authservIdsOf = (value: string): string[] =>
+  value
+    .toLowerCase()
+    .split(/[\s,]+/)
+    .filter((v) => v !== '');
+
 export const imapInputSchema = z.object({
   ...serverFields,
+  senderCheck: z.enum(SENDER_CHECKS).default('verified'),
+  /** authserv-ids (RFC 8601) of the receiving servers whose Authentication-Results count */
+  authservId: z
+    .string()
+    .trim()
+    .max(500)
+    .regex(AUTHSERV_IDS, { message: 'must be host names separated by commas' })
+    .default(''),
+  /** the mailbox is on Exchange (Microsoft 365 or Exchange Server): AuthAs: Internal counts */
+  exchangeHeaders: z.boolean().default(false),
   security: z.enum(SECURITY).default('tls'),
   mailbox: folder.default('INBOX'),
   processedFolder: folder.default('Processed'),

@@ -27,7 +27,9 @@ describe('approvals: a batch of replies', () => {
   test('the same reply twice in one batch: decided once, both copies filed', async () => {
     const { row, notification } = await fx.ask('Twice');
     const messageId = `<twice-${row.id}@example.test>`;
+    // Delivered twice by the receiving server (its stamp on each copy), put in with APPEND.
     const raw = [
+      `Authentication-Results: ${fx.stack.authservId}; auth=pass smtp.auth=${approver.address}`,
       `From: ${approver.address}`,
       `To: ${mailbox.address}`,
       `Subject: Re: ${notification.subject}`,

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
+import { ensureApprover } from '../helpers/admin';
 import { readMailbox } from '../helpers/mailbox';
 import { configureMailbox } from '../helpers/approval-load';
 import { sendReply } from '../helpers/replies';
@@ -58,6 +59,7 @@ describe('approvals with IMAP IDLE', () => {
       stack.users.find((u) => u.address.startsWith(p))!
     );
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_IDLE: 'true' });
+    await ensureApprover(app.strapi, approver.address);
     await configureMailbox(app.strapi, stack, mailbox, stack.imap.tlsPort, { idle: true });
   });
   afterAll(async () => {

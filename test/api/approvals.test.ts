@@ -139,6 +139,38 @@ describe('approvals by email reply', () => {
             headers: { Sender: editor.address },
           }),
       ],
+      // From forged: the receiving server says who really logged in (Authentication-Results).
+      [
+        'unverified-sender',
+        () =>
+          sendReply(stack, editor, mailbox.address, notification, 'APPROVE', {
+            fromHeader: approver.address,
+          }),
+      ],
+      // …and a forged Authentication-Results in the name of our server is removed by it.
+      [
+        'unverified-sender',
+        () =>
+          sendReply(stack, editor, mailbox.address, notification, 'APPROVE', {
+            fromHeader: approver.address,
+            headers: {
+              'Authentication-Results': `${stack.authservId}; auth=pass smtp.auth=${approver.address}`,
+            },
+          }),
+      ],
+      // Put in the mailbox without passing the receiving server: no proof at all.
+      [
+        'unverified-sender',
+        async () => {
+          const messageId = `<unproven-${row.id}@example.test>`;
+          await appendRaw(
+            stack,
+            mailbox,
+            `From: ${approver.address}\r\nTo: ${mailbox.address}\r\nSubject: Re: ${notification.subject}\r\nMessage-ID: ${messageId}\r\nIn-Reply-To: ${notification.messageId}\r\n\r\nAPPROVE\r\n`
+          );
+          return messageId;
+        },
+      ],
       [
         'no-decision-line',
         () =>
@@ -181,6 +213,47 @@ describe('approvals by email reply', () => {
     expect((await approvals().findOne(late.row.id)).status).toBe('expired');
     expect((await inboundFor({ messageId: lateId }))[0]?.verdict).toBe('quarantined');
     expect(await isPublished(late.entry.documentId)).toBe(false);
+  });
+
+  test('"From header only" believes From, and the IMAP Test warns about it', async () => {
+    const put = (imap: object) =>
+      request(app.strapi.server.httpServer)
+        .put('/mail-server/settings')
+        .set('Authorization', `Bearer ${admin.token}`)
+        .send({ imap: { ...fx.imapSettings(), ...imap } })
+        .expect(200);
+    const senderStep = async () => {
+      const res = await request(app.strapi.server.httpServer)
+        .post('/mail-server/connection-test/imap')
+        .set('Authorization', `Bearer ${admin.token}`)
+        .send({})
+        .expect(200);
+      return res.body.data.steps.find((s: { name: string }) => s.name === 'sender');
+    };
+    expect((await senderStep()).status).toBe('ok');
+    await put({ senderCheck: 'from-header' });
+    try {
+      expect((await senderStep()).status).toBe('warning');
+      const { entry, row, notification } = await ask('Believed on From');
+      const messageId = `<from-only-${row.id}@example.test>`;
+      await appendRaw(
+        stack,
+        mailbox,
+        `From: ${approver.address}\r\nTo: ${mailbox.address}\r\nSubject: Re: ${notification.subject}\r\nMessage-ID: ${messageId}\r\nIn-Reply-To: ${notification.messageId}\r\n\r\nAPPROVE\r\n`
+      );
+      await runInbox();
+      expect((await inboundFor({ messageId }))[0]?.verdict).toBe('applied');
+      expect(await isPublished(entry.documentId)).toBe(true);
+    } finally {
+      await put({ senderCheck: 'verified' });
+    }
+    // Verified, but no source of proof named: the Test says every reply will be quarantined.
+    await put({ authservId: '' });
+    try {
+      expect((await senderStep()).status).toBe('warning');
+    } finally {
+      await put({});
+    }
   });
 
   test('a replayed reply is filed again but never applied twice', async () => {
@@ -302,7 +375,7 @@ describe('approvals by email reply', () => {
     const notification = await notificationFor(approver, id);
 
     // The simulator says what would happen, and changes nothing.
-    const raw = `From: ${approver.address}\r\nTo: ${mailbox.address}\r\nSubject: Re: ${notification.subject}\r\nMessage-ID: <sim-${id}@example.test>\r\nIn-Reply-To: ${notification.messageId}\r\n\r\nAPPROVE\r\n`;
+    const raw = `Authentication-Results: ${stack.authservId}; auth=pass smtp.auth=${approver.address}\r\nFrom: ${approver.address}\r\nTo: ${mailbox.address}\r\nSubject: Re: ${notification.subject}\r\nMessage-ID: <sim-${id}@example.test>\r\nIn-Reply-To: ${notification.messageId}\r\n\r\nAPPROVE\r\n`;
     const simulated = await api('post', '/approvals/analyze').send({ raw }).expect(200);
     expect(simulated.body.data.verdict).toBe('applied');
     expect(simulated.body.data.request.id).toBe(id);
@@ -323,6 +396,17 @@ describe('approvals by email reply', () => {
     const row = listed.body.data.find((r: { messageId: string }) => r.messageId === wrong);
     expect(row?.reason).toBe('wrong-sender');
     expect(!('raw' in row)).toBeTruthy(); // the raw message is not sent to the browser
+    // Neither this list nor the delivery log gives away a reference's signature.
+    const signed = /APR-\d+-\d+-[a-z2-7]{16}|apr\.\d+\.\d+\.[a-z2-7]{16}@/i;
+    expect(row.subject).toContain(`APR-${id}-0-…`);
+    expect(signed.test(JSON.stringify(listed.body))).toBe(false);
+    await app.strapi.plugin('mail-server').service('delivery-log').flush();
+    const log = await api('get', '/outbound-messages?pageSize=100').expect(200);
+    const sentRequest = log.body.data.find((r: { subject: string }) =>
+      r.subject.includes(`APR-${id}-0-`)
+    );
+    expect(sentRequest?.messageId).toMatch(new RegExp(`^<apr\\.${id}\\.0\\.…@`));
+    expect(signed.test(JSON.stringify(log.body))).toBe(false);
     await api('post', `/inbound-messages/${row.id}/accept`).expect(200);
     expect((await approvals().findOne(id)).status).toBe('approved');
     expect(await isPublished(entry.documentId)).toBe(true);
@@ -352,6 +436,7 @@ describe('approvals by email reply', () => {
           username: mailbox.address,
           port: stack.imap.tlsPort,
           security: 'tls',
+          authservId: stack.authservId,
           pollInterval: 10,
         },
       })

@@ -135,7 +135,7 @@ describe('connection tests', () => {
   test('the saved password is not sent to another server', async () => {
     const { password: _typedNothing, ...form } = smtpForm({ host: 'localhost' });
     const result = await call('smtp', { smtp: form });
-    expect(result.error?.code).toBe('ECONFIG');
+    expect(result.error?.code).toBe('ESECRETDEST');
     expect(result.steps.length).toBe(0); // no connection was attempted
   });
 

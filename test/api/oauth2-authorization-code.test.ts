@@ -160,12 +160,23 @@ describe('OAuth2 authorization code: Connect account', () => {
 
   test('SMTP logging in as another user than the connected account is flagged (EACCOUNT)', async () => {
     const other = stack.users.find((u) => u.address.startsWith('approver@'))!;
+    const signIn = (who: MailUser) => connectAccount(app.strapi, admin, stack, 'smtp', who);
+    expect((await signIn(other)).query.get('oauth')).toBe('connected');
+    expect((await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT')).toBeTruthy();
+    expect((await signIn(user)).query.get('oauth')).toBe('connected');
+    expect(!(await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT')).toBeTruthy();
+  });
+
+  test('a save that names another mailbox drops the connection: its refresh token is not reused', async () => {
+    const other = stack.users.find((u) => u.address.startsWith('approver@'))!;
     const sections = (mailbox: string) =>
       oauthSections(stack, client, { grant: 'authorization_code', mailbox });
     await save(sections(other.address));
-    expect((await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT')).toBeTruthy();
+    expect((await status()).smtp.connection).toBe(null);
+    expect((await probe('smtp')).error?.code).toBe('EOAUTH2');
     await save(sections(user.address));
-    expect(!(await status()).smtp.warnings.some((w) => w.code === 'EACCOUNT')).toBeTruthy();
+    expect((await connect('smtp')).query.get('oauth')).toBe('connected');
+    expect((await probe('smtp')).ok).toBe(true);
   });
 
   test('missing consent: the callback reports EOAUTH2 and the status shows AADSTS65001', async () => {
@@ -181,9 +192,13 @@ describe('OAuth2 authorization code: Connect account', () => {
     ]);
     const { smtp } = await status();
     expect(smtp.lastError?.response ?? '').toMatch(/^consent_required: AADSTS65001\b/);
+    // Back to the consented app: another client id was another destination, so the account
+    // connected before was dropped with it and is connected again.
     await save(
       oauthSections(stack, client, { grant: 'authorization_code', mailbox: user.address })
     );
+    expect((await status()).smtp.connection).toBe(null);
+    expect((await connect('smtp')).query.get('oauth')).toBe('connected');
   });
 
   test('the background check warns when the token cannot be renewed, and about an idle refresh token', async () => {

@@ -151,6 +151,39 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await f.saveThroughApi({ smtp: { ...smtpSettings(), password: f.sender.password } });
   });
 
+  test('sender verification: no proof source and "From header only" are warned about, in the page and in Test IMAP', async () => {
+    const { field, reader } = f;
+    const imap = {
+      host: '127.0.0.1',
+      port: f.stack.imap.tlsPort,
+      security: 'tls',
+      username: reader.address,
+      password: reader.password,
+    };
+    await f.saveThroughApi({ imap });
+    await f.openSettingsPage();
+    const section = f.imap();
+    const noProof = section.getByText('No reply can be verified yet');
+    const forgeable = section.getByText('Anyone can approve by forging From');
+    await noProof.waitFor(); // verified by default, but nothing named to verify with
+    await field(section, 'Receiving server (authserv-id)').fill(f.stack.authservId);
+    await noProof.waitFor({ state: 'detached' });
+    await f.save();
+    await section.getByRole('button', { name: 'Test IMAP' }).click();
+    await section.getByText('The connection works').waitFor();
+    await f.step(section, 'Sender verification', 'OK').waitFor();
+
+    await f.choose(section, 'Sender verification', /From header only/);
+    await forgeable.waitFor();
+    await screenshot(f.page, 'settings-sender-from-header');
+    await f.save();
+    expect((await f.savedSettings()).imap.senderCheck).toBe('from-header');
+    await section.getByRole('button', { name: 'Test IMAP' }).click();
+    await f.step(section, 'Sender verification', 'Warning').waitFor();
+    await section.getByText(/From header only: anyone who forges/).waitFor();
+    await f.saveThroughApi({ imap: { ...imap, authservId: f.stack.authservId } });
+  });
+
   test('read only: fields disabled, no Save, no Test buttons', async () => {
     const other = await f.pageAs(await createAdminUser(f.app.strapi, { actions: [ACTIONS.read] }));
     await f.openSettingsPage(other);

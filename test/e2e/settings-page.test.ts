@@ -151,7 +151,7 @@ describe('Settings → Mail Server: save and test the connections', () => {
         username: f.sender.address,
       },
     });
-    expect(expected.error?.code).toBe('ECONFIG');
+    expect(expected.error?.code).toBe('ESECRETDEST');
     await section.getByText(expected.error!.diagnosis, { exact: true }).waitFor();
 
     await section.getByRole('button', { name: 'Change Password' }).click();

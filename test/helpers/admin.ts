@@ -15,7 +15,9 @@ let counter = 0;
 
 export async function createAdmin(
   strapi: Core.Strapi,
-  roleCode: string | { name: string; actions: string[] }
+  roleCode: string | { name: string; actions: string[] },
+  /** an approver's mailbox address: approvers must be admin users allowed to publish */
+  opts: { email?: string } = {}
 ): Promise<AdminSession> {
   let roleId: number;
   if (typeof roleCode === 'string') {
@@ -33,7 +35,8 @@ export async function createAdmin(
     );
     roleId = role.id;
   }
-  const email = `admin${++counter}-${crypto.randomBytes(3).toString('hex')}@example.test`;
+  const email =
+    opts.email ?? `admin${++counter}-${crypto.randomBytes(3).toString('hex')}@example.test`;
   const password = `Pw-${crypto.randomBytes(9).toString('base64url')}1a`;
   await strapi.service('admin::user').create({
     email,
@@ -53,3 +56,22 @@ export async function createAdmin(
 
 export const SUPER_ADMIN = 'strapi-super-admin';
 export const EDITOR = 'strapi-editor';
+
+/**
+ * Makes `email` an active admin user with the Editor role (who may publish), if it is not one
+ * yet: the plugin only accepts approvers whose role could do the action themselves.
+ */
+export async function ensureApprover(strapi: Core.Strapi, email: string): Promise<void> {
+  const existing = await strapi.db.query('admin::user').findOne({ where: { email } });
+  if (existing) return;
+  const role = await strapi.db.query('admin::role').findOne({ where: { code: EDITOR } });
+  await strapi.service('admin::user').create({
+    email,
+    firstname: 'Approver',
+    lastname: 'Test',
+    password: `Pw-${crypto.randomBytes(9).toString('base64url')}1a`,
+    isActive: true,
+    registrationToken: null,
+    roles: [role.id],
+  });
+}

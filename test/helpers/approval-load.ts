@@ -10,9 +10,11 @@ import type { Core } from '@strapi/strapi';
 import type { MailStack as FullStack, MailUser } from '../mailstack/types';
 
 /** What these helpers use of a stack (benchmarks run it in a child process). */
-type MailStack = Pick<FullStack, 'imap' | 'smtp' | 'caPem' | 'caFile'>;
+type MailStack = Pick<FullStack, 'imap' | 'smtp' | 'caPem' | 'caFile' | 'authservId'>;
 import { messageIdFor } from '../../server/src/mail/approval-token';
+import { AUTHSERV_ID } from '../mailstack/auth-results';
 import { connect } from './mailbox';
+import { ensureApprover } from './admin';
 
 export const ARTICLE = 'api::article.article';
 export const REQUEST_UID = 'plugin::mail-server.approval-request';
@@ -62,6 +64,9 @@ export async function configureMailbox(
         ignoredFolder: 'Ignored',
         pollInterval,
         idle,
+        senderCheck: 'verified',
+        authservId: stack.authservId,
+        exchangeHeaders: false,
       },
     } as never);
 }
@@ -78,6 +83,8 @@ export async function pendingRequests(
   count: number,
   parallel = 4
 ): Promise<Pending[]> {
+  // The decision is checked against the approver's Strapi role: they must be an admin user.
+  await ensureApprover(strapi, approver);
   const one = async (i: number): Promise<Pending> => {
     const entry = (await strapi
       .documents(ARTICLE)
@@ -112,11 +119,22 @@ export async function pendingRequests(
 /** The Message-ID of the reply to request `requestId` built by replyTo(). */
 export const replyMessageId = (requestId: number) => `<load-${requestId}@example.test>`;
 
-/** A reply APPROVE from the approver, referencing the signed notification of the request. */
-export function replyTo(strapi: Core.Strapi, approver: string, to: string, requestId: number) {
+/**
+ * A reply APPROVE from the approver, referencing the signed notification of the request, as
+ * the stack's receiving server delivers it: stamped with its Authentication-Results (the
+ * load is put in with APPEND for speed; approvals.test.ts sends real replies through SMTP).
+ */
+export function replyTo(
+  strapi: Core.Strapi,
+  approver: string,
+  to: string,
+  requestId: number,
+  authservId = AUTHSERV_ID
+) {
   const key = strapi.plugin('mail-server').service('secrets').signingKey();
   const ref = messageIdFor(key, { requestId, approver: 0 }, approver, 'example.test');
   return [
+    `Authentication-Results: ${authservId}; auth=pass smtp.auth=${approver}`,
     `From: ${approver}`,
     `To: ${to}`,
     `Subject: Re: Approval requested: Load ${requestId}`,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect } from '@jest/globals';
 import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { bootStrapi, type TestStrapi } from './strapi';
-import { createAdmin, SUPER_ADMIN, type AdminSession } from './admin';
+import { createAdmin, EDITOR, SUPER_ADMIN, type AdminSession } from './admin';
 import { readMailbox } from './mailbox';
 import { startMailStack } from '../mailstack';
 import type { MailStack, MailUser } from '../mailstack/types';
@@ -33,6 +33,8 @@ export interface ApprovalsFixture {
   isPublished(documentId: string): Promise<boolean>;
   notificationFor(user: MailUser, requestId: number): Promise<ParsedMail>;
   inboundFor(where: object): Promise<Array<Record<string, any>>>;
+  /** the IMAP section the suite saved (the stack's approvals mailbox, replies verified) */
+  imapSettings(): Record<string, unknown>;
   ask(
     title: string,
     over?: object
@@ -61,6 +63,14 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
     },
     inboundFor: (where: object) =>
       fx.app.strapi.db.query(INBOUND).findMany({ where, orderBy: { id: 'asc' } }),
+    imapSettings: (): Record<string, unknown> => ({
+      host: '127.0.0.1',
+      username: fx.mailbox.address,
+      password: fx.mailbox.password,
+      port: fx.stack.imap.tlsPort,
+      security: 'tls',
+      authservId: fx.stack.authservId,
+    }),
     async ask(title: string, over: object = {}) {
       const entry = await fx.draft(title);
       const row = await fx.approvals().request({
@@ -84,6 +94,10 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
       ...env,
     });
     fx.admin = await createAdmin(fx.app.strapi, SUPER_ADMIN);
+    // Approvers are Strapi admin users whose role may publish (Editor), as the plugin requires.
+    for (const user of [fx.approver, fx.editor]) {
+      await createAdmin(fx.app.strapi, EDITOR, { email: user.address });
+    }
     const server = {
       host: '127.0.0.1',
       username: fx.mailbox.address,
@@ -100,7 +114,7 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
           fromName: 'Strapi',
           fromAddress: fx.mailbox.address,
         },
-        imap: { ...server, port: fx.stack.imap.tlsPort, security: 'tls' },
+        imap: fx.imapSettings(),
       })
       .expect(200);
   });

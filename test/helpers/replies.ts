@@ -29,6 +29,8 @@ export async function sendReply(
     subject?: string;
     /** leave the original out (a crafted message, not a client's reply) */
     noQuote?: boolean;
+    /** a From header other than the login (a forgery: the server stamps the real login) */
+    fromHeader?: string;
   } = {}
 ): Promise<string> {
   const transport = nodemailer.createTransport({
@@ -41,7 +43,7 @@ export async function sendReply(
   });
   try {
     const info = await transport.sendMail({
-      from: from.address,
+      from: extra.fromHeader ?? from.address,
       to,
       subject: extra.subject ?? `Re: ${notification.subject}`,
       inReplyTo: extra.inReplyTo ?? notification.messageId,

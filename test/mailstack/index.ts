@@ -16,6 +16,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveAccounts, type Accounts } from './accounts';
+import { AUTHSERV_ID } from './auth-results';
 import { createCertificates, type Certificates } from './certs';
 import { Dovecot } from './dovecot';
 import {
@@ -302,6 +303,7 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
       revokeRefreshTokens: (user?: string) => idp.revokeRefreshTokens(user),
       issuer: (tenantId) => idp.issuer(tenantId),
     },
+    authservId: AUTHSERV_ID,
     smtpAccepted: () => smtp.accepted(),
     dovecot: {
       get pid() {

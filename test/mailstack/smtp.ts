@@ -4,6 +4,9 @@
  * allowed once TLS is up, Office 365's `535 5.7.3 Authentication unsuccessful` on bad
  * credentials.
  *
+ * Like a real receiving server it writes Authentication-Results (auth-results.ts): the login
+ * that submitted the message, under the stack's authserv-id, forged copies removed.
+ *
  * Every accepted message is relayed to Dovecot's LMTP before the client gets its 250, so a
  * message is in the recipient's INBOX as soon as the client's sendMail() resolves — tests never
  * need to poll or sleep. If LMTP refuses, the client gets a 4xx and nothing is counted.
@@ -13,6 +16,7 @@ import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import nodemailer from 'nodemailer';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerSession } from 'smtp-server';
+import { stampAuthResults } from './auth-results';
 
 export interface SmtpOptions {
   host: string;
@@ -123,7 +127,10 @@ export async function startSmtp(o: SmtpOptions): Promise<SmtpServers> {
           const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
           const to = session.envelope.rcptTo.map((r) => r.address);
           lmtp
-            .sendMail({ envelope: { from, to }, raw: Buffer.concat(chunks) })
+            .sendMail({
+              envelope: { from, to },
+              raw: stampAuthResults(Buffer.concat(chunks), session.user as string | undefined),
+            })
             .then((info) => {
               if (info.rejected.length > 0) {
                 throw new Error(`LMTP rejected ${info.rejected.join(', ')}`);

@@ -94,6 +94,8 @@ export interface MailStack {
     /** `iss` of the tenant's tokens (`<url>/<tenantId>/v2.0`) */
     issuer?(tenantId: string): string;
   };
+  /** authserv-id of the SMTP server's Authentication-Results (what the IMAP settings trust) */
+  authservId: string;
   /** number of messages the SMTP server accepted (delivered to LMTP) */
   smtpAccepted(): number;
   /** the private Dovecot: master pid (leader of its process group), files, log tail for debugging */

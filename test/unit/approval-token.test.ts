@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import {
   messageIdFor,
   parseRef,
+  redactRefs,
   referenceFor,
   verifyRef,
 } from '../../server/src/mail/approval-token';
@@ -50,5 +51,21 @@ describe('approval references', () => {
     for (const text of ['', 'APR-1-0-short', 'APR-x-0-aaaaaaaaaaaaaaaa', '<apr.1.0.aaaa@x>']) {
       expect(parseRef(text)).toBe(null);
     }
+  });
+});
+
+describe('redactRefs', () => {
+  const key = Buffer.alloc(32, 7);
+  test('drops the signature of references and Message-IDs, keeps the numbers', () => {
+    const ref = referenceFor(key, { requestId: 42, approver: 1 }, 'a@example.test');
+    const id = messageIdFor(key, { requestId: 42, approver: 1 }, 'a@example.test', 'example.test');
+    const text = `Re: Approval requested: X [Ref: ${ref}] ${id} ${ref.toLowerCase()}`;
+    expect(redactRefs(text)).toBe(
+      'Re: Approval requested: X [Ref: APR-42-1-…] <apr.42.1.…@example.test> apr-42-1-…'
+    );
+    expect(redactRefs(undefined)).toBe(undefined);
+  });
+  test('leaves other text alone', () => {
+    expect(redactRefs('APR-1-2-short and apr.1.2.x@y')).toBe('APR-1-2-short and apr.1.2.x@y');
   });
 });

@@ -125,8 +125,9 @@ export function useApprovalsApi() {
           get(`${base}/inbound-messages`, { params: { verdict: 'quarantined' } })
         );
       },
-      resolve(id: number, how: 'accept' | 'discard'): Promise<unknown> {
-        return call(z.unknown(), () => post(`${base}/inbound-messages/${id}/${how}`, {}));
+      resolve(id: number, how: 'accept' | 'discard', confirm = false): Promise<unknown> {
+        const body = how === 'accept' && confirm ? { confirmCurrentVersion: true } : {};
+        return call(z.unknown(), () => post(`${base}/inbound-messages/${id}/${how}`, body));
       },
     };
   }, [get, post]);

@@ -28,6 +28,7 @@ const errorEnvelopeSchema = z.object({
     message: z.string().optional(),
     details: z
       .object({
+        code: z.string().optional(),
         errors: z
           .array(
             z.object({ path: z.array(z.union([z.string(), z.number()])), message: z.string() })
@@ -45,7 +46,9 @@ export class ApiError extends Error {
     message: string,
     readonly status: number | undefined,
     /** dotted path (`smtp.port`) → the server's message */
-    readonly fieldErrors: Record<string, string>
+    readonly fieldErrors: Record<string, string>,
+    /** the plugin's stable error code (ECONFIRM, EFORBIDDEN…), when the server gave one */
+    readonly code?: string
   ) {
     super(message);
     this.name = 'ApiError';
@@ -62,7 +65,12 @@ export function toApiError(err: unknown): unknown {
   for (const item of error.details?.errors ?? []) {
     fieldErrors[item.path.join('.')] ??= item.message;
   }
-  return new ApiError(error.message ?? err.message, error.status ?? err.status, fieldErrors);
+  return new ApiError(
+    error.message ?? err.message,
+    error.status ?? err.status,
+    fieldErrors,
+    error.details?.code
+  );
 }
 
 /** Runs a request and returns its `data`, parsed with `schema`; failures become ApiError. */

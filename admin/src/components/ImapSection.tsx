@@ -4,6 +4,7 @@ import { getTranslation } from '../utils/getTranslation';
 import { ConnectionTestPanel, type SectionTestProps } from './ConnectionTestPanel';
 import { OAuth2Fields } from './OAuth2Fields';
 import { SectionCard } from './SectionCard';
+import { SenderCheckFields } from './SenderCheckFields';
 import { ServerFields } from './ServerFields';
 import { TextField } from './TextField';
 
@@ -68,6 +69,8 @@ export const ImapSection = ({ test }: { test?: SectionTestProps }) => {
           />
         </Grid.Item>
       </Grid.Root>
+      <Divider />
+      <SenderCheckFields />
       <Divider />
       <OAuth2Fields kind="imap" />
       {test ? (

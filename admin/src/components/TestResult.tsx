@@ -22,6 +22,7 @@ const STEP_LABELS: Record<Step['name'], MessageDescriptor> = {
   send: d('Settings.test.step.send', 'Send the test email'),
   mailbox: d('Settings.test.step.mailbox', 'Open the mailbox'),
   folder: d('Settings.test.step.folder', 'Processed folder'),
+  sender: d('Settings.test.step.sender', 'Sender verification'),
 };
 
 const STATUS: Record<

@@ -44,8 +44,9 @@ export function useCancelApproval() {
 
 export function useResolveQuarantined() {
   const api = useApprovalsApi();
-  return useInvalidatingMutation(({ id, how }: { id: number; how: 'accept' | 'discard' }) =>
-    api.resolve(id, how)
+  return useInvalidatingMutation(
+    ({ id, how, confirm }: { id: number; how: 'accept' | 'discard'; confirm?: boolean }) =>
+      api.resolve(id, how, confirm)
   );
 }
 

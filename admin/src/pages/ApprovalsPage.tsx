@@ -12,6 +12,7 @@ import { Layouts, Page, useNotification, useRBAC } from '@strapi/strapi/admin';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { APPROVAL_STATUSES } from '../../../shared/contracts/approval';
 import type { ApprovalFilters } from '../api/approvals';
+import { ApiError } from '../api/client';
 import { ApprovalRequestItem } from '../components/ApprovalRequestItem';
 import { DecisionSimulator } from '../components/DecisionSimulator';
 import { QuarantineList } from '../components/QuarantineList';
@@ -147,7 +148,26 @@ export const ApprovalsPage = () => {
                 busyId={resolve.isPending ? resolve.variables?.id : undefined}
                 onResolve={
                   canManage
-                    ? (id, how) => resolve.mutate({ id, how }, { onError: failed })
+                    ? (id, how) =>
+                        resolve.mutate(
+                          { id, how },
+                          {
+                            // The entry changed (or the request expired) since the approver
+                            // answered: only an explicit confirmation accepts the current version.
+                            onError: (error) =>
+                              error instanceof ApiError &&
+                              error.code === 'ECONFIRM' &&
+                              window.confirm(
+                                msg(
+                                  'Quarantine.confirmCurrent',
+                                  '{message} Accept the decision for the entry as it is now?',
+                                  { message: error.message }
+                                )
+                              )
+                                ? resolve.mutate({ id, how, confirm: true }, { onError: failed })
+                                : failed(error),
+                          }
+                        )
                     : undefined
                 }
               />

@@ -47,6 +47,9 @@ export interface ImapForm extends ServerForm {
   processedFolder: string;
   pollInterval: string;
   idle: boolean;
+  senderCheck: ImapView['senderCheck'];
+  authservId: string;
+  exchangeHeaders: boolean;
 }
 
 export interface SettingsForm {
@@ -109,6 +112,9 @@ export function toForm(view: SettingsView): SettingsForm {
       processedFolder: view.imap.processedFolder,
       pollInterval: numberFrom(view.imap.pollInterval),
       idle: view.imap.idle,
+      senderCheck: view.imap.senderCheck,
+      authservId: view.imap.authservId,
+      exchangeHeaders: view.imap.exchangeHeaders,
     },
   };
 }

@@ -107,6 +107,13 @@ export const pluginConfigSchema = z
       })
       .strict()
       .default({ idle: true }),
+    approvals: z
+      .object({
+        /** approval requests one admin user may make per hour (each emails its approvers) */
+        maxRequestsPerHour: z.number().int().min(1).max(10_000).default(30),
+      })
+      .strict()
+      .default({ maxRequestsPerHour: 30 }),
     /** seconds a connection test may spend on each phase before the server is called dead */
     testTimeoutSeconds: z.number().int().min(1).max(60).default(10),
   })

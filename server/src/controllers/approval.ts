@@ -14,10 +14,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async create(ctx: Context) {
     const user = ctx.state.user as { id?: number; email?: string } | undefined;
     try {
-      const row = await getService(strapi, 'approvals').request(ctx.request.body as never, {
-        id: user?.id,
-        email: user?.email,
-      });
+      // The admin's own RBAC ability: they may only ask about entries they could edit.
+      const row = await getService(strapi, 'approvals').request(
+        ctx.request.body as never,
+        { id: user?.id, email: user?.email },
+        { ability: ctx.state.userAbility }
+      );
       ctx.body = { data: row };
     } catch (err) {
       throw toHttpError(err);

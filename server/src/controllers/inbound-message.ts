@@ -1,6 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
-import { idParamSchema, inboundListQuerySchema } from '../../../shared/contracts/approval';
+import {
+  acceptBodySchema,
+  idParamSchema,
+  inboundListQuerySchema,
+} from '../../../shared/contracts/approval';
 import { toHttpError } from '../errors';
 import { getService } from '../utils/get-service';
 import { parseInput } from '../utils/validate';
@@ -13,10 +17,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async accept(ctx: Context) {
     const { id } = parseInput(idParamSchema, ctx.params);
-    const admin = ctx.state.user as { email?: string } | undefined;
+    const { confirmCurrentVersion } = parseInput(acceptBodySchema, ctx.request.body ?? {});
+    const admin = ctx.state.user as { id?: number; email?: string } | undefined;
     try {
       ctx.body = {
-        data: await getService(strapi, 'quarantine').accept(id, admin?.email ?? 'admin'),
+        data: await getService(strapi, 'quarantine').accept(id, {
+          id: admin?.id,
+          email: admin?.email ?? 'admin',
+          ability: ctx.state.userAbility,
+          confirmCurrentVersion,
+        }),
       };
     } catch (err) {
       throw toHttpError(err);

@@ -72,3 +72,17 @@ export function verifyRef(
   const given = Buffer.from(parsed.signature);
   return expected.length === given.length && crypto.timingSafeEqual(expected, given);
 }
+
+const REF_IN_TEXT = /(APR-\d{1,12}-\d{1,4}-)[a-z2-7]{16}/gi;
+const MSGID_IN_TEXT = /(apr\.\d{1,12}\.\d{1,4}\.)[a-z2-7]{16}(?=@)/gi;
+
+/**
+ * The text with every signature of a reference or Message-ID replaced by `…`. What is logged
+ * or listed for people (delivery log, inbound messages) keeps the request and approver numbers
+ * but not the signature: together with a forged From, a reference is half of a decision.
+ */
+export function redactRefs(text: string): string;
+export function redactRefs(text: string | undefined): string | undefined;
+export function redactRefs(text: string | undefined): string | undefined {
+  return text?.replace(REF_IN_TEXT, '$1…').replace(MSGID_IN_TEXT, '$1…');
+}

@@ -24,6 +24,7 @@ export {
   type MailErrorOptions,
 } from './errors';
 export { diagnose, diagnoseTokenError, type DiagnoseContext } from './diagnose';
+export { isMicrosoftHost } from './diagnose-microsoft';
 export { DEFAULT_TIMEOUT_MS } from './connection';
 export { probeSmtp, type SmtpProbeInput } from './smtp-probe';
 export { probeImap, type ImapProbeInput } from './imap-probe';
@@ -61,5 +62,6 @@ export {
   messageIdFor,
   parseRef,
   verifyRef,
+  redactRefs,
   type ApprovalRef,
 } from './approval-token';

@@ -10,7 +10,11 @@ import type { ApprovalRow } from './approvals';
 
 const REASONS: Record<string, string> = {
   'wrong-sender': 'it did not come from the address the request was sent to',
+  'unverified-sender':
+    "your organisation's mail server did not confirm that it came from you (no DKIM, DMARC or authenticated submission), so it was not taken as a decision; an administrator will review it",
   'already-decided': 'you have already answered this request',
+  'approver-not-allowed':
+    'your Strapi account may no longer do this (inactive, blocked, or its role lost the permission); an administrator has been told',
   'request-approved': 'the request has already been approved',
   'request-rejected': 'the request has already been rejected',
   'request-cancelled': 'the request was cancelled',

@@ -6,17 +6,29 @@ import type { Core } from '@strapi/strapi';
 import { parseRef, verifyRef, type ApprovalRef } from '../mail';
 import type { ReplyAnalysis } from '../mail/reply';
 import { getService } from '../utils/get-service';
+import type { AdminUser } from './approval-access';
 import type { ApprovalRow } from './approvals';
 
 export type Verdict =
   | { verdict: 'ignored'; reason: string; request?: ApprovalRow; approver?: string }
   | { verdict: 'quarantined'; reason: string; request?: ApprovalRow; approver?: string }
-  | { verdict: 'applied'; reason: 'decision'; request: ApprovalRow; approver: string };
+  | {
+      verdict: 'applied';
+      reason: 'decision';
+      request: ApprovalRow;
+      approver: string;
+      /** the admin user the decision is recorded as */
+      by: AdminUser;
+    };
 
 const IGNORED_KINDS = new Set(['auto-reply', 'bounce']);
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  async evaluate(analysis: ReplyAnalysis, now = new Date()): Promise<Verdict> {
+  async evaluate(
+    analysis: ReplyAnalysis,
+    { requireProof }: { requireProof: boolean },
+    now = new Date()
+  ): Promise<Verdict> {
     if (IGNORED_KINDS.has(analysis.kind))
       return { verdict: 'ignored', reason: analysis.reason ?? analysis.kind };
     if (analysis.kind === 'other') {
@@ -56,6 +68,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
     if (analysis.from !== approver.toLowerCase())
       return { verdict: 'quarantined', reason: 'wrong-sender', ...context };
+    // From is forgeable: the organisation's servers must vouch for it (mail/reply/sender-proof.ts).
+    if (requireProof && analysis.senderProof === null)
+      return { verdict: 'quarantined', reason: 'unverified-sender', ...context };
     if (request.status !== 'pending') {
       return { verdict: 'quarantined', reason: `request-${request.status}`, ...context };
     }
@@ -71,6 +86,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if ((await approvals.draftVersion(request)) !== request.entryVersion) {
       return { verdict: 'quarantined', reason: 'entry-changed', ...context };
     }
-    return { verdict: 'applied', reason: 'decision', ...context };
+    // Roles change and users are blocked: the approver must still be allowed, now.
+    const by = await getService(strapi, 'approval-access').approverUser(
+      approver,
+      {
+        uid: request.targetUid,
+        documentId: request.targetDocumentId,
+        locale: request.targetLocale,
+      },
+      approvals.permissionFor(request.action)
+    );
+    if (!by) return { verdict: 'quarantined', reason: 'approver-not-allowed', ...context };
+    return { verdict: 'applied', reason: 'decision', ...context, by };
   },
 });

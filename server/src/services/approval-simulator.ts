@@ -5,16 +5,16 @@
 import type { Core } from '@strapi/strapi';
 import { analyzeReply } from '../mail/reply';
 import { getService } from '../utils/get-service';
+import { replyTrust } from './inbox-message';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async simulate(raw: Buffer) {
     const settings = getService(strapi, 'settings');
-    const own = [
-      (await settings.getEffective('imap')).username,
-      (await settings.getEffective('smtp')).fromAddress,
-    ].filter(Boolean);
-    const analysis = await analyzeReply(raw, { ownAddresses: own });
-    const verdict = await getService(strapi, 'approval-rules').evaluate(analysis);
+    const imap = await settings.getEffective('imap');
+    const own = [imap.username, (await settings.getEffective('smtp')).fromAddress].filter(Boolean);
+    const trust = replyTrust(imap);
+    const analysis = await analyzeReply(raw, { ownAddresses: own, trust: trust.trust });
+    const verdict = await getService(strapi, 'approval-rules').evaluate(analysis, trust);
     return {
       analysis,
       verdict: verdict.verdict,

@@ -10,7 +10,10 @@ import {
 } from '../../../shared/contracts/approval';
 import { PluginError } from '../errors';
 import { getService } from '../utils/get-service';
+import { getPluginConfig } from '../utils/plugin-config';
 import { parseInput } from '../utils/validate';
+import type approvalAccess from './approval-access';
+import type { EntryPermission } from './approval-access';
 
 export const APPROVAL_UID = 'plugin::mail-server.approval-request';
 
@@ -37,9 +40,16 @@ export type ApprovalAction = (ctx: {
   request: ApprovalRow;
 }) => Promise<unknown>;
 
+type Ability = Parameters<ReturnType<typeof approvalAccess>['checkRequester']>[0];
+/** Requests one user may make per hour unless the config says otherwise. */
+const HOUR_MS = 3_600_000;
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const actions = new Map<string, ApprovalAction>();
+  /** What an approver's role must be allowed on the entry for each action. */
+  const permissions = new Map<string, EntryPermission>([['publish', 'publish']]);
   const query = () => strapi.db.query(APPROVAL_UID);
+  const access = () => getService(strapi, 'approval-access');
 
   // The default action: publish the draft through the Document Service.
   actions.set('publish', async ({ strapi: s, request }) => {
@@ -89,6 +99,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return current?.version ?? null;
   }
 
+  /**
+   * Requests per user and hour, counted in the database so every instance agrees. Each request
+   * emails its approvers from the organisation's mailbox: without a limit one account could
+   * use it to mail anyone, as often as it likes.
+   */
+  async function checkRate(userId: number) {
+    const limit = getPluginConfig(strapi).approvals.maxRequestsPerHour;
+    const recent = (await query().findMany({
+      where: { createdAt: { $gt: new Date(Date.now() - HOUR_MS) } },
+      select: ['requestedBy'],
+    })) as Array<{ requestedBy: { id?: number } | null }>;
+    const mine = recent.filter((r) => r.requestedBy?.id === userId).length;
+    if (mine >= limit) {
+      throw new PluginError(
+        'ERATELIMIT',
+        `You have made ${mine} approval requests in the last hour; the limit is ${limit}.`,
+        'Wait a while, or ask an administrator to raise approvals.maxRequestsPerHour.'
+      );
+    }
+  }
+
   /** Events reach application code once the decision is committed, never for a rollback. */
   async function emitAfterCommit(event: string, payload: Record<string, unknown>) {
     const emit = () =>
@@ -101,9 +132,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
-    registerAction(name: string, handler: ApprovalAction) {
+    /**
+     * A custom action. `permission` is what each approver's role must be allowed on the entry
+     * (a Content Manager action); publish unless said otherwise, the strictest common one.
+     */
+    registerAction(
+      name: string,
+      handler: ApprovalAction,
+      { permission = 'publish' }: { permission?: EntryPermission } = {}
+    ) {
       actions.set(name, handler);
+      permissions.set(name, permission);
     },
+
+    permissionFor: (action: string): EntryPermission => permissions.get(action) ?? 'publish',
 
     hasAction: (name: string) => actions.has(name),
 
@@ -111,8 +153,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     draftVersion,
 
-    /** Creates a request and emails every approver. */
-    async request(input: ApprovalRequestInput, requestedBy?: { id?: number; email?: string }) {
+    /**
+     * Creates a request and emails every approver. `ability` is the requesting admin's (from
+     * the API): they must be allowed to read and update the entry. Server code calling this
+     * directly is trusted; the approvers are checked either way.
+     */
+    async request(
+      input: ApprovalRequestInput,
+      requestedBy?: { id?: number; email?: string },
+      { ability }: { ability?: Ability } = {}
+    ) {
       const params = parseInput(approvalRequestInputSchema, input);
       const contentType = strapi.contentTypes[params.uid as keyof typeof strapi.contentTypes] as
         { options?: { draftAndPublish?: boolean }; info?: { displayName?: string } } | undefined;
@@ -132,16 +182,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!current)
         throw new PluginError('ENOTFOUND', 'The entry does not exist.', undefined, ['documentId']);
       const entry = current.entry;
+      const target = {
+        uid: params.uid,
+        documentId: params.documentId,
+        locale: params.locale ?? (entry.locale as string | null | undefined) ?? null,
+      };
+      const row = await access().entity(target);
+      if (!row)
+        throw new PluginError('ENOTFOUND', 'The entry does not exist.', undefined, ['documentId']);
+      if (ability) access().checkRequester(ability, target, row);
+      if (requestedBy?.id !== undefined) await checkRate(requestedBy.id);
+      await access().checkApprovers(
+        params.approvers,
+        target,
+        permissions.get(params.action) ?? 'publish',
+        row
+      );
       const title = String(
         entry.title ?? entry.name ?? entry.documentId ?? params.documentId
       ).slice(0, 200);
-      const row = (await query().create({
+      const created = (await query().create({
         data: {
           targetUid: params.uid,
           targetDocumentId: params.documentId,
           // The locale the entry was found in (the default one when none was given), so that
           // later checks and the action address exactly this entry.
-          targetLocale: params.locale ?? (entry.locale as string | null | undefined) ?? null,
+          targetLocale: target.locale,
           title,
           action: params.action,
           approvers: params.approvers,
@@ -160,10 +226,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ) as string;
       const mail = getService(strapi, 'approval-mail');
       for (const [index] of params.approvers.entries()) {
-        await mail.sendRequest(row, index, String(adminUrl ?? '').replace(/\/$/, ''));
+        await mail.sendRequest(created, index, String(adminUrl ?? '').replace(/\/$/, ''));
       }
-      await emitAfterCommit('mail-server.approval.requested', { request: row });
-      return row;
+      await emitAfterCommit('mail-server.approval.requested', { request: created });
+      return created;
     },
 
     async findOne(id: number): Promise<ApprovalRow | null> {

@@ -15,7 +15,45 @@ import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
 import { formSection } from '../utils/form-section';
+import { replyTrust } from './inbox-message';
 import { isConfigured, type Effective, type SectionKind } from '../utils/settings-model';
+
+/**
+ * How replies will prove their sender: not a connection step, but the IMAP Test is where an
+ * admin looks before relying on approvals, so a forgeable or unprovable setup is said here.
+ */
+function senderStep(imap: Effective<'imap'>): ConnectionTestResult['steps'][number] {
+  const { trust, requireProof } = replyTrust(imap);
+  if (!requireProof) {
+    return {
+      name: 'sender',
+      status: 'warning',
+      ms: 0,
+      detail:
+        'From header only: anyone who forges the approver\'s address in From can decide a request. Choose "Verified by our mail server".',
+    };
+  }
+  const sources = [
+    ...(trust.authservIds.length
+      ? [`Authentication-Results of ${trust.authservIds.join(', ')}`]
+      : []),
+    ...(trust.exchange ? ['Exchange "AuthAs: Internal"'] : []),
+  ];
+  return sources.length
+    ? {
+        name: 'sender',
+        status: 'ok',
+        ms: 0,
+        detail: `Replies are verified by ${sources.join(' or ')}.`,
+      }
+    : {
+        name: 'sender',
+        status: 'warning',
+        ms: 0,
+        detail:
+          "No proof source: fill in the receiving server's authserv-id (or tick Exchange); until then every reply is quarantined as unverified-sender.",
+      };
+}
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const settings = () => getService(strapi, 'settings');
@@ -34,7 +72,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function run<K extends SectionKind>(
     kind: K,
     form: unknown,
-    probe: (section: Effective<K>, auth: MailAuth | undefined) => Promise<ProbeResult>
+    probe: (
+      section: Effective<K>,
+      auth: MailAuth | undefined
+    ) => Promise<Omit<ConnectionTestResult, 'source'>>
   ): Promise<ConnectionTestResult> {
     const started = Date.now();
     let source: ConnectionTestResult['source'] = form === undefined ? 'saved' : 'form';
@@ -88,15 +129,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     imap(request: ImapTestRequest): Promise<ConnectionTestResult> {
-      return run('imap', request.imap, (section, auth) =>
-        probeImap({
+      return run('imap', request.imap, async (section, auth) => {
+        const result = await probeImap({
           ...common(),
           endpoint: { host: section.host, port: section.port, security: section.security },
           auth,
           mailbox: section.mailbox,
           processedFolder: section.processedFolder,
-        })
-      );
+        });
+        return { ...result, steps: [...result.steps, senderStep(section)] };
+      });
     },
   };
 };

@@ -9,6 +9,7 @@ import type {
   OutboundMessageList,
   OutboundMessageQuery,
 } from '../../../shared/contracts/outbound-message';
+import { redactRefs } from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
 
 export const OUTBOUND_UID = 'plugin::mail-server.outbound-message';
@@ -91,7 +92,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     record(entry: DeliveryEntry) {
       if (!getPluginConfig(strapi).deliveryLog.enabled) return;
-      queue.push(entry);
+      // Readers of the log (delivery-log.read) must not learn approval signatures.
+      queue.push({
+        ...entry,
+        subject: redactRefs(entry.subject),
+        messageId: redactRefs(entry.messageId),
+        errorMessage: redactRefs(entry.errorMessage),
+        response: redactRefs(entry.response),
+      });
       if (queue.length >= BATCH) void flush();
       else timer ??= setTimeout(() => void flush(), FLUSH_EVERY_MS);
     },

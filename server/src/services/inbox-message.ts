@@ -5,7 +5,9 @@
  */
 import crypto from 'node:crypto';
 import type { FetchedMessage } from '../mail';
-import { analyzeReply, noDecision, type ReplyAnalysis } from '../mail/reply';
+import { isMicrosoftHost } from '../mail';
+import { analyzeReply, noDecision, type ReplyAnalysis, type SenderTrust } from '../mail/reply';
+import { authservIdsOf } from '../../../shared/contracts/settings';
 import type { Effective } from '../utils/settings-model';
 import { describeReason, type Answer } from './approval-mail';
 import type { Verdict } from './approval-rules';
@@ -33,6 +35,27 @@ export interface BatchContext {
   imap: Imap;
   uidValidity: string;
   ownAddresses: string[];
+  trust: ReplyTrust;
+}
+
+/** Which proofs of the sender the mailbox's servers give, and whether one is required. */
+export interface ReplyTrust {
+  trust: SenderTrust;
+  requireProof: boolean;
+}
+
+/**
+ * Read from the IMAP settings. A Microsoft 365 mailbox is always behind Exchange's header
+ * firewall, so its AuthAs header counts without the box ticked; Exchange Server needs the box.
+ */
+export function replyTrust(imap: Imap): ReplyTrust {
+  return {
+    trust: {
+      authservIds: authservIdsOf(imap.authservId),
+      exchange: imap.exchangeHeaders || isMicrosoftHost(imap.host),
+    },
+    requireProof: imap.senderCheck !== 'from-header',
+  };
 }
 
 /** A message analysed (no database work yet), ready to be recorded. */
@@ -60,13 +83,14 @@ export interface BatchTransaction {
 /** Parsing is CPU work only: done before the batch transaction opens, to keep it short. */
 export async function analyseMessage(
   message: FetchedMessage,
-  ownAddresses: string[]
+  ownAddresses: string[],
+  { trust }: ReplyTrust
 ): Promise<Analysed> {
   // Too big to read: filed for a person to look at, never parsed.
   const analysis =
     message.size > MAX_BYTES
       ? noDecision('other', 'too-large')
-      : await analyzeReply(message.source, { ownAddresses, maxBytes: MAX_BYTES });
+      : await analyzeReply(message.source, { ownAddresses, maxBytes: MAX_BYTES, trust });
   const rawHash = crypto.createHash('sha256').update(message.source).digest('hex');
   const messageKey = (analysis.messageId ?? `sha256:${rawHash}`).slice(0, 255);
   return { message, analysis, rawHash, messageKey };

@@ -142,7 +142,7 @@ export async function recordMessage(
   // A lookup that fails (e.g. a reference to a request id the database cannot hold) must not
   // abort the batch's transaction: it gets a savepoint too, and the message a person's look.
   const verdict: Verdict = await inSavepoint(trx, () =>
-    svc('approval-rules').evaluate(analysis)
+    svc('approval-rules').evaluate(analysis, ctx.trust)
   ).catch((err: unknown) => {
     if (err instanceof TransactionLost) throw err;
     strapi.log.error(`[mail-server] approval reply not matched: ${(err as Error).message}`);
@@ -169,6 +169,7 @@ export async function recordMessage(
           comment: analysis.comment,
           at: new Date().toISOString(),
           inboundMessageId: Number(ids[0]),
+          by: verdict.by,
         });
       }
     });

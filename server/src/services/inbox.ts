@@ -18,6 +18,7 @@ import { trustedCas } from '../utils/tls';
 import { isConfigured, type Effective } from '../utils/settings-model';
 import {
   analyseMessage,
+  replyTrust,
   MAX_BYTES,
   type Analysed,
   type BatchContext,
@@ -76,11 +77,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       imap,
       uidValidity,
       ownAddresses: [imap.username, smtp.fromAddress].filter((a): a is string => !!a),
+      trust: replyTrust(imap),
     };
     for (let batch = 0; batch < MAX_BATCHES && !stopped; batch++) {
       const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
       const analysed: Analysed[] = [];
-      for (const m of messages) analysed.push(await analyseMessage(m, ctx.ownAddresses));
+      for (const m of messages) analysed.push(await analyseMessage(m, ctx.ownAddresses, ctx.trust));
       const handled = await recordBatch(ctx, analysed);
       // Committed: these decisions stand even if filing them fails now.
       for (const { outcome } of handled) {

@@ -10,6 +10,7 @@ import deliveryLog from './delivery-log';
 import approvals from './approvals';
 import approvalMail from './approval-mail';
 import approvalRules from './approval-rules';
+import approvalAccess from './approval-access';
 import inbox from './inbox';
 import lease from './lease';
 import quarantine from './quarantine';
@@ -28,6 +29,7 @@ const services = {
   approvals,
   'approval-mail': approvalMail,
   'approval-rules': approvalRules,
+  'approval-access': approvalAccess,
   inbox,
   lease,
   quarantine,

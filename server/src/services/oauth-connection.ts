@@ -3,10 +3,10 @@
  * section in `plugin::mail-server.oauth-connection`. The MSAL cache (refresh token included) is
  * stored encrypted with the secrets service and read back on every MSAL cache access, so a
  * restart or another Strapi instance keeps the connection and sees rotated refresh tokens.
- * A row belongs to one app registration (`appKey`): after a change of tenant, client or
- * authority the account must be connected again.
+ * A row belongs to one destination (`appKey` = utils/destination.ts `destinationKey`: app
+ * registration, scopes, mail host, port, security and mailbox): the refresh token is only ever
+ * used for it, and a save that changes any of them removes the row.
  */
-import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type { TokenCacheStore } from '../mail';
 import { getService } from '../utils/get-service';
@@ -23,12 +23,6 @@ export type OAuthConnection = {
   connectedBy: number | null;
   lastRenewedAt: string | null;
 };
-
-/** Not a secret, but hashed anyway so the row does not name the tenant in clear. */
-export function appKeyOf(o: { authorityHost: string; tenantId: string; clientId: string }): string {
-  const id = [o.authorityHost, o.tenantId, o.clientId].map((v) => v.trim().toLowerCase());
-  return crypto.createHash('sha256').update(id.join('|')).digest('hex').slice(0, 32);
-}
 
 const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
 

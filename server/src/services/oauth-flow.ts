@@ -31,7 +31,7 @@ import {
   unseal,
 } from '../utils/oauth-state';
 import { adminSessionActive, callbackUrl, settingsPageUrl } from '../utils/oauth-urls';
-import { appKeyOf } from './oauth-connection';
+import { destinationKey } from '../utils/destination';
 
 export type Cookie = { name: string; value: string; maxAge: number };
 /** Flow failures also carry the plugin's own codes (ESTATE, ESESSION, ECONFIG). */
@@ -111,7 +111,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         n: nonce,
         e: Date.now() + STATE_TTL_MS,
         r: uri,
-        a: appKeyOf(section.oauth2),
+        a: destinationKey(kind, section),
       });
       const authorizeUrl = await authorizationUrl(
         settingsOf(section),
@@ -175,7 +175,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         if (!data.code) throw new Error('invalid_request: no authorization code in the answer');
         const section = await delegatedSection(kind);
-        if (appKeyOf(section.oauth2) !== state.a) {
+        if (destinationKey(kind, section) !== state.a) {
           throw new PluginError(
             'ECONFIG',
             'The app registration settings changed during the sign-in.',

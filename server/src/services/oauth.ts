@@ -12,7 +12,8 @@ import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
 import type { Effective, SectionKind } from '../utils/settings-model';
-import { appKeyOf, type OAuthConnection } from './oauth-connection';
+import type { OAuthConnection } from './oauth-connection';
+import { destinationKey } from '../utils/destination';
 
 /** Another instance may connect or disconnect: re-read the connection row at most this often. */
 const CONNECTION_STALE_MS = 5_000;
@@ -30,7 +31,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     sources.delete(key);
   };
 
-  /** The connected account of a section, if it was made for the section's app registration. */
+  /** The connected account of a section, if it was made for exactly this destination. */
   async function connectionFor(kind: SectionKind, section: Effective<SectionKind>) {
     let cached = connections.get(kind);
     if (!cached || Date.now() - cached.at > CONNECTION_STALE_MS) {
@@ -38,7 +39,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       connections.set(kind, cached);
     }
     const conn = cached.value;
-    return conn && conn.appKey === appKeyOf(section.oauth2) ? conn : null;
+    return conn && conn.appKey === destinationKey(kind, section) ? conn : null;
   }
 
   async function entryFor(kind: SectionKind, section: Effective<SectionKind>): Promise<Entry> {
@@ -119,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return entry.source.stats();
     },
 
-    /** The section's connection for its current app registration (authorization code). */
+    /** The section's connection, if made for its current destination (authorization code). */
     connection(kind: SectionKind, section: Effective<SectionKind>) {
       return connectionFor(kind, section);
     },

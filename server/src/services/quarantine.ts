@@ -4,8 +4,10 @@
  * Discard closes it. Both are recorded on the inbound-message row.
  */
 import type { Core } from '@strapi/strapi';
+import { redactRefs } from '../mail';
 import { PluginError } from '../errors';
 import { getService } from '../utils/get-service';
+import type approvalAccess from './approval-access';
 import { INBOUND_UID } from './inbox';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -25,11 +27,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (filter.verdict) where.verdict = filter.verdict;
       if (filter.requestId) where.requestId = filter.requestId;
       const rows = await query().findMany({ where, orderBy: { id: 'desc' }, limit: 200 });
-      // The raw message stays on the server; the list shows what a reviewer needs.
-      return rows.map(({ raw: _raw, ...row }: Record<string, unknown>) => row);
+      // The raw message stays on the server; the list shows what a reviewer needs, without
+      // approval signatures (a reference and a forged From are half of a decision).
+      return rows.map(({ raw: _raw, ...row }: Record<string, unknown>) => ({
+        ...row,
+        subject: redactRefs(row.subject as string | undefined),
+        messageId: redactRefs(row.messageId as string | undefined),
+        comment: redactRefs(row.comment as string | undefined),
+      }));
     },
 
-    async accept(id: number, by: string) {
+    /**
+     * Applies the decision a held reply carried, as the approver it names. The admin vouches
+     * for who sent it; they cannot vouch for what the approver saw, so a request past its
+     * expiry or an entry changed since the request needs `confirmCurrentVersion` (recorded),
+     * and both the approver and the admin must still be allowed the action by their roles.
+     */
+    async accept(
+      id: number,
+      admin: {
+        id?: number;
+        email: string;
+        ability?: Parameters<ReturnType<typeof approvalAccess>['checkRequester']>[0];
+        confirmCurrentVersion?: boolean;
+      }
+    ) {
       const row = await reviewable(id);
       if (!row.requestId || (row.decision !== 'approve' && row.decision !== 'reject')) {
         throw new PluginError(
@@ -38,21 +60,61 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
       }
       const approvals = getService(strapi, 'approvals');
+      const access = getService(strapi, 'approval-access');
       await strapi.db.transaction(async () => {
         const request = await approvals.findOne(row.requestId);
         if (!request || request.status !== 'pending') {
           throw new PluginError('ENOTPENDING', 'The request is no longer pending.');
         }
+        const target = {
+          uid: request.targetUid,
+          documentId: request.targetDocumentId,
+          locale: request.targetLocale,
+        };
+        const permission = approvals.permissionFor(request.action);
+        const current = await approvals.draftVersion(request);
+        const late = !!request.expiresAt && new Date(request.expiresAt) < new Date();
+        const changed = current !== request.entryVersion;
+        if ((late || changed) && !admin.confirmCurrentVersion) {
+          throw new PluginError(
+            'ECONFIRM',
+            changed
+              ? 'The entry changed after the request was sent: the approver did not see this version.'
+              : 'The request expired before this reply was accepted.',
+            'Check the entry as it is now, then accept again and confirm the current version.'
+          );
+        }
+        const approver = (row.approver ?? row.fromAddress) as string;
+        const by = await access.approverUser(approver, target, permission);
+        if (!by) {
+          throw new PluginError(
+            'EAPPROVER',
+            `${approver} is no longer an active admin user whose role may ${permission} this entry.`
+          );
+        }
+        const entry = await access.entity(target);
+        if (admin.ability && entry && !access.can(admin.ability, target.uid, permission, entry)) {
+          throw new PluginError(
+            'EFORBIDDEN',
+            `Your role may not ${permission} this entry, so it may not accept a decision on it.`
+          );
+        }
+        const confirmed = (late || changed) && current ? { confirmedVersion: current } : {};
         await approvals.decide(request, {
-          approver: row.approver ?? row.fromAddress,
+          approver,
           decision: row.decision,
           comment: row.comment ?? '',
           at: new Date().toISOString(),
           inboundMessageId: row.id,
+          by,
+          acceptedBy: { id: admin.id, email: admin.email, ...confirmed },
         });
+        const note = confirmed.confirmedVersion
+          ? ` for the version of ${confirmed.confirmedVersion}`
+          : '';
         await query().update({
           where: { id },
-          data: { verdict: 'applied', resolution: `accepted by ${by}` },
+          data: { verdict: 'applied', resolution: `accepted by ${admin.email}${note}` },
         });
       });
       return query().findOne({

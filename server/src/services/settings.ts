@@ -3,10 +3,16 @@
  * send path does not query the database for every email, and invalidated on save.
  */
 import type { Core } from '@strapi/strapi';
-import type { SettingsInput, SettingsView } from '../../../shared/contracts/settings';
+import type {
+  ImapInput,
+  SettingsInput,
+  SettingsView,
+  SmtpInput,
+} from '../../../shared/contracts/settings';
 import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
+import { describeChanges, destinationChanges, secretsUsed } from '../utils/destination';
 import {
   applyInput,
   isConfigured,
@@ -22,6 +28,8 @@ import {
 export const SETTINGS_UID = 'plugin::mail-server.settings';
 /** Other Strapi instances may save too; re-read the row at most this often (ms). */
 const STALE_AFTER_MS = 5_000;
+
+type SectionInputOf<K extends SectionKind> = K extends 'smtp' ? SmtpInput : ImapInput;
 
 interface StoredSettings {
   id: number | null;
@@ -83,6 +91,59 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
+  /**
+   * A save that changes where the section's secrets go without typing them again: a secret the
+   * new destination needs is refused with a field error (it would otherwise follow the admin's
+   * new host, user or identity platform); one it does not need is cleared. Returns whether the
+   * destination changed, so the connected account (bound the same way) is dropped too.
+   */
+  function bindSecrets<K extends SectionKind>(
+    kind: K,
+    previous: Stored<K>,
+    next: Stored<K>,
+    input: SectionInputOf<K>
+  ): { section: Stored<K>; moved: boolean } {
+    const override = getPluginConfig(strapi)[kind];
+    const open = (s: Stored<K>) => toEffective(kind, s, override, () => '');
+    const before = open(previous);
+    const after = open(next);
+    const changed = destinationChanges(before, after);
+    if (changed.length === 0) return { section: next, moved: false };
+    const used = secretsUsed(after);
+    const keep = (
+      field: 'password' | 'clientSecret',
+      stored: string | null,
+      typed: string | null | undefined,
+      fromConfig: string | undefined
+    ) => {
+      if (typed !== undefined || stored === null || fromConfig !== undefined) return stored;
+      if (!used[field]) return null;
+      const name = field === 'password' ? 'password' : 'client secret';
+      throw new PluginError(
+        'ESECRETDEST',
+        `Type the ${name} again: the saved one is only sent to the destination it was saved for, and this save changes its ${describeChanges(changed)}.`,
+        undefined,
+        [kind, ...(field === 'password' ? ['password'] : ['oauth2', 'clientSecret'])]
+      );
+    };
+    return {
+      moved: true,
+      section: {
+        ...next,
+        password: keep('password', next.password, input.password, override.password),
+        oauth2: {
+          ...next.oauth2,
+          clientSecret: keep(
+            'clientSecret',
+            next.oauth2.clientSecret,
+            input.oauth2.clientSecret,
+            override.oauth2?.clientSecret
+          ),
+        },
+      },
+    };
+  }
+
   return {
     async getView(): Promise<SettingsView> {
       return view(await read());
@@ -93,15 +154,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       cache = null;
       const current = await read();
       const encrypt = (plain: string) => secrets().encrypt(plain);
-      const next = {
-        smtp: input.smtp ? applyInput(current.smtp, input.smtp, encrypt) : current.smtp,
-        imap: input.imap ? applyInput(current.imap, input.imap, encrypt) : current.imap,
+      const apply = <K extends SectionKind>(kind: K, section: SectionInputOf<K> | undefined) => {
+        const previous = current[kind] as Stored<K>;
+        if (!section) return { section: previous, moved: false };
+        const bound = bindSecrets(
+          kind,
+          previous,
+          applyInput(previous, section as never, encrypt),
+          section
+        );
+        requireSecrets(kind, bound.section);
+        return bound;
       };
-      if (input.smtp) requireSecrets('smtp', next.smtp);
-      if (input.imap) requireSecrets('imap', next.imap);
-      const data = { ...next, revision: current.revision + 1 };
+      const smtp = apply('smtp', input.smtp);
+      const imap = apply('imap', input.imap);
+      const data = { smtp: smtp.section, imap: imap.section, revision: current.revision + 1 };
       if (current.id === null) await query().create({ data });
       else await query().update({ where: { id: current.id }, data });
+      // A connected Microsoft 365 account is bound to the destination too (services/oauth.ts
+      // would no longer use it): the row goes, so nothing keeps a refresh token for nowhere.
+      for (const [kind, bound] of [
+        ['smtp', smtp],
+        ['imap', imap],
+      ] as const) {
+        if (bound.moved) await getService(strapi, 'oauth-connection').remove(kind);
+      }
       cache = null;
       const saved = await read();
       strapi.log.info(

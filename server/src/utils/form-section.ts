@@ -1,11 +1,12 @@
 /**
- * Builds the section to test from unsaved form values. A stored secret is reused only when the
- * form still points at the server (or identity platform) it was saved for: otherwise anyone
- * allowed to press Test could make Strapi send the saved password to a host of their choice.
+ * Builds the section to test from unsaved form values. A saved secret is reused only when the
+ * form points at exactly the destination it was saved for (utils/destination.ts): otherwise
+ * anyone allowed to press Test could make Strapi send it to a host of their choice.
  */
 import type { ImapInput, SmtpInput } from '../../../shared/contracts/settings';
 import type { ImapOverride, SmtpOverride } from '../config/schema';
 import { PluginError } from '../errors';
+import { describeChanges, destinationChanges, secretsUsed } from './destination';
 import { emptyStored, toEffective, type Effective, type SectionKind } from './settings-model';
 
 type FormOf<K extends SectionKind> = K extends 'smtp' ? SmtpInput : ImapInput;
@@ -27,46 +28,41 @@ export function formSection<K extends SectionKind>(
     () => ''
   ) as Effective<K>;
 
-  const sameServer =
-    saved !== null &&
-    saved.host.toLowerCase() === section.host.toLowerCase() &&
-    saved.port === section.port &&
-    saved.username === section.username;
-  const sameIdentity =
-    saved !== null &&
-    saved.oauth2.authorityHost === section.oauth2.authorityHost &&
-    saved.oauth2.tenantId === section.oauth2.tenantId &&
-    saved.oauth2.clientId === section.oauth2.clientId;
-
+  // Secrets from the app's config are bound the same way: the form may point elsewhere. An
+  // unreadable saved section (null) binds nothing: no secret may follow the form.
+  const changed = saved === null ? null : destinationChanges(saved, section);
+  const used = secretsUsed(section);
   const pick = (
     typed: string | null | undefined,
     fromConfig: string | undefined,
     stored: string | undefined,
-    same: boolean,
-    field: string
+    field: 'password' | 'client secret'
   ) => {
-    if (fromConfig !== undefined) return fromConfig;
-    if (typed !== undefined) return typed ?? undefined;
-    if (stored === undefined) return undefined;
-    if (same) return stored;
+    if (typed !== undefined && fromConfig === undefined) return typed ?? undefined;
+    const reused = fromConfig ?? stored;
+    if (reused === undefined || changed?.length === 0) return reused;
+    // Not needed by what the form tests: withheld without a word.
+    if (!used[field === 'password' ? 'password' : 'clientSecret']) return undefined;
+    const what = fromConfig !== undefined ? `${field} from the app's config` : `saved ${field}`;
     throw new PluginError(
-      'ECONFIG',
-      `The saved ${field} is only sent to the server it was saved for.`,
-      `Type the ${field} again to test against ${section.host}, or save the new settings first.`,
+      'ESECRETDEST',
+      `The ${what} is only sent to the destination it was saved for, and the form changes ${changed ? `its ${describeChanges(changed)}` : 'it'}.`,
+      fromConfig !== undefined
+        ? 'Save the settings first, then test.'
+        : `Type the ${field} again to test against this destination, or save the new settings first.`,
       [kind, ...(field === 'password' ? ['password'] : ['oauth2', 'clientSecret'])]
     );
   };
 
   return {
     ...section,
-    password: pick(password, override.password, saved?.password, sameServer, 'password'),
+    password: pick(password, override.password, saved?.password, 'password'),
     oauth2: {
       ...section.oauth2,
       clientSecret: pick(
         clientSecret,
         override.oauth2?.clientSecret,
         saved?.oauth2.clientSecret,
-        sameIdentity,
         'client secret'
       ),
     },

@@ -31,6 +31,7 @@ module.exports = ({ env }) => ({
       deliveryLog: { enabled: env.bool('MAIL_SERVER_DELIVERY_LOG', true) },
       // API suites drive the inbox job themselves; the IDLE suite and the demo switch it on.
       inbox: { idle: env.bool('MAIL_SERVER_IDLE', false) },
+      approvals: { maxRequestsPerHour: env.int('MAIL_SERVER_MAX_REQUESTS_PER_HOUR') },
       // Any field can come from the environment; such a field is locked in the admin page.
       smtp: {
         host: env('MAIL_SERVER_SMTP_HOST'),

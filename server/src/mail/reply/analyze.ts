@@ -10,6 +10,7 @@ import { readDecision } from './decision';
 import { firstValue, headerFields, msgIds, referenceIds, type HeaderField } from './headers';
 import { htmlFullText, htmlReplyText } from './html';
 import { findReference } from './reference';
+import { senderProof, type SenderTrust } from './sender-proof';
 import { trimReply } from './trim';
 import {
   analyzeOptionsSchema,
@@ -115,7 +116,11 @@ function* referenceSources(
   }
 }
 
-function analyzeParsed(parsed: ParsedMail, ownAddresses: ReadonlySet<string>): ReplyAnalysis {
+function analyzeParsed(
+  parsed: ParsedMail,
+  ownAddresses: ReadonlySet<string>,
+  trust: SenderTrust
+): ReplyAnalysis {
   const fields: HeaderField[] = headerFields(parsed.headerLines ?? []);
   if (!fields.some((f) => KNOWN_HEADERS.has(f.name))) return noDecision('other', 'malformed');
 
@@ -152,6 +157,7 @@ function analyzeParsed(parsed: ParsedMail, ownAddresses: ReadonlySet<string>): R
     messageId: msgIds(firstValue(fields, 'message-id'))[0] ?? null,
     subject,
     text: body.reply.slice(0, MAX_RESULT_TEXT),
+    senderProof: senderProof(fields, from, trust),
   };
 }
 
@@ -175,7 +181,7 @@ export async function analyzeReply(
   const own = new Set(options.ownAddresses.map((a) => a.trim().toLowerCase()).filter(Boolean));
   try {
     const parsed = await simpleParser(buffer, PARSER_OPTIONS);
-    const result = replyAnalysisSchema.safeParse(analyzeParsed(parsed, own));
+    const result = replyAnalysisSchema.safeParse(analyzeParsed(parsed, own, options.trust));
     return result.success ? result.data : noDecision('other', 'malformed');
   } catch {
     // mailparser rejects on MIME it cannot split (header block over maxHeadSize, too many

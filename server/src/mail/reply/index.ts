@@ -22,3 +22,4 @@ export { readDecision, type DecisionResult } from './decision';
 export { trimReply, type TrimOptions } from './trim';
 export { htmlReplyText } from './html';
 export { MAX_REFERENCES } from './headers';
+export { SENDER_PROOFS, type SenderProof, type SenderTrust } from './sender-proof';

@@ -3,6 +3,7 @@
  * them, so a code once published keeps its meaning; the descriptions are for people.
  */
 import { z } from 'zod';
+import { SENDER_PROOFS } from './sender-proof';
 
 /** Why a message carries no decision. Stable codes; never match on the description. */
 export const REPLY_REASONS = {
@@ -47,6 +48,8 @@ export const replyAnalysisSchema = z
     subject: z.string(),
     /** the reply with quotes, forwarded parts and signatures removed */
     text: z.string(),
+    /** what proves that `from` sent it (sender-proof.ts); null: only the forgeable From header */
+    senderProof: z.enum(SENDER_PROOFS).nullable(),
   })
   .strict()
   // A decision is only ever taken from a human reply, and a missing one always says why.
@@ -65,6 +68,14 @@ export const analyzeOptionsSchema = z
     ownAddresses: z.array(z.string().max(998)).max(1000).default([]),
     /** larger messages are refused unread (kind 'other', reason 'too-large') */
     maxBytes: z.number().int().positive().default(DEFAULT_MAX_BYTES),
+    /** which servers' headers prove a sender (sender-proof.ts); by default none */
+    trust: z
+      .object({
+        authservIds: z.array(z.string().trim().toLowerCase().min(1).max(253)).max(20).default([]),
+        exchange: z.boolean().default(false),
+      })
+      .strict()
+      .default({ authservIds: [], exchange: false }),
   })
   .strict();
 
@@ -84,5 +95,6 @@ export function noDecision(kind: ReplyKind, reason: ReplyReason): ReplyAnalysis 
     messageId: null,
     subject: '',
     text: '',
+    senderProof: null,
   };
 }

@@ -1,0 +1,106 @@
+/**
+ * The destination a secret is bound to: every field that decides where a secret goes counts,
+ * names that are case-insensitive on the wire are compared so, and nothing else counts.
+ */
+import { describe, expect, test } from '@jest/globals';
+import {
+  describeChanges,
+  destinationChanges,
+  destinationKey,
+  secretsUsed,
+  type DestinationSection,
+} from '../../server/src/utils/destination';
+
+const base: DestinationSection = {
+  host: 'smtp.office365.com',
+  port: 587,
+  security: 'starttls',
+  username: 'mailbox@contoso.example',
+  oauth2: {
+    enabled: true,
+    grant: 'client_credentials',
+    authorityHost: 'login.microsoftonline.com',
+    tenantId: 'contoso.onmicrosoft.com',
+    clientId: '00000000-0000-0000-0000-00000000000a',
+    scopes: ['https://outlook.office365.com/.default'],
+  },
+};
+const change = (over: Partial<DestinationSection>, oauth2: object = {}) => ({
+  ...base,
+  ...over,
+  oauth2: { ...base.oauth2, ...oauth2 },
+});
+
+describe('destinationChanges', () => {
+  test.each([
+    ['host', change({ host: 'attacker.example' })],
+    ['port', change({ port: 25 })],
+    ['security', change({ security: 'none' })],
+    ['username', change({ username: 'Mailbox@contoso.example' })],
+    ['oauth2.enabled', change({}, { enabled: false })],
+    ['oauth2.grant', change({}, { grant: 'password' })],
+    ['oauth2.authorityHost', change({}, { authorityHost: 'login.attacker.example' })],
+    ['oauth2.tenantId', change({}, { tenantId: 'fabrikam.onmicrosoft.com' })],
+    ['oauth2.clientId', change({}, { clientId: '00000000-0000-0000-0000-00000000000b' })],
+    ['oauth2.scopes', change({}, { scopes: ['https://graph.microsoft.com/.default'] })],
+  ])('%s is part of the destination', (field, other) => {
+    expect(destinationChanges(base, other)).toEqual([field]);
+    expect(destinationKey('smtp', other)).not.toBe(destinationKey('smtp', base));
+  });
+
+  test('the same destination written differently is the same', () => {
+    const same = change(
+      { host: 'SMTP.Office365.com.' },
+      {
+        authorityHost: 'Login.MicrosoftOnline.com',
+        tenantId: 'Contoso.onmicrosoft.com',
+        clientId: '00000000-0000-0000-0000-00000000000A',
+      }
+    );
+    expect(destinationChanges(base, same)).toEqual([]);
+    expect(destinationKey('smtp', same)).toBe(destinationKey('smtp', base));
+    const bracketed = change({ host: '[::1]' });
+    expect(destinationChanges(bracketed, change({ host: '::1' }))).toEqual([]);
+  });
+
+  test('the order of scopes does not matter, their content does', () => {
+    const two = change({}, { scopes: ['a/.default', 'b/.default'] });
+    expect(destinationChanges(two, change({}, { scopes: ['b/.default', 'a/.default'] }))).toEqual(
+      []
+    );
+    expect(destinationChanges(two, change({}, { scopes: ['a/.default'] }))).toEqual([
+      'oauth2.scopes',
+    ]);
+  });
+
+  test('the two sections of one destination have different keys', () => {
+    expect(destinationKey('smtp', base)).not.toBe(destinationKey('imap', base));
+  });
+
+  test('describeChanges names the fields in words', () => {
+    expect(describeChanges(['host'])).toBe('host');
+    expect(describeChanges(['host', 'port', 'oauth2.authorityHost'])).toBe(
+      'host, port and identity platform host'
+    );
+  });
+});
+
+describe('secretsUsed', () => {
+  test.each([
+    ['a password login', change({}, { enabled: false }), { password: true, clientSecret: false }],
+    [
+      'no login',
+      change({ username: '' }, { enabled: false }),
+      { password: false, clientSecret: false },
+    ],
+    ['client credentials', base, { password: false, clientSecret: true }],
+    [
+      'the password grant',
+      change({}, { grant: 'password' }),
+      { password: true, clientSecret: true },
+    ],
+    ['an empty section', change({ host: '' }), { password: false, clientSecret: false }],
+  ])('%s', (_name, section, expected) => {
+    expect(secretsUsed(section)).toEqual(expected);
+  });
+});
