@@ -22,6 +22,8 @@ export type Verdict =
     };
 
 const IGNORED_KINDS = new Set(['auto-reply', 'bounce']);
+/** Messages not read to the end: a person looks at them, nothing retries them. */
+const KEPT_FOR_A_PERSON = new Set(['malformed', 'too-large', 'analysis-timeout']);
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async evaluate(
@@ -34,8 +36,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (analysis.kind === 'other') {
       // A message we cannot even parse is kept for a person to look at; lists and our own
       // copies are just filed.
-      return analysis.reason === 'malformed' || analysis.reason === 'too-large'
-        ? { verdict: 'quarantined', reason: analysis.reason }
+      return KEPT_FOR_A_PERSON.has(analysis.reason ?? '')
+        ? { verdict: 'quarantined', reason: analysis.reason! }
         : { verdict: 'ignored', reason: analysis.reason ?? 'other' };
     }
 

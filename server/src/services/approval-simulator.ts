@@ -3,7 +3,6 @@
  * message and what it would do, without recording, publishing or moving anything.
  */
 import type { Core } from '@strapi/strapi';
-import { analyzeReply } from '../mail/reply';
 import { getService } from '../utils/get-service';
 import { replyTrust } from './inbox-message';
 
@@ -13,7 +12,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const imap = await settings.getEffective('imap');
     const own = [imap.username, (await settings.getEffective('smtp')).fromAddress].filter(Boolean);
     const trust = replyTrust(imap);
-    const analysis = await analyzeReply(raw, { ownAddresses: own, trust: trust.trust });
+    const analysis = await getService(strapi, 'inbox')
+      .analyzer()
+      .analyze(raw, { ownAddresses: own, trust: trust.trust });
     const verdict = await getService(strapi, 'approval-rules').evaluate(analysis, trust);
     return {
       analysis,

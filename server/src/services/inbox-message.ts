@@ -6,7 +6,12 @@
 import crypto from 'node:crypto';
 import type { FetchedMessage } from '../mail';
 import { isMicrosoftHost } from '../mail';
-import { analyzeReply, noDecision, type ReplyAnalysis, type SenderTrust } from '../mail/reply';
+import {
+  noDecision,
+  type BoundedAnalyzer,
+  type ReplyAnalysis,
+  type SenderTrust,
+} from '../mail/reply';
 import { authservIdsOf } from '../../../shared/contracts/settings';
 import type { Effective } from '../utils/settings-model';
 import { describeReason, type Answer } from './approval-mail';
@@ -84,13 +89,14 @@ export interface BatchTransaction {
 export async function analyseMessage(
   message: FetchedMessage,
   ownAddresses: string[],
-  { trust }: ReplyTrust
+  { trust }: ReplyTrust,
+  analyzer: BoundedAnalyzer
 ): Promise<Analysed> {
   // Too big to read: filed for a person to look at, never parsed.
   const analysis =
     message.size > MAX_BYTES
       ? noDecision('other', 'too-large')
-      : await analyzeReply(message.source, { ownAddresses, maxBytes: MAX_BYTES, trust });
+      : await analyzer.analyze(message.source, { ownAddresses, maxBytes: MAX_BYTES, trust });
   const rawHash = crypto.createHash('sha256').update(message.source).digest('hex');
   const messageKey = (analysis.messageId ?? `sha256:${rawHash}`).slice(0, 255);
   return { message, analysis, rawHash, messageKey };

@@ -11,6 +11,7 @@
  */
 import type { Core } from '@strapi/strapi';
 import { createMailboxReader, type MailboxReader } from '../mail';
+import { createBoundedAnalyzer, type BoundedAnalyzer } from '../mail/reply';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { sectionAuth } from '../utils/section-auth';
@@ -54,7 +55,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let idleLoop: Promise<void> | null = null;
   let idleReader: MailboxReader | null = null;
   let unsubscribe: (() => void) | null = null;
+  let bounded: BoundedAnalyzer | null = null;
   const svc = <K extends Parameters<typeof getService>[1]>(name: K) => getService(strapi, name);
+  /** The analyser with its hard time limit, in a thread of its own; closed in stop(). */
+  const analyzer = () =>
+    (bounded ??= createBoundedAnalyzer({
+      timeoutMs: getPluginConfig(strapi).inbox.analysisTimeoutMs,
+    }));
 
   function openReader(imap: Imap): MailboxReader {
     const config = getPluginConfig(strapi);
@@ -82,7 +89,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (let batch = 0; batch < MAX_BATCHES && !stopped; batch++) {
       const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
       const analysed: Analysed[] = [];
-      for (const m of messages) analysed.push(await analyseMessage(m, ctx.ownAddresses, ctx.trust));
+      for (const m of messages)
+        analysed.push(await analyseMessage(m, ctx.ownAddresses, ctx.trust, analyzer()));
       const handled = await recordBatch(ctx, analysed);
       // Committed: these decisions stand even if filing them fails now.
       for (const { outcome } of handled) {
@@ -243,6 +251,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
+    analyzer,
+
     /** One pass over the mailbox, after any pass in progress in this process. */
     run(): Promise<RunReport> {
       return exclusive(runOnce);
@@ -274,6 +284,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await idleReader?.close();
       await idleLoop;
       await running?.catch(() => undefined);
+      await bounded?.close();
+      bounded = null;
     },
   };
 };

@@ -177,7 +177,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ['smtp', smtp],
         ['imap', imap],
       ] as const) {
-        if (bound.moved) await getService(strapi, 'oauth-connection').remove(kind);
+        if (!bound.moved) continue;
+        await getService(strapi, 'oauth-connection').remove(kind);
+        getService(strapi, 'oauth').forget(kind);
       }
       cache = null;
       const saved = await read();

@@ -30,7 +30,10 @@ module.exports = ({ env }) => ({
       },
       deliveryLog: { enabled: env.bool('MAIL_SERVER_DELIVERY_LOG', true) },
       // API suites drive the inbox job themselves; the IDLE suite and the demo switch it on.
-      inbox: { idle: env.bool('MAIL_SERVER_IDLE', false) },
+      inbox: {
+        idle: env.bool('MAIL_SERVER_IDLE', false),
+        analysisTimeoutMs: env.int('MAIL_SERVER_ANALYSIS_TIMEOUT_MS'),
+      },
       approvals: { maxRequestsPerHour: env.int('MAIL_SERVER_MAX_REQUESTS_PER_HOUR') },
       // Any field can come from the environment; such a field is locked in the admin page.
       smtp: {

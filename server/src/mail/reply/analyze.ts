@@ -41,6 +41,22 @@ const MAX_SUBJECT = 998;
 const QUOTED_ORIGINAL =
   /^(message\/(rfc822|global|(global-)?delivery-status)|text\/rfc822-headers)$/;
 const MAX_ATTACHMENT_SCAN = 256 * 1024;
+/**
+ * How much of a message is parsed. The decision is the first line of the reply, and the
+ * reference is in the threading headers, the subject or the quote right below it: all of it in
+ * the first part of any real reply. What follows in a larger message (attachments, a long
+ * pasted thread) decides nothing, and parsing it cost seconds for hostile bodies of millions of
+ * short lines (mailparser's line splitting and the collector, not our patterns). A reply whose
+ * decision is not in the first 2 MB gets no decision: it is quarantined for a person.
+ */
+export const MAX_READ_BYTES = 2 * 1024 * 1024;
+
+/** The first MAX_READ_BYTES of the message, cut after a line break so no line is split. */
+function readablePart(buffer: Buffer): Buffer {
+  if (buffer.length <= MAX_READ_BYTES) return buffer;
+  const lastBreak = buffer.lastIndexOf(0x0a, MAX_READ_BYTES - 1);
+  return buffer.subarray(0, lastBreak > 0 ? lastBreak + 1 : MAX_READ_BYTES);
+}
 
 /** A message has at least one of these; binary junk parsed as headers has none. */
 const KNOWN_HEADERS = new Set(
@@ -180,7 +196,7 @@ export async function analyzeReply(
 
   const own = new Set(options.ownAddresses.map((a) => a.trim().toLowerCase()).filter(Boolean));
   try {
-    const parsed = await simpleParser(buffer, PARSER_OPTIONS);
+    const parsed = await simpleParser(readablePart(buffer), PARSER_OPTIONS);
     const result = replyAnalysisSchema.safeParse(analyzeParsed(parsed, own, options.trust));
     return result.success ? result.data : noDecision('other', 'malformed');
   } catch {

@@ -4,6 +4,7 @@
  * analyzeReply and does the matching, verification and publishing itself.
  */
 export { analyzeReply } from './analyze';
+export { createBoundedAnalyzer, type BoundedAnalyzer } from './bounded';
 export {
   DEFAULT_MAX_BYTES,
   REPLY_KINDS,

@@ -9,6 +9,8 @@ import { SENDER_PROOFS } from './sender-proof';
 export const REPLY_REASONS = {
   malformed: 'The message could not be parsed as an email',
   'too-large': 'The message is larger than the configured limit and was not read',
+  'analysis-timeout':
+    'Reading the message took longer than the limit (a hostile or pathological message); kept for a person',
   dsn: 'A delivery status notification (bounce)',
   'own-mail': 'Sent from one of our own addresses (a loop or a copy of our notification)',
   list: 'Mailing-list traffic',
