@@ -8,6 +8,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { diagnostic } from '../helpers/diagnostic';
 import { HOSTILE_SHAPES, analysisTime, hostileMessage } from '../helpers/hostile';
+import { analyzeReply } from '../../server/src/mail/reply';
+import { MAX_READ_BYTES } from '../../server/src/mail/reply/analyze';
 
 describe('hostile replies are analysed in time linear in their size', () => {
   for (const shape of HOSTILE_SHAPES) {
@@ -21,4 +23,33 @@ describe('hostile replies are analysed in time linear in their size', () => {
       expect(large).toBeLessThan(3000);
     });
   }
+});
+
+describe('a large message is read up to its first 2 MB', () => {
+  const head =
+    'From: approver@example.test\r\nTo: mailbox@example.test\r\nSubject: Re: x\r\n' +
+    'Message-ID: <big@example.test>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n';
+  const filler = (bytes: number) => '> an old quoted line of the thread\r\n'.repeat(bytes / 36);
+
+  test('the decision at the top of an 8 MB reply counts', async () => {
+    const raw = Buffer.from(`${head}APPROVE\r\n\r\n${filler(8 * 1024 * 1024)}`);
+    const result = await analyzeReply(raw);
+    expect([result.kind, result.decision]).toEqual(['reply', 'approve']);
+  });
+
+  test('text after the first 2 MB is never read: a late decision is no decision', async () => {
+    // Blank lines are skipped on the way to the first line: read to the end, this would approve.
+    const raw = Buffer.from(`${head}${'\r\n'.repeat(1.5 * 1024 * 1024)}APPROVE\r\n`);
+    expect(raw.length).toBeGreaterThan(MAX_READ_BYTES);
+    const result = await analyzeReply(raw);
+    expect(result.decision).toBe(null);
+  });
+
+  test('one huge line (HTML without line breaks) is cut where the limit falls, not dropped', async () => {
+    const html = `<p>APPROVE</p>${'<div>x</div>'.repeat(300_000)}`;
+    const raw = Buffer.from(head.replace('text/plain', 'text/html') + html);
+    expect(raw.length).toBeGreaterThan(MAX_READ_BYTES);
+    const result = await analyzeReply(raw);
+    expect(result.decision).toBe('approve');
+  });
 });

@@ -51,11 +51,15 @@ const MAX_ATTACHMENT_SCAN = 256 * 1024;
  */
 export const MAX_READ_BYTES = 2 * 1024 * 1024;
 
-/** The first MAX_READ_BYTES of the message, cut after a line break so no line is split. */
+/**
+ * The first MAX_READ_BYTES of the message, cut after a line break near the end so that no line
+ * is split; a body of one huge line (HTML without line breaks) is cut where the limit falls.
+ */
 function readablePart(buffer: Buffer): Buffer {
   if (buffer.length <= MAX_READ_BYTES) return buffer;
   const lastBreak = buffer.lastIndexOf(0x0a, MAX_READ_BYTES - 1);
-  return buffer.subarray(0, lastBreak > 0 ? lastBreak + 1 : MAX_READ_BYTES);
+  const nearEnd = lastBreak >= MAX_READ_BYTES - 64 * 1024;
+  return buffer.subarray(0, nearEnd ? lastBreak + 1 : MAX_READ_BYTES);
 }
 
 /** A message has at least one of these; binary junk parsed as headers has none. */
