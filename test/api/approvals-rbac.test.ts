@@ -1,7 +1,7 @@
 /**
  * "Request approval" under Strapi's RBAC (issue #11, point 5): a requester may only ask about
- * an entry they could edit, an approver must be an admin user whose role may publish it (at
- * request time and again when the reply arrives), requests are rate-limited per user, and an
+ * an entry they could edit, an approver must be an admin user whose role may publish it (both
+ * at request time and again when the reply arrives), requests are rate-limited per user, and an
  * admin accepting a held reply confirms an entry that changed, and must be allowed to publish.
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
@@ -137,6 +137,35 @@ describe('approvals under RBAC', () => {
     } finally {
       await users.update({ where: { id: user.id }, data: { blocked: false } });
     }
+  });
+
+  test('a requester who lost edit rights after asking: the reply decides nothing (requester-not-allowed)', async () => {
+    const requester = await adminWith(
+      role('Requester', ['read', 'update'], ['approvals.request']),
+      undefined
+    );
+    const entry = await draft('Requester demoted');
+    const asked = await post('/approvals', requester, {
+      uid: ARTICLE,
+      documentId: entry.documentId,
+      approvers: [fx.approver.address],
+    });
+    expect(asked.status).toBe(200);
+    const notification = await fx.notificationFor(fx.approver, asked.body.data.id);
+    await fx.app.strapi.db
+      .query('admin::user')
+      .update({ where: { id: requester.id }, data: { isActive: false } });
+    const messageId = await sendReply(
+      fx.stack,
+      fx.approver,
+      fx.mailbox.address,
+      notification,
+      'APPROVE'
+    );
+    await runInbox();
+    const [held] = await inboundFor({ messageId });
+    expect([held?.verdict, held?.reason]).toEqual(['quarantined', 'requester-not-allowed']);
+    expect(await isPublished(entry.documentId)).toBe(false);
   });
 
   test('requests are limited per user and hour (429 ERATELIMIT)', async () => {

@@ -5,8 +5,9 @@
  * - The requester (an admin calling the API) must be allowed to read and update the entry.
  * - Every approver must be an active admin user whose role may perform the request's action on
  *   the entry (publish, or the permission a custom action declares), locale and conditions
- *   included — checked when the request is made and again when the decision arrives, since a
- *   role can change or a user be blocked in between.
+ *   included.
+ * Both are checked when the request is made and again when the decision arrives, since a role
+ * can change or a user be blocked in between.
  *
  * Abilities come from Strapi's permission engine and are checked through the Content Manager's
  * own permission checker, so conditions such as "is creator" apply exactly as in the editor.
@@ -95,6 +96,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!row) return null;
       const can = checker(await abilityOf(user), target.uid).can;
       return can[permission](row) ? { id: user.id, email: user.email } : null;
+    },
+
+    /**
+     * The admin user who made the request may still read and update the entry (a request by
+     * server code, without a user, is trusted). A requester blocked or demoted since cannot
+     * have their request carried out.
+     */
+    async requesterAllowed(requestedBy: { id?: number } | null, target: Target): Promise<boolean> {
+      if (typeof requestedBy?.id !== 'number') return true;
+      const user = await strapi.db.query('admin::user').findOne({
+        where: { id: requestedBy.id, isActive: true, blocked: { $ne: true } },
+        populate: ['roles'],
+      });
+      if (!user) return false;
+      const row = await entity(target);
+      if (!row) return false;
+      const can = checker(await abilityOf(user), target.uid).can;
+      return can.read(row) && can.update(row);
     },
 
     /** Every approver must be allowed; the first one who is not is a field error. */

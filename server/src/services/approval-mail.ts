@@ -13,6 +13,8 @@ const REASONS: Record<string, string> = {
   'unverified-sender':
     "your organisation's mail server did not confirm that it came from you (no DKIM, DMARC or authenticated submission), so it was not taken as a decision; an administrator will review it",
   'already-decided': 'you have already answered this request',
+  'requester-not-allowed':
+    'the person who asked for this approval may no longer edit the entry; an administrator has been told',
   'approver-not-allowed':
     'your Strapi account may no longer do this (inactive, blocked, or its role lost the permission); an administrator has been told',
   'request-approved': 'the request has already been approved',

@@ -99,6 +99,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       approvals.permissionFor(request.action)
     );
     if (!by) return { verdict: 'quarantined', reason: 'approver-not-allowed', ...context };
+    const target = {
+      uid: request.targetUid,
+      documentId: request.targetDocumentId,
+      locale: request.targetLocale,
+    };
+    if (
+      !(await getService(strapi, 'approval-access').requesterAllowed(request.requestedBy, target))
+    )
+      return { verdict: 'quarantined', reason: 'requester-not-allowed', ...context };
     return { verdict: 'applied', reason: 'decision', ...context, by };
   },
 });

@@ -92,6 +92,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             `${approver} is no longer an active admin user whose role may ${permission} this entry.`
           );
         }
+        if (!(await access.requesterAllowed(request.requestedBy, target))) {
+          throw new PluginError(
+            'EREQUESTER',
+            'The admin user who asked for this approval may no longer read and update the entry.'
+          );
+        }
         const entry = await access.entity(target);
         if (admin.ability && entry && !access.can(admin.ability, target.uid, permission, entry)) {
           throw new PluginError(
