@@ -53,3 +53,48 @@ describe('a large message is read up to its first 2 MB', () => {
     expect(result.decision).toBe('approve');
   });
 });
+
+describe('huge header lines are read in time linear in their size', () => {
+  const body = '\r\nAPPROVE\r\n';
+  const shapes: Array<[string, (n: number) => string]> = [
+    ['References of many ids', (n) => `References: ${'<a.b@c.example> '.repeat(n / 16)}\r\n`],
+    ['a Subject of spaces', (n) => `Subject: Re: ${' '.repeat(n)}x\r\n`],
+    [
+      'a From display name full of @',
+      (n) => `From: "${'a@'.repeat(n / 2)}" <approver@example.test>\r\n`,
+    ],
+    [
+      'Authentication-Results with nested comments',
+      (n) =>
+        `Authentication-Results: mx.example.test; ${'('.repeat(n / 2)}${')'.repeat(n / 2)} dkim=pass\r\n`,
+    ],
+    [
+      'many Authentication-Results headers',
+      (n) =>
+        'Authentication-Results: mx.example.test; dkim=pass header.d=x.example\r\n'.repeat(n / 70),
+    ],
+  ];
+  const message = (header: string) =>
+    Buffer.from(
+      `From: approver@example.test\r\nTo: mailbox@example.test\r\nMessage-ID: <h@example.test>\r\n${header}${body}`
+    );
+  const trust = { authservIds: ['mx.example.test'], exchange: false };
+  const time = async (raw: Buffer) => {
+    let best = Infinity;
+    for (let i = 0; i < 2; i++) {
+      const started = performance.now();
+      await analyzeReply(raw, { trust });
+      best = Math.min(best, performance.now() - started);
+    }
+    return best;
+  };
+  for (const [name, header] of shapes) {
+    test(name, async () => {
+      const small = await time(message(header(64 * 1024)));
+      const large = await time(message(header(256 * 1024)));
+      diagnostic(`${name}: 64 KB ${small.toFixed(0)} ms, 256 KB ${large.toFixed(0)} ms`);
+      expect(large).toBeLessThan(10 * small + 100);
+      expect(large).toBeLessThan(3000);
+    });
+  }
+});
