@@ -410,7 +410,8 @@ describe('approvals by email reply', () => {
     await api('post', `/inbound-messages/${row.id}/accept`).expect(200);
     expect((await approvals().findOne(id)).status).toBe('approved');
     expect(await isPublished(entry.documentId)).toBe(true);
-    await api('post', `/inbound-messages/${row.id}/accept`).expect(400);
+    const again = await api('post', `/inbound-messages/${row.id}/accept`).expect(409);
+    expect(again.body.error.details.code).toBe('ENOTQUARANTINED');
 
     const other = await ask('To discard');
     const junkId = await sendReply(stack, editor, mailbox.address, other.notification, 'APPROVE');

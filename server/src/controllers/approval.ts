@@ -5,25 +5,19 @@ import {
   approvalListQuerySchema,
   idParamSchema,
 } from '../../../shared/contracts/approval';
-import { errors } from '@strapi/utils';
-import { toHttpError } from '../errors';
 import { getService } from '../utils/get-service';
 import { parseInput } from '../utils/validate';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async create(ctx: Context) {
     const user = ctx.state.user as { id?: number; email?: string } | undefined;
-    try {
-      // The admin's own RBAC ability: they may only ask about entries they could edit.
-      const row = await getService(strapi, 'approvals').request(
-        ctx.request.body as never,
-        { id: user?.id, email: user?.email },
-        { ability: ctx.state.userAbility }
-      );
-      ctx.body = { data: row };
-    } catch (err) {
-      throw toHttpError(err);
-    }
+    // The admin's own RBAC ability: they may only ask about entries they could edit.
+    const row = await getService(strapi, 'approvals').request(
+      ctx.request.body as never,
+      { id: user?.id, email: user?.email },
+      { ability: ctx.state.userAbility }
+    );
+    ctx.body = { data: row };
   },
 
   async find(ctx: Context) {
@@ -33,12 +27,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async cancel(ctx: Context) {
     const { id } = parseInput(idParamSchema, ctx.params);
-    if (!(await getService(strapi, 'approvals').cancel(id))) {
-      throw new errors.ApplicationError('Only a pending request can be cancelled.', {
-        code: 'ENOTPENDING',
-      });
-    }
-    ctx.body = { data: await getService(strapi, 'approvals').findOne(id) };
+    ctx.body = { data: await getService(strapi, 'approvals').cancel(id) };
   },
 
   /** The decision simulator: what the job would do with this message, changing nothing. */

@@ -5,7 +5,6 @@ import {
   idParamSchema,
   inboundListQuerySchema,
 } from '../../../shared/contracts/approval';
-import { toHttpError } from '../errors';
 import { getService } from '../utils/get-service';
 import { parseInput } from '../utils/validate';
 
@@ -19,29 +18,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const { id } = parseInput(idParamSchema, ctx.params);
     const { confirmCurrentVersion } = parseInput(acceptBodySchema, ctx.request.body ?? {});
     const admin = ctx.state.user as { id?: number; email?: string } | undefined;
-    try {
-      ctx.body = {
-        data: await getService(strapi, 'quarantine').accept(id, {
-          id: admin?.id,
-          email: admin?.email ?? 'admin',
-          ability: ctx.state.userAbility,
-          confirmCurrentVersion,
-        }),
-      };
-    } catch (err) {
-      throw toHttpError(err);
-    }
+    ctx.body = {
+      data: await getService(strapi, 'quarantine').accept(id, {
+        id: admin?.id,
+        email: admin?.email ?? 'admin',
+        ability: ctx.state.userAbility,
+        confirmCurrentVersion,
+      }),
+    };
   },
 
   async discard(ctx: Context) {
     const { id } = parseInput(idParamSchema, ctx.params);
     const admin = ctx.state.user as { email?: string } | undefined;
-    try {
-      ctx.body = {
-        data: await getService(strapi, 'quarantine').discard(id, admin?.email ?? 'admin'),
-      };
-    } catch (err) {
-      throw toHttpError(err);
-    }
+    ctx.body = {
+      data: await getService(strapi, 'quarantine').discard(id, admin?.email ?? 'admin'),
+    };
   },
 });

@@ -1,7 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { oauthSectionSchema } from '../../../shared/contracts/oauth';
-import { toHttpError } from '../errors';
 import { getService } from '../utils/get-service';
 import { parseInput } from '../utils/validate';
 import { z } from 'zod';
@@ -19,27 +18,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const { section } = parseInput(sectionParams, ctx.params);
     const user = ctx.state.user as { id: number | string };
     const session = ctx.state.session as { id?: string } | undefined;
-    try {
-      const started = await getService(strapi, 'oauth-flow').start(section, {
-        userId: user.id,
-        sessionId: session?.id ?? null,
-        origin: ctx.request.origin,
-      });
-      ctx.cookies.set(started.cookie.name, started.cookie.value, {
-        httpOnly: true,
-        // Lax: sent on the top-level navigation back from Microsoft, not on cross-site requests.
-        sameSite: 'lax',
-        secure: ctx.request.secure,
-        path: COOKIE_PATH,
-        maxAge: started.cookie.maxAge,
-        signed: false,
-        overwrite: true,
-      });
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = { data: { authorizeUrl: started.authorizeUrl, redirectUri: started.redirectUri } };
-    } catch (err) {
-      throw toHttpError(err);
-    }
+    const started = await getService(strapi, 'oauth-flow').start(section, {
+      userId: user.id,
+      sessionId: session?.id ?? null,
+      origin: ctx.request.origin,
+    });
+    ctx.cookies.set(started.cookie.name, started.cookie.value, {
+      httpOnly: true,
+      // Lax: sent on the top-level navigation back from Microsoft, not on cross-site requests.
+      sameSite: 'lax',
+      secure: ctx.request.secure,
+      path: COOKIE_PATH,
+      maxAge: started.cookie.maxAge,
+      signed: false,
+      overwrite: true,
+    });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { data: { authorizeUrl: started.authorizeUrl, redirectUri: started.redirectUri } };
   },
 
   /** Microsoft sends the browser here (no admin token on a navigation: the state authenticates). */

@@ -1,7 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { settingsInputSchema } from '../../../shared/contracts/settings';
-import { toHttpError } from '../errors';
 import { getService } from '../utils/get-service';
 import { parseInput } from '../utils/validate';
 
@@ -12,10 +11,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async update(ctx: Context) {
     const input = parseInput(settingsInputSchema, ctx.request.body);
-    try {
-      ctx.body = { data: await getService(strapi, 'settings').save(input) };
-    } catch (err) {
-      throw toHttpError(err);
-    }
+    ctx.body = { data: await getService(strapi, 'settings').save(input) };
   },
 });

@@ -1,3 +1,4 @@
+import { pluginErrors } from '../errors';
 import { ACTIONS } from '../permissions';
 
 const guard = (action: string) => ({
@@ -7,10 +8,16 @@ const guard = (action: string) => ({
   ],
 });
 
+type Route = { method: string; path: string; handler: string; config: Record<string, unknown> };
+
+/** Every route answers the plugin's errors the same way (errors.ts): no controller catches. */
+const withErrors = (routes: Route[]) =>
+  routes.map((route) => ({ ...route, config: { ...route.config, middlewares: [pluginErrors] } }));
+
 // Served at /mail-server/... (admin routes of plugins have no /admin prefix).
 export default {
   type: 'admin',
-  routes: [
+  routes: withErrors([
     { method: 'GET', path: '/settings', handler: 'settings.find', config: guard(ACTIONS.read) },
     { method: 'PUT', path: '/settings', handler: 'settings.update', config: guard(ACTIONS.update) },
     {
@@ -96,5 +103,5 @@ export default {
       handler: 'inbound-message.discard',
       config: guard(ACTIONS.approvalsManage),
     },
-  ],
+  ]),
 };

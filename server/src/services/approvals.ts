@@ -248,12 +248,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       })) as ApprovalRow[];
     },
 
-    async cancel(id: number) {
+    /** Cancels a pending request: ENOTFOUND for no such request, ENOTPENDING once decided. */
+    async cancel(id: number): Promise<ApprovalRow> {
       const { count } = await query().updateMany({
         where: { id, status: 'pending' },
         data: { status: 'cancelled' },
       });
-      return count === 1;
+      const row = await this.findOne(id);
+      if (!row) throw new PluginError('ENOTFOUND', 'No such approval request.');
+      if (count !== 1)
+        throw new PluginError('ENOTPENDING', 'Only a pending request can be cancelled.');
+      return row;
     },
 
     /** Marks every pending request past its expiry as expired; returns how many. */

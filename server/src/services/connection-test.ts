@@ -10,7 +10,7 @@ import type {
 } from '../../../shared/contracts/connection-test';
 import { probeImap, probeSmtp, type MailAuth, type ProbeResult } from '../mail';
 import { sectionAuth } from '../utils/section-auth';
-import { PluginError } from '../errors';
+import { errorInfo, PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
@@ -98,7 +98,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ok: false,
         source,
         steps: [],
-        error: { code: err.code, message: err.message, diagnosis: err.message, fix: err.fix },
+        error: errorInfo(err),
         durationMs: Date.now() - started,
       };
     }

@@ -141,6 +141,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const tracked: Promise<RunReport> = next.finally(() => {
       if (running === tracked) running = null;
     });
+    // The caller gets `next` and its failure; this copy is only for ordering and stop().
+    tracked.catch(() => undefined);
     running = tracked;
     return next;
   }

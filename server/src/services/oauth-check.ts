@@ -12,7 +12,7 @@ import type {
   OAuthStatus,
   OAuthWarning,
 } from '../../../shared/contracts/oauth';
-import { isMailError, toInfo, type MailErrorInfo } from '../mail';
+import { errorInfo } from '../errors';
 import { getService } from '../utils/get-service';
 import { isConfigured, type Effective, type SectionKind } from '../utils/settings-model';
 
@@ -23,17 +23,7 @@ export const REFRESH_IDLE_WARN_DAYS = 60;
 const DAY_MS = 86_400_000;
 const KINDS: SectionKind[] = ['smtp', 'imap'];
 
-type Check = { at: string; ok: boolean; error?: MailErrorInfo };
-
-const errorInfo = (err: unknown): MailErrorInfo =>
-  isMailError(err)
-    ? toInfo(err)
-    : {
-        code: String((err as { code?: unknown })?.code ?? 'EUNKNOWN') as MailErrorInfo['code'],
-        message: (err as Error)?.message ?? String(err),
-        diagnosis: (err as Error)?.message ?? String(err),
-        fix: (err as { fix?: string })?.fix,
-      };
+type Check = { at: string; ok: boolean; error?: ReturnType<typeof errorInfo> };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const checks = new Map<SectionKind, Check>();
@@ -121,7 +111,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       stats?.lastError,
       getService(strapi, 'oauth-flow').lastFailure(kind) ?? undefined,
       check?.error ? { ...check.error, at: check.at } : undefined,
-    ].filter((e): e is Omit<MailErrorInfo, 'code'> & { code: string; at: string } => !!e);
+    ].filter((e): e is ReturnType<typeof errorInfo> & { at: string } => !!e);
     const latest = candidates.sort((a, b) => b.at.localeCompare(a.at))[0];
     if (latest) {
       const { code, message, diagnosis, fix, response, at } = latest;

@@ -17,7 +17,7 @@ import {
   toInfo,
   type MailErrorInfo,
 } from '../mail';
-import { PluginError } from '../errors';
+import { errorInfo, PluginError, type PluginErrorCode } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
@@ -38,7 +38,7 @@ export type Cookie = { name: string; value: string; maxAge: number };
 type Failure = Omit<MailErrorInfo, 'code'> & { code: string; at: string };
 type Outcome = { location: string; clearCookie?: string };
 
-const flowError = (code: string, message: string, fix: string) =>
+const flowError = (code: PluginErrorCode, message: string, fix: string) =>
   new PluginError(code, message, fix);
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -204,10 +204,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           clearCookie: clear,
         };
       } catch (err) {
-        const error =
-          err instanceof PluginError
-            ? refused(err.code, err.message, err.fix ?? '')
-            : { ...toInfo(diagnoseTokenError(err)), at: new Date().toISOString() };
+        const known = err instanceof PluginError ? err : diagnoseTokenError(err);
+        const error = { ...errorInfo(known), at: new Date().toISOString() };
         return fail(kind, error, clear);
       }
     },

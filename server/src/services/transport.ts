@@ -42,6 +42,7 @@ function configAuth<T>(make: () => T): T {
     return make();
   } catch (err) {
     if (!(err instanceof PluginError)) throw err;
+    // A send fails with a MailError (what the provider's callers match on); same code, same fix.
     throw new MailError('ECONFIG', err.message, { diagnosis: err.message, fix: err.fix });
   }
 }
