@@ -19,10 +19,12 @@ describe('approvals: the analyser’s time limit', () => {
     await appendRaw(fx.stack, fx.mailbox, hostileMessage(shape, 6 * 1024 * 1024));
     await sendReply(fx.stack, fx.approver, fx.mailbox.address, notification, 'APPROVE');
 
+    // Asserted on what was recorded, not on this pass's counts: the job's cron tick may have
+    // started a pass first (passes run one after the other, so both are over when this returns).
     const report = await fx.runInbox();
     expect(report.error).toBe(undefined);
-    expect(report.quarantined).toBe(1);
-    expect(report.applied).toBe(1);
+    const rows = await fx.inboundFor({});
+    expect(rows.map((r) => r.verdict).sort()).toEqual(['applied', 'quarantined']);
     const [held] = await fx.inboundFor({ reason: 'analysis-timeout' });
     expect([held?.verdict, held?.folder]).toEqual(['quarantined', 'Quarantine']);
     expect(await fx.isPublished(entry.documentId)).toBe(true);

@@ -14,7 +14,7 @@ import { ensureApprover } from '../helpers/admin';
 import { readMailbox } from '../helpers/mailbox';
 import { quoted, sendReply } from '../helpers/replies';
 import { startFixture, type SettingsFixture } from './fixture';
-import { redactRefs } from '../../server/src/mail/approval-token';
+import { redactRefs } from '../../server/src/mail/reply/token';
 
 const ARTICLE = 'api::article.article';
 

@@ -11,7 +11,7 @@ import type { MailStack as FullStack, MailUser } from '../mailstack/types';
 
 /** What these helpers use of a stack (benchmarks run it in a child process). */
 type MailStack = Pick<FullStack, 'imap' | 'smtp' | 'caPem' | 'caFile' | 'authservId'>;
-import { messageIdFor } from '../../server/src/mail/approval-token';
+import { messageIdFor } from '../../server/src/mail/reply/token';
 import { AUTHSERV_ID } from '../mailstack/auth-results';
 import { connect } from './mailbox';
 import { ensureApprover } from './admin';

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
-import { createSmtpSender, type MailSender } from '../../server/src/mail/smtp-sender';
+import { createSmtpSender, type MailSender } from '../../server/src/mail/smtp/sender';
 import { MailError } from '../../server/src/mail/errors';
 import { startScriptedSmtp, type Answer, type ScriptedSmtp } from '../helpers/scripted-smtp';
 import { startMailStack } from '../mailstack';

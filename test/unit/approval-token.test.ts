@@ -10,7 +10,7 @@ import {
   redactRefs,
   referenceFor,
   verifyRef,
-} from '../../server/src/mail/approval-token';
+} from '../../server/src/mail/reply/token';
 
 const key = crypto.randomBytes(32);
 const address = 'Approver@Example.test';

@@ -24,10 +24,10 @@ export {
   type MailErrorOptions,
 } from './errors';
 export { diagnose, diagnoseTokenError, type DiagnoseContext } from './diagnose';
-export { isMicrosoftHost } from './diagnose-microsoft';
+export { isMicrosoftHost } from './diagnose/microsoft';
 export { DEFAULT_TIMEOUT_MS } from './connection';
-export { probeSmtp, type SmtpProbeInput } from './smtp-probe';
-export { probeImap, type ImapProbeInput } from './imap-probe';
+export { probeSmtp, type SmtpProbeInput } from './probe/smtp';
+export { probeImap, type ImapProbeInput } from './probe/imap';
 export {
   createTokenSource,
   DEFAULT_SCOPE,
@@ -43,20 +43,20 @@ export {
   createPkcePair,
   redeemAuthorizationCode,
   type ConnectedAccount,
-} from './oauth2-delegated';
+} from './oauth2/delegated';
 export {
   createSmtpSender,
   type MailSender,
   type SendResult,
   type SmtpSenderConfig,
-} from './smtp-sender';
+} from './smtp/sender';
 export { parseMessage, outgoingMessageSchema, type OutgoingMessage } from './message';
 export {
   createMailboxReader,
   type FetchedMessage,
   type MailboxReader,
   type MailboxReaderConfig,
-} from './imap-reader';
+} from './imap/reader';
 export {
   referenceFor,
   messageIdFor,
@@ -64,4 +64,13 @@ export {
   verifyRef,
   redactRefs,
   type ApprovalRef,
-} from './approval-token';
+} from './reply/token';
+export {
+  analyzeReply,
+  createBoundedAnalyzer,
+  noDecision,
+  REPLY_REASONS,
+  type BoundedAnalyzer,
+  type ReplyAnalysis,
+  type SenderTrust,
+} from './reply';

@@ -4,7 +4,7 @@
  */
 import type { Core } from '@strapi/strapi';
 import { parseRef, verifyRef, type ApprovalRef } from '../mail';
-import type { ReplyAnalysis } from '../mail/reply';
+import type { ReplyAnalysis } from '../mail';
 import { getService } from '../utils/get-service';
 import type { AdminUser } from './approval-access';
 import type { ApprovalRow } from './approvals';

@@ -4,14 +4,14 @@
  * recording itself is in inbox-record.ts; inbox.ts moves and answers after the commit.
  */
 import crypto from 'node:crypto';
-import type { FetchedMessage } from '../mail';
-import { isMicrosoftHost } from '../mail';
 import {
+  isMicrosoftHost,
   noDecision,
   type BoundedAnalyzer,
+  type FetchedMessage,
   type ReplyAnalysis,
   type SenderTrust,
-} from '../mail/reply';
+} from '../mail';
 import { authservIdsOf } from '../../../shared/contracts/settings';
 import type { Effective } from '../utils/settings-model';
 import { describeReason, type Answer } from './approval-mail';

@@ -10,8 +10,12 @@
  * server announces new mail (near-instant decisions), reconnecting with backoff.
  */
 import type { Core } from '@strapi/strapi';
-import { createMailboxReader, type MailboxReader } from '../mail';
-import { createBoundedAnalyzer, type BoundedAnalyzer } from '../mail/reply';
+import {
+  createBoundedAnalyzer,
+  createMailboxReader,
+  type BoundedAnalyzer,
+  type MailboxReader,
+} from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { sectionAuth } from '../utils/section-auth';

@@ -4,10 +4,10 @@
  * new mail at once. One reader is one IMAP connection; `close()` is idempotent.
  */
 import { ImapFlow } from 'imapflow';
-import { tlsOptions } from './connection';
-import { diagnose } from './diagnose';
-import { MailError } from './errors';
-import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from './types';
+import { tlsOptions } from '../connection';
+import { diagnose } from '../diagnose';
+import { MailError } from '../errors';
+import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from '../types';
 
 export type MailboxReaderConfig = {
   endpoint: Endpoint;

@@ -8,9 +8,9 @@
  * One token source per identity: see oauth2-cache.ts for when a request goes out.
  */
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
-import { MailError } from './errors';
-import { createTokenCache, type FreshToken, type TokenStats } from './oauth2-cache';
-import { createMsalApp, scopesFor, type MsalOptions, type OAuth2Settings } from './oauth2-msal';
+import { MailError } from '../errors';
+import { createTokenCache, type FreshToken, type TokenStats } from './cache';
+import { createMsalApp, scopesFor, type MsalOptions, type OAuth2Settings } from './msal';
 
 export {
   DEFAULT_SCOPE,
@@ -18,8 +18,8 @@ export {
   scopesFor,
   type OAuth2Settings,
   type TokenCacheStore,
-} from './oauth2-msal';
-export type { TokenStats } from './oauth2-cache';
+} from './msal';
+export type { TokenStats } from './cache';
 
 export interface TokenSource {
   /** EOAUTH2 (or ECONFIG) MailError on failure; never logs or exposes the token */

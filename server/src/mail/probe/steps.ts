@@ -4,8 +4,8 @@
  * result lists every step in a fixed order, whatever failed.
  */
 import { performance } from 'node:perf_hooks';
-import { MailError, toInfo } from './errors';
-import type { ProbeResult, ProbeStep, ProbeStepName, ProbeStepStatus } from './types';
+import { MailError, toInfo } from '../errors';
+import type { ProbeResult, ProbeStep, ProbeStepName, ProbeStepStatus } from '../types';
 
 /** Starts a stopwatch; calling the returned function gives the elapsed whole milliseconds. */
 export function stopwatch(): () => number {

@@ -6,7 +6,7 @@
  * The state value and its binding to the admin's session are the caller's business.
  */
 import crypto from 'node:crypto';
-import { createMsalApp, scopesFor, type OAuth2Settings, type TokenCacheStore } from './oauth2-msal';
+import { createMsalApp, scopesFor, type OAuth2Settings, type TokenCacheStore } from './msal';
 
 /** RFC 7636: a 43–128 character verifier, and its S256 challenge. */
 export function createPkcePair(): { verifier: string; challenge: string } {

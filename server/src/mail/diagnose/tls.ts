@@ -12,7 +12,7 @@ import {
   type DiagnoseContext,
   type Facts,
   type Verdict,
-} from './diagnose-facts';
+} from './facts';
 
 const UNTRUSTED = [
   'SELF_SIGNED_CERT_IN_CHAIN',

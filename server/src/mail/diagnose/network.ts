@@ -11,7 +11,7 @@ import {
   type DiagnoseContext,
   type Facts,
   type Verdict,
-} from './diagnose-facts';
+} from './facts';
 
 const DNS_MISSING = ['ENOTFOUND', 'EAI_NONAME', 'EAI_NODATA', 'ENODATA', 'EAI_FAIL', 'EDNS'];
 const DNS_TEMPORARY = ['EAI_AGAIN', 'ESERVFAIL', 'ECONNREFUSED', 'ETIMEOUT'];

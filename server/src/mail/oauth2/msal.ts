@@ -8,9 +8,9 @@ import {
   type ICachePlugin,
   type TokenCacheContext,
 } from '@azure/msal-node';
-import { diagnoseTokenError } from './diagnose';
-import type { MailError } from './errors';
-import { networkClient, type FailedAnswer } from './oauth2-network';
+import { diagnoseTokenError } from '../diagnose';
+import type { MailError } from '../errors';
+import { networkClient, type FailedAnswer } from './network';
 
 /** App-only (client credentials): the Exchange Online resource with its granted app roles. */
 export const DEFAULT_SCOPE = 'https://outlook.office365.com/.default';

@@ -8,7 +8,7 @@
  * { type: 'close' }. Out: { type: 'done', id, info? , error? }, { type: 'token', id, renew }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createLocalPool, type PoolConfig } from './smtp-pool';
+import { createLocalPool, type PoolConfig } from './pool';
 
 export type ToWorker =
   | { type: 'send'; id: number; mail: Record<string, unknown> }

@@ -10,7 +10,7 @@ import {
   type DiagnoseContext,
   type Facts,
   type Verdict,
-} from './diagnose-facts';
+} from './facts';
 
 export function mailboxVerdict(f: Facts): Verdict | undefined {
   const missing =

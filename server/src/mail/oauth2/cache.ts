@@ -8,8 +8,8 @@
  *   the way;
  * - `forceRefresh` (the server refused the token) skips the cached token once.
  */
-import type { MailError, MailErrorInfo } from './errors';
-import { toInfo } from './errors';
+import type { MailError, MailErrorInfo } from '../errors';
+import { toInfo } from '../errors';
 
 export type FreshToken = {
   accessToken: string;

@@ -5,8 +5,8 @@
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
-import { tlsOptions } from './connection';
-import type { Endpoint, TlsSettings } from './types';
+import { tlsOptions } from '../connection';
+import type { Endpoint, TlsSettings } from '../types';
 
 /** What a pool needs, as plain data (it crosses to the worker thread). */
 export type PoolConfig = {

@@ -7,10 +7,10 @@
 import type net from 'node:net';
 import tls from 'node:tls';
 import type { ImapFlow, ImapTransport, ImapTransportSocket } from 'imapflow';
-import { describeTls, tlsOptions, withTimeout, type TlsFacts } from './connection';
-import { stopwatch } from './probe-steps';
-import { socketFailure, type SocketHolder } from './probe-connect';
-import type { Endpoint, TlsSettings } from './types';
+import { describeTls, tlsOptions, withTimeout, type TlsFacts } from '../connection';
+import { stopwatch } from '../probe/steps';
+import { socketFailure, type SocketHolder } from '../probe/connect';
+import type { Endpoint, TlsSettings } from '../types';
 
 export type Upgrade = { ms: number; facts?: TlsFacts };
 

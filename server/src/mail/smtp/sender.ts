@@ -9,12 +9,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { SendMailOptions } from 'nodemailer';
-import { diagnose } from './diagnose';
-import { MailError } from './errors';
-import { parseMessage, toNodemailer, type OutgoingMessage } from './message';
-import { createLocalPool, type Pool, type PoolConfig, type SentInfo } from './smtp-pool';
-import type { FromWorker, ToWorker } from './smtp-worker';
-import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from './types';
+import { diagnose } from '../diagnose';
+import { MailError } from '../errors';
+import { parseMessage, toNodemailer, type OutgoingMessage } from '../message';
+import { createLocalPool, type Pool, type PoolConfig, type SentInfo } from './pool';
+import type { FromWorker, ToWorker } from './worker';
+import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from '../types';
 
 export type SmtpSenderConfig = {
   endpoint: Endpoint;

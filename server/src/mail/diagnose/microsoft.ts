@@ -3,7 +3,7 @@
  * enhanced status code in the SMTP response and by the AADSTS number of token errors. The
  * fixes are the PowerShell/portal steps Microsoft documents for IMAP/SMTP with OAuth2.
  */
-import type { DiagnoseContext, Facts, Verdict } from './diagnose-facts';
+import type { DiagnoseContext, Facts, Verdict } from './facts';
 
 /** Exchange Online endpoints, global and sovereign clouds. */
 export const isMicrosoftHost = (host: string) =>

@@ -4,8 +4,8 @@
  * Server-side failures are results; only programming errors throw.
  */
 import { ImapFlow } from 'imapflow';
-import { DEFAULT_TIMEOUT_MS, tlsOptions, withTimeout } from './connection';
-import { diagnose, diagnoseTokenError } from './diagnose';
+import { DEFAULT_TIMEOUT_MS, tlsOptions, withTimeout } from '../connection';
+import { diagnose, diagnoseTokenError } from '../diagnose';
 import {
   closeImap,
   describeCapabilities,
@@ -15,10 +15,10 @@ import {
   mailboxStatus,
   probeTransport,
   type Upgrade,
-} from './imap-session';
-import { openConnection, type SocketHolder } from './probe-connect';
-import { checkProbeInput } from './probe-input';
-import { ProbeSteps, stopwatch } from './probe-steps';
+} from '../imap/session';
+import { openConnection, type SocketHolder } from './connect';
+import { checkProbeInput } from './input';
+import { ProbeSteps, stopwatch } from './steps';
 import {
   isOAuth2,
   type Endpoint,
@@ -26,7 +26,7 @@ import {
   type ProbeResult,
   type ProbeStepName,
   type TlsSettings,
-} from './types';
+} from '../types';
 
 export type ImapProbeInput = {
   endpoint: Endpoint;

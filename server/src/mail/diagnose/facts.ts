@@ -4,8 +4,8 @@
  * `response`, `responseCode`, `command`) and imapflow errors (`authenticationFailed`,
  * `tlsFailed`, `serverResponseCode`, `oauthError`, `responseText`).
  */
-import type { MailErrorCode } from './errors';
-import type { Endpoint, ProbeStepName } from './types';
+import type { MailErrorCode } from '../errors';
+import type { Endpoint, ProbeStepName } from '../types';
 
 export type DiagnoseContext = {
   protocol: 'smtp' | 'imap';

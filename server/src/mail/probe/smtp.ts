@@ -8,13 +8,13 @@ import tls from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import XOAuth2 from 'nodemailer/lib/xoauth2';
-import { DEFAULT_TIMEOUT_MS, describeTls, tlsOptions, withTimeout } from './connection';
-import { diagnose, diagnoseTokenError } from './diagnose';
-import type { MailError } from './errors';
-import { openConnection, type SocketHolder } from './probe-connect';
-import { checkProbeInput } from './probe-input';
-import { ProbeSteps, stopwatch } from './probe-steps';
-import { SmtpTranscript, closeSmtp, smtpCall } from './smtp-session';
+import { DEFAULT_TIMEOUT_MS, describeTls, tlsOptions, withTimeout } from '../connection';
+import { diagnose, diagnoseTokenError } from '../diagnose';
+import type { MailError } from '../errors';
+import { openConnection, type SocketHolder } from './connect';
+import { checkProbeInput } from './input';
+import { ProbeSteps, stopwatch } from './steps';
+import { SmtpTranscript, closeSmtp, smtpCall } from '../smtp/session';
 import {
   isOAuth2,
   type Endpoint,
@@ -22,7 +22,7 @@ import {
   type ProbeResult,
   type ProbeStepName,
   type TlsSettings,
-} from './types';
+} from '../types';
 
 export type SmtpProbeInput = {
   endpoint: Endpoint;

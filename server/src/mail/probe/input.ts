@@ -4,7 +4,7 @@
  * into an ECONFIG result instead of an obscure socket error.
  */
 import { z } from 'zod';
-import { MailError } from './errors';
+import { MailError } from '../errors';
 
 const endpointSchema = z.object({
   host: z

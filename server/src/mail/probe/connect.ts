@@ -3,9 +3,9 @@
  * on the mail protocol. The socket that comes out is handed to nodemailer or imapflow.
  */
 import type net from 'node:net';
-import { describeAddresses, describeTls, openSocket, resolveHost, startTls } from './connection';
-import type { ProbeSteps } from './probe-steps';
-import type { Endpoint, MailAuth, TlsSettings } from './types';
+import { describeAddresses, describeTls, openSocket, resolveHost, startTls } from '../connection';
+import type { ProbeSteps } from './steps';
+import type { Endpoint, MailAuth, TlsSettings } from '../types';
 
 /**
  * Always points at the outermost socket, so the probe can destroy it whatever happened, and

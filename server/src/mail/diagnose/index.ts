@@ -3,7 +3,7 @@
  * a diagnosis in plain words and a fix. The classifiers run from the most specific (a
  * Microsoft 365 status code) to the most generic; the first that recognises the error wins.
  */
-import { MailError } from './errors';
+import { MailError } from '../errors';
 import {
   hasCode,
   label,
@@ -13,19 +13,19 @@ import {
   type DiagnoseContext,
   type Facts,
   type Verdict,
-} from './diagnose-facts';
-import { connectionVerdict, dnsVerdict, timeoutVerdict } from './diagnose-network';
-import { envelopeVerdict, mailboxVerdict, protocolVerdict } from './diagnose-session';
-import { tlsVerdict } from './diagnose-tls';
+} from './facts';
+import { connectionVerdict, dnsVerdict, timeoutVerdict } from './network';
+import { envelopeVerdict, mailboxVerdict, protocolVerdict } from './session';
+import { tlsVerdict } from './tls';
 import {
   looksLikeTokenError,
   microsoftVerdict,
   servicePrincipalSteps,
   tokenResponse,
   tokenVerdict,
-} from './diagnose-microsoft';
+} from './microsoft';
 
-export type { DiagnoseContext } from './diagnose-facts';
+export type { DiagnoseContext } from './facts';
 
 export function diagnose(err: unknown, ctx: DiagnoseContext): MailError {
   // Already diagnosed (e.g. EOAUTH2 from a token source): its diagnosis is the better one.
