@@ -96,3 +96,63 @@ export const analyzeRequestSchema = z
       .max(10 * 1024 * 1024),
   })
   .strict();
+
+/* ----- answers of the approvals routes: built by the server, parsed by the admin page ----- */
+
+const nullableString = z.string().nullable().optional();
+
+export const approvalRowSchema = z.looseObject({
+  id: z.number(),
+  targetUid: z.string(),
+  targetDocumentId: z.string(),
+  title: nullableString,
+  action: nullableString,
+  approvers: z.array(z.string()),
+  policy: z.string(),
+  status: z.string(),
+  expiresAt: nullableString,
+  note: nullableString,
+  /** who asked: the admin's email, or an object holding it */
+  requestedBy: z.unknown().optional(),
+  decisions: z.array(approvalDecisionSchema).nullable().optional(),
+  decidedAt: nullableString,
+  createdAt: nullableString,
+});
+export type ApprovalRow = z.infer<typeof approvalRowSchema>;
+
+export const inboundRowSchema = z.looseObject({
+  id: z.number(),
+  messageId: nullableString,
+  fromAddress: nullableString,
+  subject: nullableString,
+  kind: nullableString,
+  verdict: nullableString,
+  reason: nullableString,
+  requestId: z.number().nullable().optional(),
+  approver: nullableString,
+  decision: nullableString,
+  comment: nullableString,
+  resolution: nullableString,
+  createdAt: nullableString,
+});
+export type InboundRow = z.infer<typeof inboundRowSchema>;
+
+export const simulationSchema = z.looseObject({
+  analysis: z.looseObject({
+    kind: nullableString,
+    decision: nullableString,
+    comment: nullableString,
+    from: nullableString,
+    inReplyTo: nullableString,
+    reference: z.unknown().optional(),
+    reason: nullableString,
+    subject: nullableString,
+  }),
+  verdict: z.string(),
+  reason: nullableString,
+  request: z
+    .looseObject({ id: z.number(), title: nullableString, status: z.string() })
+    .nullable()
+    .optional(),
+});
+export type Simulation = z.infer<typeof simulationSchema>;

@@ -5,6 +5,8 @@
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
+import { z } from 'zod';
+import { inboundRowSchema, simulationSchema } from '../../shared/contracts/approval';
 import type { ParsedMail } from 'mailparser';
 import type { TestStrapi } from '../helpers/strapi';
 import { createAdmin, type AdminSession } from '../helpers/admin';
@@ -377,6 +379,7 @@ describe('approvals by email reply', () => {
     // The simulator says what would happen, and changes nothing.
     const raw = `Authentication-Results: ${stack.authservId}; auth=pass smtp.auth=${approver.address}\r\nFrom: ${approver.address}\r\nTo: ${mailbox.address}\r\nSubject: Re: ${notification.subject}\r\nMessage-ID: <sim-${id}@example.test>\r\nIn-Reply-To: ${notification.messageId}\r\n\r\nAPPROVE\r\n`;
     const simulated = await api('post', '/approvals/analyze').send({ raw }).expect(200);
+    simulationSchema.parse(simulated.body.data); // the contract the admin page parses with
     expect(simulated.body.data.verdict).toBe('applied');
     expect(simulated.body.data.request.id).toBe(id);
     expect(simulated.body.data.analysis.decision).toBe('approve');
@@ -393,6 +396,7 @@ describe('approvals by email reply', () => {
     );
     await api('post', '/approvals/inbox/run').expect(200);
     const listed = await api('get', '/inbound-messages?verdict=quarantined').expect(200);
+    z.array(inboundRowSchema).parse(listed.body.data);
     const row = listed.body.data.find((r: { messageId: string }) => r.messageId === wrong);
     expect(row?.reason).toBe('wrong-sender');
     expect(!('raw' in row)).toBeTruthy(); // the raw message is not sent to the browser

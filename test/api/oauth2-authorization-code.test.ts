@@ -233,6 +233,7 @@ describe('OAuth2 authorization code: Connect account', () => {
   test('no secret or token in API responses, logs or the database row; nothing left loopback', async () => {
     const secrets = [client.clientSecret, ...stack.users.map((u) => u.password)];
     for (const text of texts) assertNoSecrets('an API response', text, secrets);
+    expect(app.logs()).toContain('[mail-server] settings saved'); // the capture did see the logs
     assertNoSecrets('the logs', app.logs(), secrets);
     const rows = await app.strapi.db.query(CONNECTION).findMany({});
     assertNoSecrets('the connection rows', JSON.stringify(rows), secrets);

@@ -227,6 +227,7 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     responses.push((await auth(http().get('/mail-server/settings')).expect(200)).text);
     await status();
     for (const text of responses) assertNoSecrets('an API response', text, secrets);
+    expect(app.logs()).toContain('[mail-server] settings saved'); // the capture did see the logs
     assertNoSecrets('the logs', app.logs(), secrets);
     expect(blockedConnections()).toStrictEqual([]);
   });

@@ -125,6 +125,7 @@ describe('OAuth2 password grant (delegated)', () => {
     texts.push((await auth(http().get('/mail-server/oauth/status')).expect(200)).text);
     texts.push((await auth(http().get('/mail-server/settings')).expect(200)).text);
     for (const text of texts) assertNoSecrets('an API response', text, secrets);
+    expect(app.logs()).toContain('[mail-server] settings saved'); // the capture did see the logs
     assertNoSecrets('the logs', app.logs(), secrets);
     expect(blockedConnections()).toStrictEqual([]);
   });

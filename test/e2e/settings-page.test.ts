@@ -9,6 +9,7 @@ import { diagnostic } from '../helpers/diagnostic';
 import fs from 'node:fs';
 import path from 'node:path';
 import { screenshot } from '../helpers/browser';
+import { readMailbox } from '../helpers/mailbox';
 import { startFixture, type SettingsFixture } from './fixture';
 
 const DOCS_SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'settings-page.png');
@@ -90,6 +91,12 @@ describe('Settings → Mail Server: save and test the connections', () => {
     for (const name of ['Connect', 'TLS', 'Authenticate', 'Send the test email']) {
       await f.step(section, name, 'OK').waitFor();
     }
+    // "Sent" means delivered: the message is in the recipient's mailbox (the stack's SMTP
+    // server answers only once Dovecot has it), from the configured sender.
+    const [received] = await readMailbox(f.stack, f.reader, {
+      subject: 'Mail Server test message from Strapi',
+    });
+    expect(received?.from?.value[0]?.address).toBe(f.sender.address);
     const file = await screenshot(page, 'settings-test-success');
     // Tests never rewrite tracked files: the README's picture is renewed on purpose only, by
     // `npm run docs:screenshot` (this test with UPDATE_DOCS_SCREENSHOT=1).

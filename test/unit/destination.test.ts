@@ -9,7 +9,7 @@ import {
   destinationKey,
   secretsUsed,
   type DestinationSection,
-} from '../../server/src/utils/destination';
+} from '../../server/src/settings/destination';
 
 const base: DestinationSection = {
   host: 'smtp.office365.com',

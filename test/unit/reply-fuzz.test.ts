@@ -75,9 +75,13 @@ const MUTATIONS: Record<string, Mutation> = {
   },
 };
 
-test(`${CASES} mutated replies never throw and always yield a valid analysis`, async () => {
+test(`${CASES} mutated replies never throw, always yield a valid analysis, never invent a decision`, async () => {
   const rand = prng(0x5eed);
   const seeds = SEEDS.map((name) => fs.readFileSync(path.join(FIXTURES, name)));
+  const seedDecisions = await Promise.all(
+    seeds.map(async (raw) => (await analyzeReply(raw)).decision)
+  );
+  let decided = 0;
   const names = Object.keys(MUTATIONS);
   for (let i = 0; i < CASES; i++) {
     let raw: Buffer = seeds[i % seeds.length];
@@ -90,7 +94,18 @@ test(`${CASES} mutated replies never throw and always yield a valid analysis`, a
     const analysis = await analyzeReply(raw);
     const valid = replyAnalysisSchema.safeParse(analysis);
     expect(valid.success).toBeTruthy();
+    // Damage can lose a decision (doubt), never create one the original did not carry.
+    if (analysis.decision !== null) {
+      expect([applied, analysis.decision]).toEqual([applied, seedDecisions[i % seeds.length]]);
+      decided++;
+    }
+    // A sender is one lowercased address or nothing; without trusted servers, never proven.
+    expect(analysis.from === '' || /^[^\sA-Z]+@[^\sA-Z]+$/.test(analysis.from)).toBe(true);
+    expect(analysis.senderProof).toBe(null);
+    expect(analysis.references.length).toBeLessThanOrEqual(32);
   }
+  // The mutations leave many replies readable: the properties above were really exercised.
+  expect(decided).toBeGreaterThan(CASES / 10);
 });
 
 describe('hostile input', () => {

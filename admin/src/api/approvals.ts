@@ -8,9 +8,16 @@ import { useFetchClient } from '@strapi/strapi/admin';
 import { z } from 'zod';
 import {
   APPROVAL_STATUSES,
-  approvalDecisionSchema,
+  approvalRowSchema,
+  inboundRowSchema,
+  simulationSchema,
   type ApprovalRequestInput,
+  type ApprovalRow,
+  type InboundRow,
+  type Simulation,
 } from '../../../shared/contracts/approval';
+
+export type { ApprovalRow, InboundRow, Simulation };
 import { PLUGIN_ID } from '../pluginId';
 import { requestData } from './client';
 
@@ -26,27 +33,6 @@ export interface ApprovalFilters {
   documentId?: string;
 }
 
-const nullableString = z.string().nullable().optional();
-
-export const approvalRowSchema = z.looseObject({
-  id: z.number(),
-  targetUid: z.string(),
-  targetDocumentId: z.string(),
-  title: nullableString,
-  action: nullableString,
-  approvers: z.array(z.string()),
-  policy: z.string(),
-  status: z.string(),
-  expiresAt: nullableString,
-  note: nullableString,
-  /** who asked: the admin's email, or an object holding it */
-  requestedBy: z.unknown().optional(),
-  decisions: z.array(approvalDecisionSchema).nullable().optional(),
-  decidedAt: nullableString,
-  createdAt: nullableString,
-});
-export type ApprovalRow = z.infer<typeof approvalRowSchema>;
-
 /** The requester as a name to show. */
 export function requesterOf(row: ApprovalRow): string {
   const by = row.requestedBy as unknown;
@@ -58,43 +44,6 @@ export function requesterOf(row: ApprovalRow): string {
   }
   return '—';
 }
-
-export const inboundRowSchema = z.looseObject({
-  id: z.number(),
-  messageId: nullableString,
-  fromAddress: nullableString,
-  subject: nullableString,
-  kind: nullableString,
-  verdict: nullableString,
-  reason: nullableString,
-  requestId: z.number().nullable().optional(),
-  approver: nullableString,
-  decision: nullableString,
-  comment: nullableString,
-  resolution: nullableString,
-  createdAt: nullableString,
-});
-export type InboundRow = z.infer<typeof inboundRowSchema>;
-
-export const simulationSchema = z.looseObject({
-  analysis: z.looseObject({
-    kind: nullableString,
-    decision: nullableString,
-    comment: nullableString,
-    from: nullableString,
-    inReplyTo: nullableString,
-    reference: z.unknown().optional(),
-    reason: nullableString,
-    subject: nullableString,
-  }),
-  verdict: z.string(),
-  reason: nullableString,
-  request: z
-    .looseObject({ id: z.number(), title: nullableString, status: z.string() })
-    .nullable()
-    .optional(),
-});
-export type Simulation = z.infer<typeof simulationSchema>;
 
 export function useApprovalsApi() {
   const { get, post } = useFetchClient();

@@ -1,8 +1,7 @@
 import { Box, Button, Flex, Typography } from '@strapi/design-system';
-import { useIntl } from 'react-intl';
 import type { OAuthSection } from '../../../shared/contracts/oauth';
+import { useMsg } from '../hooks/useMsg';
 import { useOAuthConnection } from '../hooks/useOAuthConnection';
-import { getTranslation } from '../utils/getTranslation';
 import { DismissibleAlert } from './DismissibleAlert';
 
 interface ConnectAccountProps {
@@ -19,28 +18,17 @@ interface ConnectAccountProps {
  * the token and the warnings of the background check.
  */
 export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) => {
-  const { formatMessage, formatDate } = useIntl();
+  const { msg, date: when } = useMsg();
   const { status, redirectUri, outcome, connect, disconnect } = useOAuthConnection(kind);
-  const when = (iso?: string | null) =>
-    iso ? formatDate(iso, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
   const delegated = grant === 'authorization_code';
   // Connect uses the saved settings: a grant changed in the form must be saved first.
   const saved = status?.enabled && status.grant === 'authorization_code';
   const connection = status?.connection ?? null;
   const busy = connect.isPending || disconnect.isPending;
   const warningTitles = {
-    EOAUTH2: formatMessage({
-      id: getTranslation('Settings.oauth2.warning.renewal'),
-      defaultMessage: 'The access token cannot be renewed',
-    }),
-    ESTALE: formatMessage({
-      id: getTranslation('Settings.oauth2.warning.idle'),
-      defaultMessage: 'The connected account has been idle for long',
-    }),
-    EACCOUNT: formatMessage({
-      id: getTranslation('Settings.oauth2.warning.account'),
-      defaultMessage: 'The user name is not the connected account',
-    }),
+    EOAUTH2: msg('Settings.oauth2.warning.renewal', 'The access token cannot be renewed'),
+    ESTALE: msg('Settings.oauth2.warning.idle', 'The connected account has been idle for long'),
+    EACCOUNT: msg('Settings.oauth2.warning.account', 'The user name is not the connected account'),
   };
 
   return (
@@ -48,10 +36,7 @@ export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) 
       {outcome?.result === 'connected' ? (
         <DismissibleAlert
           variant="success"
-          title={formatMessage({
-            id: getTranslation('Settings.oauth2.connect.done'),
-            defaultMessage: 'Account connected',
-          })}
+          title={msg('Settings.oauth2.connect.done', 'Account connected')}
         >
           {connection?.account ?? ''}
         </DismissibleAlert>
@@ -59,11 +44,9 @@ export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) 
       {outcome?.result === 'failed' ? (
         <DismissibleAlert
           variant="danger"
-          title={formatMessage(
-            {
-              id: getTranslation('Settings.oauth2.connect.failed'),
-              defaultMessage: 'The account could not be connected ({code})',
-            },
+          title={msg(
+            'Settings.oauth2.connect.failed',
+            'The account could not be connected ({code})',
             { code: outcome.code ?? 'EOAUTH2' }
           )}
         >
@@ -84,30 +67,23 @@ export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) 
         <Box background="neutral0" borderColor="neutral200" hasRadius padding={4}>
           <Flex direction="column" alignItems="stretch" gap={3}>
             <Typography variant="delta" tag="h3">
-              {formatMessage({
-                id: getTranslation('Settings.oauth2.connect.title'),
-                defaultMessage: 'Connected account',
-              })}
+              {msg('Settings.oauth2.connect.title', 'Connected account')}
             </Typography>
             <Typography textColor="neutral700">
               {connection
-                ? formatMessage(
-                    {
-                      id: getTranslation('Settings.oauth2.connect.account'),
-                      defaultMessage:
-                        'Connected as {account} since {since}; token last renewed {renewed}.',
-                    },
+                ? msg(
+                    'Settings.oauth2.connect.account',
+                    'Connected as {account} since {since}; token last renewed {renewed}.',
                     {
                       account: connection.account,
                       since: when(connection.connectedAt),
                       renewed: when(connection.lastRenewedAt),
                     }
                   )
-                : formatMessage({
-                    id: getTranslation('Settings.oauth2.connect.none'),
-                    defaultMessage:
-                      'No account is connected. Strapi cannot send or read mail with this section until one is.',
-                  })}
+                : msg(
+                    'Settings.oauth2.connect.none',
+                    'No account is connected. Strapi cannot send or read mail with this section until one is.'
+                  )}
             </Typography>
             <Flex gap={2} wrap="wrap">
               <Button
@@ -117,14 +93,8 @@ export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) 
                 onClick={() => connect.mutate()}
               >
                 {connection
-                  ? formatMessage({
-                      id: getTranslation('Settings.oauth2.connect.again'),
-                      defaultMessage: 'Connect another account',
-                    })
-                  : formatMessage({
-                      id: getTranslation('Settings.oauth2.connect.button'),
-                      defaultMessage: 'Connect account',
-                    })}
+                  ? msg('Settings.oauth2.connect.again', 'Connect another account')
+                  : msg('Settings.oauth2.connect.button', 'Connect account')}
               </Button>
               {connection ? (
                 <Button
@@ -133,20 +103,16 @@ export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) 
                   disabled={!canUpdate || busy}
                   onClick={() => disconnect.mutate()}
                 >
-                  {formatMessage({
-                    id: getTranslation('Settings.oauth2.disconnect.button'),
-                    defaultMessage: 'Disconnect',
-                  })}
+                  {msg('Settings.oauth2.disconnect.button', 'Disconnect')}
                 </Button>
               ) : null}
             </Flex>
             {!saved ? (
               <Typography variant="pi" textColor="neutral600">
-                {formatMessage({
-                  id: getTranslation('Settings.oauth2.connect.saveFirst'),
-                  defaultMessage:
-                    'Save the settings with this grant first; the sign-in uses the saved app registration.',
-                })}
+                {msg(
+                  'Settings.oauth2.connect.saveFirst',
+                  'Save the settings with this grant first; the sign-in uses the saved app registration.'
+                )}
               </Typography>
             ) : null}
             {connect.error ? (
@@ -156,12 +122,9 @@ export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) 
             ) : null}
             {redirectUri ? (
               <Typography variant="pi" textColor="neutral600">
-                {formatMessage(
-                  {
-                    id: getTranslation('Settings.oauth2.connect.redirectUri'),
-                    defaultMessage:
-                      'Register this redirect URI in the app registration (Authentication → Web): {uri}',
-                  },
+                {msg(
+                  'Settings.oauth2.connect.redirectUri',
+                  'Register this redirect URI in the app registration (Authentication → Web): {uri}',
                   { uri: redirectUri }
                 )}
               </Typography>
@@ -172,11 +135,9 @@ export const ConnectAccount = ({ kind, grant, canUpdate }: ConnectAccountProps) 
 
       {!delegated && status?.token?.lastRenewedAt ? (
         <Typography variant="pi" textColor="neutral600">
-          {formatMessage(
-            {
-              id: getTranslation('Settings.oauth2.token.renewed'),
-              defaultMessage: 'Access token last renewed {renewed}, valid until {until}.',
-            },
+          {msg(
+            'Settings.oauth2.token.renewed',
+            'Access token last renewed {renewed}, valid until {until}.',
             { renewed: when(status.token.lastRenewedAt), until: when(status.token.expiresAt) }
           )}
         </Typography>

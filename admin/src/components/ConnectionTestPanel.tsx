@@ -1,12 +1,11 @@
 import * as React from 'react';
 import { Box, Button, Field, Flex, Loader, TextInput, Typography } from '@strapi/design-system';
 import { Play } from '@strapi/icons';
-import { useIntl } from 'react-intl';
 import { z } from 'zod';
 import type { ConnectionTestResult } from '../../../shared/contracts/connection-test';
-import { getTranslation } from '../utils/getTranslation';
 import { DismissibleAlert } from './DismissibleAlert';
 import { TestResult } from './TestResult';
+import { useMsg } from '../hooks/useMsg';
 
 interface ConnectionTestPanelProps {
   /** the button's text, e.g. "Test SMTP" */
@@ -31,7 +30,7 @@ const emailSchema = z.email();
 
 /** The Test button of a section, its optional recipient, and the outcome. */
 export const ConnectionTestPanel = (props: ConnectionTestPanelProps) => {
-  const { formatMessage } = useIntl();
+  const { msg } = useMsg();
   const [to, setTo] = React.useState('');
   const toInvalid = to.trim() !== '' && !emailSchema.safeParse(to.trim()).success;
   const run = () => {
@@ -48,24 +47,14 @@ export const ConnectionTestPanel = (props: ConnectionTestPanelProps) => {
               <Field.Root
                 name="test-recipient"
                 error={
-                  toInvalid
-                    ? formatMessage({
-                        id: getTranslation('Settings.error.email'),
-                        defaultMessage: 'Enter an email address',
-                      })
-                    : undefined
+                  toInvalid ? msg('Settings.error.email', 'Enter an email address') : undefined
                 }
-                hint={formatMessage({
-                  id: getTranslation('Settings.test.to.hint'),
-                  defaultMessage: 'Optional: also send a real email to this address.',
-                })}
+                hint={msg(
+                  'Settings.test.to.hint',
+                  'Optional: also send a real email to this address.'
+                )}
               >
-                <Field.Label>
-                  {formatMessage({
-                    id: getTranslation('Settings.test.to.label'),
-                    defaultMessage: 'Send a test email to…',
-                  })}
-                </Field.Label>
+                <Field.Label>{msg('Settings.test.to.label', 'Send a test email to…')}</Field.Label>
                 <TextInput
                   type="email"
                   autoComplete="off"
@@ -104,10 +93,7 @@ export const ConnectionTestPanel = (props: ConnectionTestPanelProps) => {
             <Flex gap={2}>
               <Loader small />
               <Typography textColor="neutral600">
-                {formatMessage({
-                  id: getTranslation('Settings.test.running'),
-                  defaultMessage: 'Testing the connection…',
-                })}
+                {msg('Settings.test.running', 'Testing the connection…')}
               </Typography>
             </Flex>
           ) : props.failure ? (

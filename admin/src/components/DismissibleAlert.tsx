@@ -1,20 +1,15 @@
 import * as React from 'react';
 import { Alert, type AlertProps } from '@strapi/design-system';
-import { useIntl } from 'react-intl';
-import { getTranslation } from '../utils/getTranslation';
+import { useMsg } from '../hooks/useMsg';
 
 type DismissibleAlertProps = Omit<AlertProps, 'closeLabel' | 'onClose'>;
 
 /** The design system's Alert always shows a close button; this one makes it work. */
 export const DismissibleAlert = (props: DismissibleAlertProps) => {
-  const { formatMessage } = useIntl();
+  const { msg } = useMsg();
   const [open, setOpen] = React.useState(true);
   if (!open) return null;
   return (
-    <Alert
-      {...props}
-      closeLabel={formatMessage({ id: getTranslation('Settings.close'), defaultMessage: 'Close' })}
-      onClose={() => setOpen(false)}
-    />
+    <Alert {...props} closeLabel={msg('Settings.close', 'Close')} onClose={() => setOpen(false)} />
   );
 };

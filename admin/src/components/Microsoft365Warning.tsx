@@ -1,8 +1,7 @@
 import * as React from 'react';
 import { Alert, Link } from '@strapi/design-system';
-import { useIntl } from 'react-intl';
-import { getTranslation } from '../utils/getTranslation';
 import { isMicrosoftHost, MICROSOFT_BASIC_AUTH_DOC } from '../utils/microsoft';
+import { useMsg } from '../hooks/useMsg';
 
 interface Microsoft365WarningProps {
   host: string;
@@ -11,7 +10,7 @@ interface Microsoft365WarningProps {
 
 /** Shown while a Microsoft 365 host is used with a password instead of OAuth2. */
 export const Microsoft365Warning = ({ host, oauth2Enabled }: Microsoft365WarningProps) => {
-  const { formatMessage } = useIntl();
+  const { msg } = useMsg();
   // Closing it hides it for this host only: typing another Microsoft host shows it again.
   const [dismissedFor, setDismissedFor] = React.useState<string | null>(null);
   if (oauth2Enabled || !isMicrosoftHost(host) || dismissedFor === host) return null;
@@ -19,26 +18,17 @@ export const Microsoft365Warning = ({ host, oauth2Enabled }: Microsoft365Warning
     <Alert
       variant="warning"
       onClose={() => setDismissedFor(host)}
-      closeLabel={formatMessage({ id: getTranslation('Settings.close'), defaultMessage: 'Close' })}
-      title={formatMessage({
-        id: getTranslation('Settings.microsoft.title'),
-        defaultMessage: 'Microsoft 365 needs OAuth2',
-      })}
+      closeLabel={msg('Settings.close', 'Close')}
+      title={msg('Settings.microsoft.title', 'Microsoft 365 needs OAuth2')}
       action={
         <Link href={MICROSOFT_BASIC_AUTH_DOC} isExternal>
-          {formatMessage({
-            id: getTranslation('Settings.microsoft.link'),
-            defaultMessage: 'Microsoft: basic authentication deprecation',
-          })}
+          {msg('Settings.microsoft.link', 'Microsoft: basic authentication deprecation')}
         </Link>
       }
     >
-      {formatMessage(
-        {
-          id: getTranslation('Settings.microsoft.body'),
-          defaultMessage:
-            '{host} is Microsoft 365 (Exchange Online). Microsoft is disabling basic authentication (username and password) for SMTP and IMAP, so this login will stop working. Check "Use OAuth2" below and fill in the app registration.',
-        },
+      {msg(
+        'Settings.microsoft.body',
+        '{host} is Microsoft 365 (Exchange Online). Microsoft is disabling basic authentication (username and password) for SMTP and IMAP, so this login will stop working. Check "Use OAuth2" below and fill in the app registration.',
         { host }
       )}
     </Alert>

@@ -1,10 +1,9 @@
 import * as React from 'react';
 import { Button, Field, Flex, TextButton, TextInput, Typography } from '@strapi/design-system';
 import { Lock } from '@strapi/icons';
-import { useIntl } from 'react-intl';
 import { useFormField } from '../hooks/useFormField';
 import type { SecretValue } from '../utils/form';
-import { getTranslation } from '../utils/getTranslation';
+import { useMsg } from '../hooks/useMsg';
 
 interface SecretFieldProps {
   path: string;
@@ -17,7 +16,7 @@ interface SecretFieldProps {
  * set, with Change (type a new one) and Clear (remove it on save).
  */
 export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
-  const { formatMessage } = useIntl();
+  const { msg } = useMsg();
   const field = useFormField<SecretValue>(path);
   const secret = field.value;
   const labelId = React.useId();
@@ -37,10 +36,7 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
     moved.current = next.mode !== undefined;
     field.onChange({ ...secret, ...next });
   };
-  const setLabel = formatMessage({
-    id: getTranslation('Settings.secret.set'),
-    defaultMessage: '••••••• set',
-  });
+  const setLabel = msg('Settings.secret.set', '••••••• set');
 
   if (secret.mode === 'change') {
     return (
@@ -60,10 +56,7 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
         <Field.Error />
         {secret.stored ? (
           <TextButton onClick={() => set({ mode: 'keep', value: '' })}>
-            {formatMessage({
-              id: getTranslation('Settings.secret.keep'),
-              defaultMessage: 'Keep the saved one',
-            })}
+            {msg('Settings.secret.keep', 'Keep the saved one')}
           </TextButton>
         ) : null}
       </Field.Root>
@@ -72,10 +65,7 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
 
   const status =
     secret.mode === 'clear'
-      ? formatMessage({
-          id: getTranslation('Settings.secret.willClear'),
-          defaultMessage: 'Will be removed when you save',
-        })
+      ? msg('Settings.secret.willClear', 'Will be removed when you save')
       : setLabel;
 
   return (
@@ -94,47 +84,26 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
           </Typography>
           {field.disabled ? null : secret.mode === 'clear' ? (
             <Button ref={undoRef} variant="tertiary" size="S" onClick={() => set({ mode: 'keep' })}>
-              {formatMessage({
-                id: getTranslation('Settings.secret.undo'),
-                defaultMessage: 'Undo',
-              })}
+              {msg('Settings.secret.undo', 'Undo')}
             </Button>
           ) : (
             <>
               <Button
                 variant="secondary"
                 size="S"
-                aria-label={formatMessage(
-                  {
-                    id: getTranslation('Settings.secret.change.aria'),
-                    defaultMessage: 'Change {label}',
-                  },
-                  { label }
-                )}
+                aria-label={msg('Settings.secret.change.aria', 'Change {label}', { label })}
                 ref={changeRef}
                 onClick={() => set({ mode: 'change', value: '' })}
               >
-                {formatMessage({
-                  id: getTranslation('Settings.secret.change'),
-                  defaultMessage: 'Change',
-                })}
+                {msg('Settings.secret.change', 'Change')}
               </Button>
               <Button
                 variant="danger-light"
                 size="S"
-                aria-label={formatMessage(
-                  {
-                    id: getTranslation('Settings.secret.clear.aria'),
-                    defaultMessage: 'Clear {label}',
-                  },
-                  { label }
-                )}
+                aria-label={msg('Settings.secret.clear.aria', 'Clear {label}', { label })}
                 onClick={() => set({ mode: 'clear' })}
               >
-                {formatMessage({
-                  id: getTranslation('Settings.secret.clear'),
-                  defaultMessage: 'Clear',
-                })}
+                {msg('Settings.secret.clear', 'Clear')}
               </Button>
             </>
           )}

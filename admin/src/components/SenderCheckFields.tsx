@@ -1,7 +1,6 @@
 import { Alert, Flex, Grid, Typography } from '@strapi/design-system';
-import { useIntl } from 'react-intl';
 import { useFormField } from '../hooks/useFormField';
-import { getTranslation } from '../utils/getTranslation';
+import { useMsg } from '../hooks/useMsg';
 import { isMicrosoftHost } from '../utils/microsoft';
 import { CheckboxField } from './CheckboxField';
 import { SelectField } from './SelectField';
@@ -13,9 +12,7 @@ import { TextField } from './TextField';
  * explicit choice, kept under a warning.
  */
 export const SenderCheckFields = () => {
-  const { formatMessage } = useIntl();
-  const t = (id: string, defaultMessage: string, values?: Record<string, string>) =>
-    formatMessage({ id: getTranslation(id), defaultMessage }, values);
+  const { msg } = useMsg();
   const mode = useFormField<string>('imap.senderCheck');
   const authservId = useFormField<string>('imap.authservId');
   const exchange = useFormField<boolean>('imap.exchangeHeaders');
@@ -31,25 +28,25 @@ export const SenderCheckFields = () => {
   return (
     <Flex direction="column" alignItems="stretch" gap={4}>
       <Typography variant="delta" tag="h3">
-        {t('Settings.imap.sender.title', 'Who sent a reply')}
+        {msg('Settings.imap.sender.title', 'Who sent a reply')}
       </Typography>
       <Grid.Root gap={5}>
         <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
           <SelectField
             path="imap.senderCheck"
-            label={t('Settings.imap.senderCheck.label', 'Sender verification')}
-            hint={t(
+            label={msg('Settings.imap.senderCheck.label', 'Sender verification')}
+            hint={msg(
               'Settings.imap.senderCheck.hint',
               'A decision counts only when the organisation’s mail server confirms the sender.'
             )}
             options={[
               {
                 value: 'verified',
-                label: t('Settings.imap.senderCheck.verified', 'Verified by our mail server'),
+                label: msg('Settings.imap.senderCheck.verified', 'Verified by our mail server'),
               },
               {
                 value: 'from-header',
-                label: t('Settings.imap.senderCheck.fromHeader', 'From header only (forgeable)'),
+                label: msg('Settings.imap.senderCheck.fromHeader', 'From header only (forgeable)'),
               },
             ]}
           />
@@ -57,9 +54,9 @@ export const SenderCheckFields = () => {
         <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
           <TextField
             path="imap.authservId"
-            label={t('Settings.imap.authservId.label', 'Receiving server (authserv-id)')}
+            label={msg('Settings.imap.authservId.label', 'Receiving server (authserv-id)')}
             placeholder="mx.example.com"
-            hint={t(
+            hint={msg(
               'Settings.imap.authservId.hint',
               'The name your mail server writes first in its Authentication-Results header; separate several with commas.'
             )}
@@ -68,8 +65,8 @@ export const SenderCheckFields = () => {
       </Grid.Root>
       <CheckboxField
         path="imap.exchangeHeaders"
-        label={t('Settings.imap.exchangeHeaders.label', 'The mailbox is on Exchange')}
-        hint={t(
+        label={msg('Settings.imap.exchangeHeaders.label', 'The mailbox is on Exchange')}
+        hint={msg(
           'Settings.imap.exchangeHeaders.hint',
           'Trust Exchange’s "AuthAs: Internal" mark on mail from inside the organisation. Only true behind Exchange, which removes the mark from outside mail; always on for Microsoft 365.'
         )}
@@ -77,10 +74,10 @@ export const SenderCheckFields = () => {
       {mode.value === 'from-header' ? (
         <Alert
           variant="danger"
-          closeLabel={t('Settings.close', 'Close')}
-          title={t('Settings.imap.fromHeader.title', 'Anyone can approve by forging From')}
+          closeLabel={msg('Settings.close', 'Close')}
+          title={msg('Settings.imap.fromHeader.title', 'Anyone can approve by forging From')}
         >
-          {t(
+          {msg(
             'Settings.imap.fromHeader.body',
             'With "From header only", a reply is believed on its From header, which any sender can write. Whoever has seen a request can publish it. Use it only with a mail server that rejects forged mail.'
           )}
@@ -89,10 +86,10 @@ export const SenderCheckFields = () => {
       {noProof ? (
         <Alert
           variant="warning"
-          closeLabel={t('Settings.close', 'Close')}
-          title={t('Settings.imap.noProof.title', 'No reply can be verified yet')}
+          closeLabel={msg('Settings.close', 'Close')}
+          title={msg('Settings.imap.noProof.title', 'No reply can be verified yet')}
         >
-          {t(
+          {msg(
             'Settings.imap.noProof.body',
             'Fill in the receiving server’s authserv-id (or tick Exchange): until then every reply is quarantined as unverified-sender for an administrator to review.'
           )}

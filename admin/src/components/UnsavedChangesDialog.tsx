@@ -1,7 +1,6 @@
 import { Button, Dialog } from '@strapi/design-system';
 import { WarningCircle } from '@strapi/icons';
-import { useIntl } from 'react-intl';
-import { getTranslation } from '../utils/getTranslation';
+import { useMsg } from '../hooks/useMsg';
 
 interface UnsavedChangesDialogProps {
   open: boolean;
@@ -10,38 +9,26 @@ interface UnsavedChangesDialogProps {
 }
 
 export const UnsavedChangesDialog = ({ open, onStay, onLeave }: UnsavedChangesDialogProps) => {
-  const { formatMessage } = useIntl();
+  const { msg } = useMsg();
   return (
     <Dialog.Root open={open} onOpenChange={(isOpen) => (isOpen ? undefined : onStay())}>
       <Dialog.Content>
-        <Dialog.Header>
-          {formatMessage({
-            id: getTranslation('Settings.unsaved.title'),
-            defaultMessage: 'Unsaved changes',
-          })}
-        </Dialog.Header>
+        <Dialog.Header>{msg('Settings.unsaved.title', 'Unsaved changes')}</Dialog.Header>
         <Dialog.Body icon={<WarningCircle fill="danger600" />}>
-          {formatMessage({
-            id: getTranslation('Settings.unsaved.body'),
-            defaultMessage:
-              'You changed the mail server settings without saving. Leave and lose these changes?',
-          })}
+          {msg(
+            'Settings.unsaved.body',
+            'You changed the mail server settings without saving. Leave and lose these changes?'
+          )}
         </Dialog.Body>
         <Dialog.Footer>
           <Dialog.Cancel>
             <Button fullWidth variant="tertiary">
-              {formatMessage({
-                id: getTranslation('Settings.unsaved.stay'),
-                defaultMessage: 'Stay on this page',
-              })}
+              {msg('Settings.unsaved.stay', 'Stay on this page')}
             </Button>
           </Dialog.Cancel>
           <Dialog.Action>
             <Button fullWidth variant="danger-light" onClick={onLeave}>
-              {formatMessage({
-                id: getTranslation('Settings.unsaved.leave'),
-                defaultMessage: 'Leave without saving',
-              })}
+              {msg('Settings.unsaved.leave', 'Leave without saving')}
             </Button>
           </Dialog.Action>
         </Dialog.Footer>

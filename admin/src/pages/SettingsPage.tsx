@@ -17,9 +17,9 @@ import { useSettings } from '../hooks/useSettings';
 import { useSettingsForm } from '../hooks/useSettingsForm';
 import { useUnsavedChangesGuard } from '../hooks/useUnsavedChangesGuard';
 import { SettingsFormContext } from '../utils/formContext';
-import { getTranslation } from '../utils/getTranslation';
 import { queryClient } from '../utils/queryClient';
 import { serverErrors } from '../utils/validation';
+import { useMsg } from '../hooks/useMsg';
 
 const ACTIONS = [...PERMISSIONS.update, ...PERMISSIONS.test];
 
@@ -31,7 +31,7 @@ interface SettingsEditorProps {
 
 /** The form itself, once the settings and the admin's permissions are known. */
 const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
-  const { formatMessage } = useIntl();
+  const { msg } = useMsg();
   const { toggleNotification } = useNotification();
   const form = useSettingsForm(view);
   const save = useSaveSettings();
@@ -58,23 +58,16 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
         form.reset(saved);
         toggleNotification({
           type: 'success',
-          message: formatMessage({
-            id: getTranslation('Settings.save.success'),
-            defaultMessage: 'Mail server settings saved',
-          }),
+          message: msg('Settings.save.success', 'Mail server settings saved'),
         });
       },
       onError: (error) => {
         form.setServerErrors(error instanceof ApiError ? serverErrors(error.fieldErrors) : {});
         toggleNotification({
           type: 'danger',
-          message: formatMessage(
-            {
-              id: getTranslation('Settings.save.error'),
-              defaultMessage: 'The settings were not saved: {message}',
-            },
-            { message: error.message }
-          ),
+          message: msg('Settings.save.error', 'The settings were not saved: {message}', {
+            message: error.message,
+          }),
         });
       },
     });
@@ -84,15 +77,11 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
     <SettingsFormContext.Provider value={context}>
       <form onSubmit={onSubmit} noValidate>
         <Layouts.Header
-          title={formatMessage({
-            id: getTranslation('Settings.title'),
-            defaultMessage: 'Mail Server',
-          })}
-          subtitle={formatMessage({
-            id: getTranslation('Settings.subtitle'),
-            defaultMessage:
-              "Connect Strapi to your organisation's mail server: SMTP to send, IMAP to read replies.",
-          })}
+          title={msg('Settings.title', 'Mail Server')}
+          subtitle={msg(
+            'Settings.subtitle',
+            "Connect Strapi to your organisation's mail server: SMTP to send, IMAP to read replies."
+          )}
           primaryAction={
             canUpdate ? (
               <Button
@@ -101,7 +90,7 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
                 disabled={!form.dirty || !form.valid}
                 loading={save.isPending}
               >
-                {formatMessage({ id: getTranslation('Settings.save'), defaultMessage: 'Save' })}
+                {msg('Settings.save', 'Save')}
               </Button>
             ) : undefined
           }
@@ -111,30 +100,23 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
             {!canUpdate ? (
               <DismissibleAlert
                 variant="default"
-                title={formatMessage({
-                  id: getTranslation('Settings.readOnly.title'),
-                  defaultMessage: 'Read only',
-                })}
+                title={msg('Settings.readOnly.title', 'Read only')}
               >
-                {formatMessage({
-                  id: getTranslation('Settings.readOnly.body'),
-                  defaultMessage: 'Your role can view these settings but not change them.',
-                })}
+                {msg(
+                  'Settings.readOnly.body',
+                  'Your role can view these settings but not change them.'
+                )}
               </DismissibleAlert>
             ) : null}
             {!view.encryptionAvailable && canUpdate ? (
               <DismissibleAlert
                 variant="warning"
-                title={formatMessage({
-                  id: getTranslation('Settings.encryption.title'),
-                  defaultMessage: 'Passwords cannot be saved',
-                })}
+                title={msg('Settings.encryption.title', 'Passwords cannot be saved')}
               >
-                {formatMessage({
-                  id: getTranslation('Settings.encryption.body'),
-                  defaultMessage:
-                    'No encryption key is configured. Set ENCRYPTION_KEY (admin.secrets.encryptionKey in config/admin) and restart Strapi.',
-                })}
+                {msg(
+                  'Settings.encryption.body',
+                  'No encryption key is configured. Set ENCRYPTION_KEY (admin.secrets.encryptionKey in config/admin) and restart Strapi.'
+                )}
               </DismissibleAlert>
             ) : null}
             <SmtpSection test={canTest ? smtpTest : undefined} />
@@ -153,12 +135,10 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
 
 export const SettingsPage = () => {
   const { formatMessage } = useIntl();
+  const { msg } = useMsg();
   const { allowedActions, isLoading: loadingPermissions } = useRBAC(ACTIONS);
   const settings = useSettings();
-  const name = formatMessage({
-    id: getTranslation('Settings.title'),
-    defaultMessage: 'Mail Server',
-  });
+  const name = msg('Settings.title', 'Mail Server');
 
   if (settings.isPending || loadingPermissions) return <Page.Loading />;
   if (settings.isError) return <Page.Error />;

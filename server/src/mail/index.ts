@@ -74,3 +74,4 @@ export {
   type ReplyAnalysis,
   type SenderTrust,
 } from './reply';
+export { isTransient } from './smtp/retry';

@@ -25,22 +25,72 @@ const IGNORED_KINDS = new Set(['auto-reply', 'bounce']);
 /** Messages not read to the end: a person looks at them, nothing retries them. */
 const KEPT_FOR_A_PERSON = new Set(['malformed', 'too-large', 'analysis-timeout']);
 
+/**
+ * What the lookups found for a reply that names a request; every database read of the rules.
+ * `matched` is null when no reference verified; the other facts exist only with a match.
+ */
+export interface RuleFacts {
+  /** some In-Reply-To, References or token looked like one of our references */
+  hasCandidates: boolean;
+  matched: { request: ApprovalRow; approver: string } | null;
+  /** the entry's draft version now */
+  draftVersion?: string | null;
+  /** the approver's admin user, if still allowed the action */
+  approverUser?: AdminUser | null;
+  /** the requester may still read and update the entry */
+  requesterAllowed?: boolean;
+}
+
+/**
+ * The decision table, pure: the first rule that fails names the reason. The order matters and
+ * is the protocol (DESIGN.md, "Approving by reply").
+ */
+export function verdictFor(
+  analysis: ReplyAnalysis,
+  facts: RuleFacts,
+  { requireProof, now }: { requireProof: boolean; now: Date }
+): Verdict {
+  if (IGNORED_KINDS.has(analysis.kind))
+    return { verdict: 'ignored', reason: analysis.reason ?? analysis.kind };
+  if (analysis.kind === 'other') {
+    // A message we cannot even parse is kept for a person to look at; lists and our own
+    // copies are just filed.
+    return KEPT_FOR_A_PERSON.has(analysis.reason ?? '')
+      ? { verdict: 'quarantined', reason: analysis.reason! }
+      : { verdict: 'ignored', reason: analysis.reason ?? 'other' };
+  }
+  if (!facts.hasCandidates) return { verdict: 'quarantined', reason: 'no-reference' };
+  if (!facts.matched) return { verdict: 'quarantined', reason: 'forged-reference' };
+  const { request, approver } = facts.matched;
+  const context = { request, approver };
+  const held = (reason: string): Verdict => ({ verdict: 'quarantined', reason, ...context });
+
+  if (analysis.from !== approver.toLowerCase()) return held('wrong-sender');
+  // From is forgeable: the organisation's servers must vouch for it (mail/reply/sender-proof.ts).
+  if (requireProof && analysis.senderProof === null) return held('unverified-sender');
+  if (request.status !== 'pending') return held(`request-${request.status}`);
+  if (request.expiresAt && new Date(request.expiresAt) < now) return held('expired');
+  if ((request.decisions ?? []).some((d) => d.approver === approver))
+    return held('already-decided');
+  if (analysis.decision === null) return held(analysis.reason ?? 'no-decision-line');
+  if (facts.draftVersion !== request.entryVersion) return held('entry-changed');
+  // Roles change and users are blocked: the approver and the requester must still be allowed.
+  if (!facts.approverUser) return held('approver-not-allowed');
+  if (!facts.requesterAllowed) return held('requester-not-allowed');
+  return { verdict: 'applied', reason: 'decision', ...context, by: facts.approverUser };
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** Looks up the facts of a reply (database reads only), then applies the table. */
   async evaluate(
     analysis: ReplyAnalysis,
     { requireProof }: { requireProof: boolean },
     now = new Date()
   ): Promise<Verdict> {
-    if (IGNORED_KINDS.has(analysis.kind))
-      return { verdict: 'ignored', reason: analysis.reason ?? analysis.kind };
-    if (analysis.kind === 'other') {
-      // A message we cannot even parse is kept for a person to look at; lists and our own
-      // copies are just filed.
-      return KEPT_FOR_A_PERSON.has(analysis.reason ?? '')
-        ? { verdict: 'quarantined', reason: analysis.reason! }
-        : { verdict: 'ignored', reason: analysis.reason ?? 'other' };
+    const options = { requireProof, now };
+    if (analysis.kind !== 'reply') {
+      return verdictFor(analysis, { hasCandidates: false, matched: null }, options);
     }
-
     // Threading headers first (what a mail client sets), then the reference in the text.
     const candidates = [
       analysis.inReplyTo,
@@ -50,64 +100,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       .filter((v): v is string => !!v)
       .map(parseRef)
       .filter((v): v is ApprovalRef & { signature: string } => v !== null);
-    if (candidates.length === 0) return { verdict: 'quarantined', reason: 'no-reference' };
-
+    const facts: RuleFacts = { hasCandidates: candidates.length > 0, matched: null };
     const key = getService(strapi, 'secrets').signingKey();
     const approvals = getService(strapi, 'approvals');
-    let request: ApprovalRow | null = null;
-    let approver = '';
     for (const ref of candidates) {
       const row = await approvals.findOne(ref.requestId);
       const address = row?.approvers[ref.approver];
       if (row && address && verifyRef(key, ref, address)) {
-        request = row;
-        approver = address;
+        facts.matched = { request: row, approver: address };
         break;
       }
     }
-    if (!request) return { verdict: 'quarantined', reason: 'forged-reference' };
-    const context = { request, approver };
-
-    if (analysis.from !== approver.toLowerCase())
-      return { verdict: 'quarantined', reason: 'wrong-sender', ...context };
-    // From is forgeable: the organisation's servers must vouch for it (mail/reply/sender-proof.ts).
-    if (requireProof && analysis.senderProof === null)
-      return { verdict: 'quarantined', reason: 'unverified-sender', ...context };
-    if (request.status !== 'pending') {
-      return { verdict: 'quarantined', reason: `request-${request.status}`, ...context };
-    }
-    if (request.expiresAt && new Date(request.expiresAt) < now) {
-      return { verdict: 'quarantined', reason: 'expired', ...context };
-    }
-    if ((request.decisions ?? []).some((d) => d.approver === approver)) {
-      return { verdict: 'quarantined', reason: 'already-decided', ...context };
-    }
-    if (analysis.decision === null) {
-      return { verdict: 'quarantined', reason: analysis.reason ?? 'no-decision-line', ...context };
-    }
-    if ((await approvals.draftVersion(request)) !== request.entryVersion) {
-      return { verdict: 'quarantined', reason: 'entry-changed', ...context };
-    }
-    // Roles change and users are blocked: the approver must still be allowed, now.
-    const by = await getService(strapi, 'approval-access').approverUser(
-      approver,
-      {
+    if (facts.matched && analysis.decision !== null) {
+      const { request, approver } = facts.matched;
+      const target = {
         uid: request.targetUid,
         documentId: request.targetDocumentId,
         locale: request.targetLocale,
-      },
-      approvals.permissionFor(request.action)
-    );
-    if (!by) return { verdict: 'quarantined', reason: 'approver-not-allowed', ...context };
-    const target = {
-      uid: request.targetUid,
-      documentId: request.targetDocumentId,
-      locale: request.targetLocale,
-    };
-    if (
-      !(await getService(strapi, 'approval-access').requesterAllowed(request.requestedBy, target))
-    )
-      return { verdict: 'quarantined', reason: 'requester-not-allowed', ...context };
-    return { verdict: 'applied', reason: 'decision', ...context, by };
+      };
+      const access = getService(strapi, 'approval-access');
+      facts.draftVersion = await approvals.draftVersion(request);
+      facts.approverUser = await access.approverUser(
+        approver,
+        target,
+        approvals.permissionFor(request.action)
+      );
+      facts.requesterAllowed = await access.requesterAllowed(request.requestedBy, target);
+    }
+    return verdictFor(analysis, facts, options);
   },
 });

@@ -3,11 +3,13 @@
  * message and what it would do, without recording, publishing or moving anything.
  */
 import type { Core } from '@strapi/strapi';
+import type { Simulation } from '../../../shared/contracts/approval';
 import { getService } from '../utils/get-service';
 import { replyTrust } from './inbox-message';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  async simulate(raw: Buffer) {
+  /** The answer of POST /approvals/analyze (shared/contracts/approval.ts `simulationSchema`). */
+  async simulate(raw: Buffer): Promise<Simulation> {
     const settings = getService(strapi, 'settings');
     const imap = await settings.getEffective('imap');
     const own = [imap.username, (await settings.getEffective('smtp')).fromAddress].filter(Boolean);

@@ -9,14 +9,13 @@ import type {
   SmtpTestRequest,
 } from '../../../shared/contracts/connection-test';
 import { probeImap, probeSmtp, type MailAuth, type ProbeResult } from '../mail';
-import { sectionAuth } from '../utils/section-auth';
 import { errorInfo, PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
-import { formSection } from '../utils/form-section';
+import { formSection } from '../settings/form-section';
 import { replyTrust } from './inbox-message';
-import { isConfigured, type Effective, type SectionKind } from '../utils/settings-model';
+import { isConfigured, type Effective, type SectionKind } from '../settings/model';
 
 /**
  * How replies will prove their sender: not a connection step, but the IMAP Test is where an
@@ -90,7 +89,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `Fill in the host of the ${kind.toUpperCase()} section in Settings → Mail Server.`
         );
       }
-      const result = await probe(section, sectionAuth(strapi, kind, section));
+      const result = await probe(section, getService(strapi, 'oauth').authFor(kind, section));
       return { ...result, source };
     } catch (err) {
       if (!(err instanceof PluginError)) throw err;

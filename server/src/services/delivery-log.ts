@@ -9,7 +9,7 @@ import type {
   OutboundMessageList,
   OutboundMessageQuery,
 } from '../../../shared/contracts/outbound-message';
-import { redactRefs } from '../mail';
+import { redactRefs, type OutgoingMessage } from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
 
 export const OUTBOUND_UID = 'plugin::mail-server.outbound-message';
@@ -18,6 +18,19 @@ export const OUTBOUND_UID = 'plugin::mail-server.outbound-message';
 const FLUSH_EVERY_MS = 1000;
 const BATCH = 500;
 const DAY_MS = 86_400_000;
+
+/** "to; cc; bcc" as one short text for the delivery log. */
+export function describeRecipients(message: OutgoingMessage): string {
+  const text = (v: unknown): string =>
+    v === undefined
+      ? ''
+      : Array.isArray(v)
+        ? v.map(text).join(', ')
+        : typeof v === 'string'
+          ? v
+          : String((v as { address?: string }).address ?? '');
+  return [message.to, message.cc, message.bcc].map(text).filter(Boolean).join('; ').slice(0, 2000);
+}
 
 export interface DeliveryEntry {
   recipients: string;

@@ -13,7 +13,7 @@ import {
   type SenderTrust,
 } from '../mail';
 import { authservIdsOf } from '../../../shared/contracts/settings';
-import type { Effective } from '../utils/settings-model';
+import type { Effective } from '../settings/model';
 import { describeReason, type Answer } from './approval-mail';
 import type { Verdict } from './approval-rules';
 

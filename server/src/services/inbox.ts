@@ -18,9 +18,8 @@ import {
 } from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
-import { sectionAuth } from '../utils/section-auth';
 import { trustedCas } from '../utils/tls';
-import { isConfigured, type Effective } from '../utils/settings-model';
+import { isConfigured, type Effective } from '../settings/model';
 import {
   analyseMessage,
   replyTrust,
@@ -71,7 +70,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const config = getPluginConfig(strapi);
     return createMailboxReader({
       endpoint: { host: imap.host, port: imap.port, security: imap.security },
-      auth: sectionAuth(strapi, 'imap', imap)!,
+      auth: svc('oauth').authFor('imap', imap)!,
       tls: { ca: trustedCas(config) },
       timeoutMs: config.testTimeoutSeconds * 1000,
       mailbox: imap.mailbox,

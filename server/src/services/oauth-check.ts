@@ -14,7 +14,7 @@ import type {
 } from '../../../shared/contracts/oauth';
 import { errorInfo } from '../errors';
 import { getService } from '../utils/get-service';
-import { isConfigured, type Effective, type SectionKind } from '../utils/settings-model';
+import { isConfigured, type Effective, type SectionKind } from '../settings/model';
 
 export const OAUTH_CHECK_JOB = 'mail-server-oauth-check';
 export const OAUTH_CHECK_RULE = '*/10 * * * *';

@@ -3,14 +3,14 @@
  * section in `plugin::mail-server.oauth-connection`. The MSAL cache (refresh token included) is
  * stored encrypted with the secrets service and read back on every MSAL cache access, so a
  * restart or another Strapi instance keeps the connection and sees rotated refresh tokens.
- * A row belongs to one destination (`appKey` = utils/destination.ts `destinationKey`: app
+ * A row belongs to one destination (`appKey` = settings/destination.ts `destinationKey`: app
  * registration, scopes, mail host, port, security and mailbox): the refresh token is only ever
  * used for it, and a save that changes any of them removes the row.
  */
 import type { Core } from '@strapi/strapi';
 import type { TokenCacheStore } from '../mail';
 import { getService } from '../utils/get-service';
-import type { SectionKind } from '../utils/settings-model';
+import type { SectionKind } from '../settings/model';
 
 export const OAUTH_CONNECTION_UID = 'plugin::mail-server.oauth-connection';
 

@@ -21,7 +21,7 @@ import { errorInfo, PluginError, type PluginErrorCode } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
-import { isConfigured, type Effective, type SectionKind } from '../utils/settings-model';
+import { isConfigured, type Effective, type SectionKind } from '../settings/model';
 import {
   cookieName,
   cookiePayloadSchema,
@@ -31,7 +31,7 @@ import {
   unseal,
 } from '../utils/oauth-state';
 import { adminSessionActive, callbackUrl, settingsPageUrl } from '../utils/oauth-urls';
-import { destinationKey } from '../utils/destination';
+import { destinationKey } from '../settings/destination';
 
 export type Cookie = { name: string; value: string; maxAge: number };
 /** Flow failures also carry the plugin's own codes (ESTATE, ESESSION, ECONFIG). */

@@ -7,13 +7,14 @@
  */
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { createTokenSource, type TokenSource, type TokenStats } from '../mail';
+import { createTokenSource, type MailAuth, type TokenSource, type TokenStats } from '../mail';
+import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
-import type { Effective, SectionKind } from '../utils/settings-model';
+import type { Effective, SectionKind } from '../settings/model';
 import type { OAuthConnection } from './oauth-connection';
-import { destinationKey } from '../utils/destination';
+import { destinationKey } from '../settings/destination';
 
 /** Another instance may connect or disconnect: re-read the connection row at most this often. */
 const CONNECTION_STALE_MS = 5_000;
@@ -91,6 +92,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
+    /**
+     * The login for a section: XOAUTH2 with a token from here, a password, or none (an SMTP
+     * relay that accepts mail from this host without login).
+     */
+    authFor(kind: SectionKind, section: Effective<SectionKind>): MailAuth | undefined {
+      if (section.oauth2.enabled) {
+        return {
+          user: section.username,
+          getAccessToken: (opts) => this.getAccessToken(kind, section, opts),
+        };
+      }
+      if (!section.username) return undefined;
+      if (section.password === undefined) {
+        throw new PluginError(
+          'ECONFIG',
+          `The ${kind.toUpperCase()} password is missing.`,
+          'Enter the password of the account, or clear the username if the server needs no login.'
+        );
+      }
+      return { user: section.username, pass: section.password };
+    },
+
     async getAccessToken(
       kind: SectionKind,
       section: Effective<SectionKind>,

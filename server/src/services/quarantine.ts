@@ -4,6 +4,7 @@
  * Discard closes it. Both are recorded on the inbound-message row.
  */
 import type { Core } from '@strapi/strapi';
+import type { InboundRow } from '../../../shared/contracts/approval';
 import { redactRefs } from '../mail';
 import { PluginError } from '../errors';
 import { getService } from '../utils/get-service';
@@ -22,7 +23,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   return {
-    async list(filter: { verdict?: string; requestId?: number }) {
+    /** The answer of GET /inbound-messages (shared/contracts/approval.ts `inboundRowSchema`). */
+    async list(filter: { verdict?: string; requestId?: number }): Promise<InboundRow[]> {
       const where: Record<string, unknown> = {};
       if (filter.verdict) where.verdict = filter.verdict;
       if (filter.requestId) where.requestId = filter.requestId;
@@ -30,7 +32,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // The raw message stays on the server; the list shows what a reviewer needs, without
       // approval signatures (a reference and a forged From are half of a decision).
       return rows.map(({ raw: _raw, ...row }: Record<string, unknown>) => ({
-        ...row,
+        ...(row as InboundRow),
         subject: redactRefs(row.subject as string | undefined),
         messageId: redactRefs(row.messageId as string | undefined),
         comment: redactRefs(row.comment as string | undefined),

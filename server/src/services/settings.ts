@@ -12,7 +12,7 @@ import type {
 import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
-import { describeChanges, destinationChanges, secretsUsed } from '../utils/destination';
+import { describeChanges, destinationChanges, secretsUsed } from '../settings/destination';
 import {
   applyInput,
   isConfigured,
@@ -23,7 +23,7 @@ import {
   type Effective,
   type SectionKind,
   type Stored,
-} from '../utils/settings-model';
+} from '../settings/model';
 
 export const SETTINGS_UID = 'plugin::mail-server.settings';
 /** Other Strapi instances may save too; re-read the row at most this often (ms). */

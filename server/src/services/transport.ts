@@ -6,6 +6,7 @@
 import type { Core } from '@strapi/strapi';
 import {
   createSmtpSender,
+  isTransient,
   MailError,
   type MailSender,
   type OutgoingMessage,
@@ -15,9 +16,8 @@ import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
-import { isConfigured } from '../utils/settings-model';
-import { sectionAuth } from '../utils/section-auth';
-import { isTransient, describeRecipients } from '../utils/send-policy';
+import { isConfigured } from '../settings/model';
+import { describeRecipients } from './delivery-log';
 
 export interface SendDefaults {
   from?: string;
@@ -83,7 +83,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const config = getPluginConfig(strapi);
     const sender = createSmtpSender({
       endpoint: { host: section.host, port: section.port, security: section.security },
-      auth: configAuth(() => sectionAuth(strapi, 'smtp', section)),
+      auth: configAuth(() => getService(strapi, 'oauth').authFor('smtp', section)),
       tls: { ca: trustedCas(config) },
       timeoutMs: config.testTimeoutSeconds * 1000,
       maxConnections: config.send.maxConnections,

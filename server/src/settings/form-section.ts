@@ -1,13 +1,13 @@
 /**
  * Builds the section to test from unsaved form values. A saved secret is reused only when the
- * form points at exactly the destination it was saved for (utils/destination.ts): otherwise
+ * form points at exactly the destination it was saved for (settings/destination.ts): otherwise
  * anyone allowed to press Test could make Strapi send it to a host of their choice.
  */
 import type { ImapInput, SmtpInput } from '../../../shared/contracts/settings';
 import type { ImapOverride, SmtpOverride } from '../config/schema';
 import { PluginError } from '../errors';
 import { describeChanges, destinationChanges, secretsUsed } from './destination';
-import { emptyStored, toEffective, type Effective, type SectionKind } from './settings-model';
+import { emptyStored, toEffective, type Effective, type SectionKind } from './model';
 
 type FormOf<K extends SectionKind> = K extends 'smtp' ? SmtpInput : ImapInput;
 type OverrideOf<K extends SectionKind> = K extends 'smtp' ? SmtpOverride : ImapOverride;

@@ -1,0 +1,121 @@
+/**
+ * The settings' domain model (server/src/settings/): the three shapes of a section (stored,
+ * effective, view), config overrides, and the Test's reuse of saved secrets (form-section.ts).
+ * Pure functions; the API suites show the same through HTTP.
+ */
+import { describe, expect, test } from '@jest/globals';
+import { smtpInputSchema } from '../../shared/contracts/settings';
+import { formSection } from '../../server/src/settings/form-section';
+import {
+  applyInput,
+  emptyStored,
+  lockedPaths,
+  normaliseStored,
+  toEffective,
+  toView,
+} from '../../server/src/settings/model';
+import { PluginError } from '../../server/src/errors';
+import { rejectionOf } from '../helpers/expect';
+
+const encrypt = (plain: string) => `enc(${plain})`;
+const decrypt = (cipher: string) => cipher.replace(/^enc\((.*)\)$/, '$1');
+const input = (over: object = {}) =>
+  smtpInputSchema.parse({ host: 'smtp.example.test', username: 'u@example.test', ...over });
+
+describe('stored ↔ effective ↔ view', () => {
+  test('a new secret is encrypted, an omitted one kept, null clears it', () => {
+    const first = applyInput(emptyStored('smtp'), input({ password: 'pw1' }), encrypt);
+    expect(first.password).toBe('enc(pw1)');
+    const kept = applyInput(first, input(), encrypt);
+    expect(kept.password).toBe('enc(pw1)');
+    expect(applyInput(kept, input({ password: null }), encrypt).password).toBe(null);
+  });
+
+  test('the view says only whether a secret is set', () => {
+    const stored = applyInput(emptyStored('smtp'), input({ password: 'pw1' }), encrypt);
+    const view = toView('smtp', stored, {});
+    expect(view.passwordSet).toBe(true);
+    expect(JSON.stringify(view)).not.toContain('pw1');
+  });
+
+  test('effective: overrides win, the port follows the security, secrets are decrypted', () => {
+    const stored = applyInput(
+      emptyStored('smtp'),
+      input({ password: 'pw1', security: 'tls' }),
+      encrypt
+    );
+    const effective = toEffective('smtp', stored, { fromName: 'From config' }, decrypt);
+    expect([effective.port, effective.password, effective.fromName]).toEqual([
+      465,
+      'pw1',
+      'From config',
+    ]);
+    // A secret from the config is never decrypted from the row (a stale row cannot break it).
+    const fromConfig = toEffective('smtp', stored, { password: 'env-pw' }, () => {
+      throw new Error('decrypted');
+    });
+    expect(fromConfig.password).toBe('env-pw');
+    expect(lockedPaths('smtp', { password: 'x', oauth2: { tenantId: 't' } })).toEqual([
+      'smtp.password',
+      'smtp.oauth2.tenantId',
+    ]);
+  });
+
+  test('a row written by hand or an older version is completed, never a crash', () => {
+    const row = normaliseStored('smtp', {
+      host: 'smtp.example.test',
+      port: 'not a number',
+      password: '',
+    });
+    expect(row.host).toBe(''); // the invalid row falls back to defaults as a whole
+    expect(row.password).toBe(null);
+    expect(normaliseStored('imap', null).mailbox).toBe('INBOX');
+  });
+});
+
+describe('formSection: what a Test with unsaved values may reuse', () => {
+  const saved = toEffective(
+    'smtp',
+    applyInput(emptyStored('smtp'), input({ password: 'saved-pw' }), encrypt),
+    {},
+    decrypt
+  );
+
+  test('the same destination reuses the saved password', () => {
+    expect(formSection('smtp', input({ fromName: 'changed' }), saved, {}).password).toBe(
+      'saved-pw'
+    );
+  });
+
+  test('another destination without the password typed is refused, naming what changed', async () => {
+    const err = await rejectionOf(async () =>
+      formSection('smtp', input({ port: 2525 }), saved, {})
+    );
+    expect(err).toBeInstanceOf(PluginError);
+    expect((err as PluginError).code).toBe('ESECRETDEST');
+    expect((err as PluginError).path).toEqual(['smtp', 'password']);
+    expect((err as PluginError).message).toContain('port');
+  });
+
+  test('a typed password is used as typed', () => {
+    expect(formSection('smtp', input({ port: 2525, password: 'typed' }), saved, {}).password).toBe(
+      'typed'
+    );
+  });
+
+  test('a password the form does not use is withheld without a word', () => {
+    const oauth = input({
+      port: 2525,
+      oauth2: { enabled: true, tenantId: 't', clientId: 'c', clientSecret: 'typed-secret' },
+    });
+    const section = formSection('smtp', oauth, saved, {});
+    expect([section.password, section.oauth2.clientSecret]).toEqual([undefined, 'typed-secret']);
+  });
+
+  test('an unreadable saved section binds nothing: a config secret does not follow the form', async () => {
+    const err = await rejectionOf(async () =>
+      formSection('smtp', input(), null, { password: 'env-pw' })
+    );
+    expect((err as PluginError).code).toBe('ESECRETDEST');
+  });
+});
