@@ -16,12 +16,12 @@ export const smtpTestRequestSchema = z
 
 export const imapTestRequestSchema = z.object({ imap: imapInputSchema.optional() }).strict();
 
+/** The steps of a Test, in order: the one list (mail/types.ts derives ProbeStepName from it). */
 export const PROBE_STEPS = [
   'resolve',
   'connect',
   'tls',
   'greeting',
-  'oauth2',
   'authenticate',
   'send',
   'mailbox',

@@ -70,7 +70,7 @@ describe('analysis with a hard time limit', () => {
     expect(ticks).toBeGreaterThan(3); // timers ran here meanwhile: the work was elsewhere
   });
 
-  test('the next message is analysed in a fresh thread', async () => {
+  test('the next message is analyzed in a fresh thread', async () => {
     const result = await analyzer.analyze(reply('REJECT\r\n\r\nNot yet.'), {});
     expect([result.kind, result.decision]).toEqual(['reply', 'reject']);
   });

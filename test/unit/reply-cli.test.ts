@@ -1,7 +1,7 @@
 /**
  * `strapi-mail-server analyze-reply <file.eml>` as a user runs it: the bin shim in a child
  * process, on the current TypeScript source (STRAPI_MAIL_SERVER_CLI_SOURCE=1, so that a stale
- * dist/cli bundle cannot hide a regression). Exit codes: 0 analysed, 2 usage or unreadable file.
+ * dist/cli bundle cannot hide a regression). Exit codes: 0 analyzed, 2 usage or unreadable file.
  */
 import { describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';

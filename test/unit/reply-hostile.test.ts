@@ -11,7 +11,7 @@ import { HOSTILE_SHAPES, analysisTime, hostileMessage } from '../helpers/hostile
 import { analyzeReply } from '../../server/src/mail/reply';
 import { MAX_READ_BYTES } from '../../server/src/mail/reply/analyze';
 
-describe('hostile replies are analysed in time linear in their size', () => {
+describe('hostile replies are analyzed in time linear in their size', () => {
   for (const shape of HOSTILE_SHAPES) {
     test(shape.name, async () => {
       const small = await analysisTime(hostileMessage(shape, 64 * 1024), 2);

@@ -17,7 +17,6 @@ const STEP_LABELS: Record<Step['name'], MessageDescriptor> = {
   connect: d('Settings.test.step.connect', 'Connect'),
   tls: d('Settings.test.step.tls', 'TLS'),
   greeting: d('Settings.test.step.greeting', 'Server greeting'),
-  oauth2: d('Settings.test.step.oauth2', 'OAuth2 access token'),
   authenticate: d('Settings.test.step.authenticate', 'Authenticate'),
   send: d('Settings.test.step.send', 'Send the test email'),
   mailbox: d('Settings.test.step.mailbox', 'Open the mailbox'),

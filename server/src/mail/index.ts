@@ -68,6 +68,7 @@ export {
 export {
   analyzeReply,
   createBoundedAnalyzer,
+  DEFAULT_MAX_BYTES,
   noDecision,
   REPLY_REASONS,
   type BoundedAnalyzer,

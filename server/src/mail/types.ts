@@ -2,6 +2,7 @@
  * Plain types of the framework-free mail core. Nothing here depends on Strapi or on the
  * protocol libraries, so services, the admin contract and tests can share them.
  */
+import type { PROBE_STEPS } from '../../../shared/contracts/connection-test';
 import type { MailErrorInfo } from './errors';
 
 /** How the connection is protected: implicit TLS, STARTTLS upgrade, or none at all. */
@@ -26,8 +27,8 @@ export type MailAuth =
  */
 export type TlsSettings = { ca?: string[] };
 
-export type ProbeStepName =
-  'resolve' | 'connect' | 'tls' | 'greeting' | 'authenticate' | 'send' | 'mailbox' | 'folder';
+/** A step the probes emit ('sender' is added by the IMAP Test from the settings, not here). */
+export type ProbeStepName = Exclude<(typeof PROBE_STEPS)[number], 'sender'>;
 
 export type ProbeStepStatus = 'ok' | 'failed' | 'skipped' | 'warning';
 

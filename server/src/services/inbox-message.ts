@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import {
+  DEFAULT_MAX_BYTES,
   isMicrosoftHost,
   noDecision,
   type BoundedAnalyzer,
@@ -18,7 +19,8 @@ import { describeReason, type Answer } from './approval-mail';
 import type { Verdict } from './approval-rules';
 
 export const INBOUND_UID = 'plugin::mail-server.inbound-message';
-export const MAX_BYTES = 10 * 1024 * 1024;
+/** Larger messages are filed unread (the analyser's own limit, one home: mail/reply/types.ts). */
+export const MAX_BYTES = DEFAULT_MAX_BYTES;
 
 type Imap = Effective<'imap'>;
 export type Outcome = 'applied' | 'quarantined' | 'ignored' | 'failed';
@@ -63,8 +65,8 @@ export function replyTrust(imap: Imap): ReplyTrust {
   };
 }
 
-/** A message analysed (no database work yet), ready to be recorded. */
-export interface Analysed {
+/** A message analyzed (no database work yet), ready to be recorded. */
+export interface Analyzed {
   message: FetchedMessage;
   analysis: ReplyAnalysis;
   rawHash: string;
@@ -86,12 +88,12 @@ export interface BatchTransaction {
 }
 
 /** Parsing is CPU work only: done before the batch transaction opens, to keep it short. */
-export async function analyseMessage(
+export async function analyzeMessage(
   message: FetchedMessage,
   ownAddresses: string[],
   { trust }: ReplyTrust,
   analyzer: BoundedAnalyzer
-): Promise<Analysed> {
+): Promise<Analyzed> {
   // Too big to read: filed for a person to look at, never parsed.
   const analysis =
     message.size > MAX_BYTES

@@ -10,7 +10,7 @@ import type { Verdict } from './approval-rules';
 import {
   answerFor,
   INBOUND_UID,
-  type Analysed,
+  type Analyzed,
   type BatchContext,
   type BatchTransaction,
   type Handled,
@@ -46,7 +46,7 @@ export class ActionFailed extends Error {
 class TransactionLost extends Error {}
 
 interface Failure {
-  analysed: Analysed;
+  analyzed: Analyzed;
   verdict: Verdict;
   reason: string;
 }
@@ -71,7 +71,7 @@ type RecordedRow = { messageKey: string; folder: string | null; verdict: string 
 /** The messages of a batch recorded before (replays, or filed late after a crash), one query. */
 export async function findRecorded(
   strapi: Core.Strapi,
-  batch: Analysed[]
+  batch: Analyzed[]
 ): Promise<Map<string, RecordedRow>> {
   const keys = [...new Set(batch.map((a) => a.messageKey))];
   const rows: RecordedRow[] = keys.length
@@ -93,7 +93,7 @@ const folderFor = (imap: BatchContext['imap'], verdict: string) =>
 /** The audit row's columns, whatever the verdict. */
 function auditRow(
   ctx: BatchContext,
-  { message, analysis, rawHash, messageKey }: Analysed,
+  { message, analysis, rawHash, messageKey }: Analyzed,
   verdict: Verdict
 ) {
   return {
@@ -113,22 +113,22 @@ function auditRow(
   };
 }
 
-const rawKept = ({ message }: Analysed) => message.source.subarray(0, RAW_KEPT).toString('latin1');
+const rawKept = ({ message }: Analyzed) => message.source.subarray(0, RAW_KEPT).toString('latin1');
 
 /**
- * Records one analysed message inside `trx`; `before` is what findRecorded() found. Throws
+ * Records one analyzed message inside `trx`; `before` is what findRecorded() found. Throws
  * RedoAlone (batch mode) or ActionFailed (alone mode) when the message's action failed.
  */
 export async function recordMessage(
   strapi: Core.Strapi,
   ctx: BatchContext,
   trx: BatchTransaction,
-  analysed: Analysed,
+  analyzed: Analyzed,
   before: Map<string, RecordedRow>,
   mode: Mode
 ): Promise<Handled> {
   const { imap } = ctx;
-  const { message, analysis, messageKey } = analysed;
+  const { message, analysis, messageKey } = analyzed;
   const inbound = () => strapi.db.query(INBOUND_UID);
   const svc = <K extends Parameters<typeof getService>[1]>(name: K) => getService(strapi, name);
   const filed = (row: RecordedRow): Handled => ({
@@ -154,11 +154,11 @@ export async function recordMessage(
       const { ids } = await inbound().createMany({
         data: [
           {
-            ...auditRow(ctx, analysed, verdict),
+            ...auditRow(ctx, analyzed, verdict),
             verdict: verdict.verdict,
             reason: verdict.reason,
             folder: folderFor(imap, verdict.verdict),
-            raw: verdict.verdict === 'quarantined' ? rawKept(analysed) : null,
+            raw: verdict.verdict === 'quarantined' ? rawKept(analyzed) : null,
           },
         ],
       });
@@ -177,14 +177,14 @@ export async function recordMessage(
     if (err instanceof TransactionLost) throw err;
     // A duplicate key means the message was recorded meanwhile (another instance, or the
     // same message twice in this batch): file it as it was.
-    const again = (await findRecorded(strapi, [analysed])).get(messageKey);
+    const again = (await findRecorded(strapi, [analyzed])).get(messageKey);
     if (again) return filed(again);
     if (verdict.verdict === 'applied') {
       if (mode === 'batch') throw new RedoAlone((err as Error)?.message);
-      throw new ActionFailed(err, { analysed, verdict, reason: 'action-failed' });
+      throw new ActionFailed(err, { analyzed, verdict, reason: 'action-failed' });
     }
     // Nothing but our own insert ran: the savepoint undid all of it.
-    const failure = { analysed, verdict, reason: 'store-failed' };
+    const failure = { analyzed, verdict, reason: 'store-failed' };
     logFailure(strapi, failure, err);
     return recordFailure(strapi, ctx, trx, failure);
   }
@@ -209,20 +209,20 @@ export async function recordFailure(
   trx: BatchTransaction,
   failure: Failure
 ): Promise<Handled> {
-  const { analysed, verdict, reason } = failure;
+  const { analyzed, verdict, reason } = failure;
   const data = {
-    ...auditRow(ctx, analysed, verdict),
+    ...auditRow(ctx, analyzed, verdict),
     verdict: 'failed',
     reason,
     folder: ctx.imap.quarantineFolder,
-    raw: rawKept(analysed),
+    raw: rawKept(analyzed),
   };
   await inSavepoint(trx, () => strapi.db.query(INBOUND_UID).create({ data }));
   return {
-    uid: analysed.message.uid,
+    uid: analyzed.message.uid,
     folder: ctx.imap.quarantineFolder,
     outcome: 'failed',
-    answer: answerFor(analysed.analysis, verdict, 'failed', reason),
+    answer: answerFor(analyzed.analysis, verdict, 'failed', reason),
   };
 }
 
@@ -230,11 +230,11 @@ export async function recordFailure(
 export async function recordAlone(
   strapi: Core.Strapi,
   ctx: BatchContext,
-  analysed: Analysed
+  analyzed: Analyzed
 ): Promise<Handled> {
   try {
     return await strapi.db.transaction(async ({ trx }) =>
-      recordMessage(strapi, ctx, trx, analysed, await findRecorded(strapi, [analysed]), 'alone')
+      recordMessage(strapi, ctx, trx, analyzed, await findRecorded(strapi, [analyzed]), 'alone')
     );
   } catch (err) {
     if (!(err instanceof ActionFailed)) throw err;

@@ -21,10 +21,10 @@ import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
 import { isConfigured, type Effective } from '../settings/model';
 import {
-  analyseMessage,
+  analyzeMessage,
   replyTrust,
   MAX_BYTES,
-  type Analysed,
+  type Analyzed,
   type BatchContext,
   type Handled,
   type RunReport,
@@ -91,10 +91,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
     for (let batch = 0; batch < MAX_BATCHES && !stopped; batch++) {
       const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
-      const analysed: Analysed[] = [];
+      const analyzed: Analyzed[] = [];
       for (const m of messages)
-        analysed.push(await analyseMessage(m, ctx.ownAddresses, ctx.trust, analyzer()));
-      const handled = await recordBatch(ctx, analysed);
+        analyzed.push(await analyzeMessage(m, ctx.ownAddresses, ctx.trust, analyzer()));
+      const handled = await recordBatch(ctx, analyzed);
       // Committed: these decisions stand even if filing them fails now.
       for (const { outcome } of handled) {
         if (!outcome) report.refiled++;
@@ -120,19 +120,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * One transaction for the batch, a savepoint per message. When an action fails the batch is
    * rolled back and redone one transaction per message (see RedoAlone): rare, and exact.
    */
-  async function recordBatch(ctx: BatchContext, analysed: Analysed[]): Promise<Handled[]> {
+  async function recordBatch(ctx: BatchContext, analyzed: Analyzed[]): Promise<Handled[]> {
     try {
       return await strapi.db.transaction(async ({ trx }) => {
-        const before = await findRecorded(strapi, analysed);
+        const before = await findRecorded(strapi, analyzed);
         const out: Handled[] = [];
-        for (const a of analysed)
+        for (const a of analyzed)
           out.push(await recordMessage(strapi, ctx, trx, a, before, 'batch'));
         return out;
       });
     } catch (err) {
       if (!(err instanceof RedoAlone)) throw err;
       const out: Handled[] = [];
-      for (const a of analysed) out.push(await recordAlone(strapi, ctx, a));
+      for (const a of analyzed) out.push(await recordAlone(strapi, ctx, a));
       return out;
     }
   }

@@ -16,7 +16,7 @@ export type DiagnoseContext = {
 };
 
 /** What a classifier decides; diagnose() adds the message and the server's response. */
-export type Verdict = { code: MailErrorCode; diagnosis: string; fix?: string };
+export type Finding = { code: MailErrorCode; diagnosis: string; fix?: string };
 
 export type Facts = {
   /** every code found on the error and the errors it wraps, upper-cased */

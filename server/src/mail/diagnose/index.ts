@@ -12,17 +12,17 @@ import {
   where,
   type DiagnoseContext,
   type Facts,
-  type Verdict,
+  type Finding,
 } from './facts';
-import { connectionVerdict, dnsVerdict, timeoutVerdict } from './network';
-import { envelopeVerdict, mailboxVerdict, protocolVerdict } from './session';
-import { tlsVerdict } from './tls';
+import { connectionFinding, dnsFinding, timeoutFinding } from './network';
+import { envelopeFinding, mailboxFinding, protocolFinding } from './session';
+import { tlsFinding } from './tls';
 import {
   looksLikeTokenError,
-  microsoftVerdict,
+  microsoftFinding,
   servicePrincipalSteps,
   tokenResponse,
-  tokenVerdict,
+  tokenFinding,
 } from './microsoft';
 
 export type { DiagnoseContext } from './facts';
@@ -31,32 +31,32 @@ export function diagnose(err: unknown, ctx: DiagnoseContext): MailError {
   // Already diagnosed (e.g. EOAUTH2 from a token source): its diagnosis is the better one.
   if (err instanceof MailError) return err;
   const f = readFacts(err);
-  const verdict = (looksLikeTokenError(err, f) ? tokenVerdict(f) : undefined) ??
-    microsoftVerdict(f, ctx) ??
-    configVerdict(f) ??
-    dnsVerdict(f, ctx) ??
-    tlsVerdict(f, ctx) ??
-    timeoutVerdict(f, ctx) ??
-    authVerdict(f, ctx) ??
-    mailboxVerdict(f) ??
-    envelopeVerdict(f) ??
-    connectionVerdict(f, ctx) ??
-    protocolVerdict(f, ctx) ?? {
+  const finding = (looksLikeTokenError(err, f) ? tokenFinding(f) : undefined) ??
+    microsoftFinding(f, ctx) ??
+    configFinding(f) ??
+    dnsFinding(f, ctx) ??
+    tlsFinding(f, ctx) ??
+    timeoutFinding(f, ctx) ??
+    authFinding(f, ctx) ??
+    mailboxFinding(f) ??
+    envelopeFinding(f) ??
+    connectionFinding(f, ctx) ??
+    protocolFinding(f, ctx) ?? {
       code: 'EUNKNOWN',
       diagnosis: `Unexpected error during the ${ctx.step} step of the ${label(ctx.protocol)} test.`,
       fix: 'Try again; if it persists, report the error message.',
     };
-  return build(verdict, f, err);
+  return build(finding, f, err);
 }
 
 /** Anything a token source throws is an OAuth2 problem, unless it is already a MailError. */
 export function diagnoseTokenError(err: unknown): MailError {
   if (err instanceof MailError) return err;
   const f = readFacts(err);
-  return build(tokenVerdict(f), { ...f, response: f.response ?? tokenResponse(err, f) }, err);
+  return build(tokenFinding(f), { ...f, response: f.response ?? tokenResponse(err, f) }, err);
 }
 
-function build(v: Verdict, f: Facts, cause: unknown): MailError {
+function build(v: Finding, f: Facts, cause: unknown): MailError {
   return new MailError(v.code, f.message, {
     diagnosis: v.diagnosis,
     fix: v.fix,
@@ -67,7 +67,7 @@ function build(v: Verdict, f: Facts, cause: unknown): MailError {
   });
 }
 
-function configVerdict(f: Facts): Verdict | undefined {
+function configFinding(f: Facts): Finding | undefined {
   const missing = /Missing credentials|Please configure the login|No password configured/i;
   if (!hasCode(f, 'ECONFIG') && !missing.test(f.message)) return undefined;
   return {
@@ -77,7 +77,7 @@ function configVerdict(f: Facts): Verdict | undefined {
   };
 }
 
-function authVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
+function authFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   const response = f.response ?? '';
   const failed =
     hasCode(f, 'EAUTH', 'AUTHENTICATIONFAILED', 'AUTHORIZATIONFAILED') ||

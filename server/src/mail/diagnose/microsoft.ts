@@ -3,7 +3,7 @@
  * enhanced status code in the SMTP response and by the AADSTS number of token errors. The
  * fixes are the PowerShell/portal steps Microsoft documents for IMAP/SMTP with OAuth2.
  */
-import type { DiagnoseContext, Facts, Verdict } from './facts';
+import type { DiagnoseContext, Facts, Finding } from './facts';
 
 /** Exchange Online endpoints, global and sovereign clouds. */
 export const isMicrosoftHost = (host: string) =>
@@ -29,7 +29,7 @@ export function servicePrincipalSteps(ctx: DiagnoseContext): string {
   );
 }
 
-export function microsoftVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
+export function microsoftFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   const mbx = mailbox(ctx);
   switch (f.enhanced) {
     case '5.7.139':
@@ -180,7 +180,7 @@ const AADSTS_ALIASES: Record<string, string> = {
 };
 
 /** Errors from MSAL or another token source: always EOAUTH2, with the AADSTS hint if known. */
-export function tokenVerdict(f: Facts): Verdict {
+export function tokenFinding(f: Facts): Finding {
   const aadsts = f.message.match(/AADSTS(\d+)/)?.[1];
   const known = aadsts ? AADSTS[AADSTS_ALIASES[aadsts] ?? aadsts] : undefined;
   if (known) return { code: 'EOAUTH2', ...known };

@@ -1,6 +1,6 @@
 /**
  * Classifiers for what goes wrong around the connection: DNS, TCP and timeouts (TLS has its
- * own file). Each returns a Verdict or undefined ("not mine").
+ * own file). Each returns a Finding or undefined ("not mine").
  */
 import {
   hasCode,
@@ -10,13 +10,13 @@ import {
   where,
   type DiagnoseContext,
   type Facts,
-  type Verdict,
+  type Finding,
 } from './facts';
 
 const DNS_MISSING = ['ENOTFOUND', 'EAI_NONAME', 'EAI_NODATA', 'ENODATA', 'EAI_FAIL', 'EDNS'];
 const DNS_TEMPORARY = ['EAI_AGAIN', 'ESERVFAIL', 'ECONNREFUSED', 'ETIMEOUT'];
 
-export function dnsVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
+export function dnsFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   const fromResolver = /^(getaddrinfo|query)/.test(f.syscall ?? '') || f.codes.has('EDNS');
   const host = ctx.endpoint.host;
   if (fromResolver && hasCode(f, ...DNS_TEMPORARY)) {
@@ -45,7 +45,7 @@ const TIMEOUTS = [
   'SOCKET_TIMEOUT',
 ];
 
-export function timeoutVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
+export function timeoutFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   if (!hasCode(f, ...TIMEOUTS)) return undefined;
   const { port, security } = ctx.endpoint;
   const step = hasCode(f, 'GREETING_TIMEOUT')
@@ -94,7 +94,7 @@ export function timeoutVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefi
   }
 }
 
-export function connectionVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
+export function connectionFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   if (f.codes.has('ECONNREFUSED')) {
     return {
       code: 'ECONNECTION',

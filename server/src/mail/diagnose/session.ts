@@ -9,10 +9,10 @@ import {
   where,
   type DiagnoseContext,
   type Facts,
-  type Verdict,
+  type Finding,
 } from './facts';
 
-export function mailboxVerdict(f: Facts): Verdict | undefined {
+export function mailboxFinding(f: Facts): Finding | undefined {
   const missing =
     hasCode(f, 'NOTFOUND', 'NONEXISTENT', 'TRYCREATE') ||
     f.mailboxMissing ||
@@ -34,7 +34,7 @@ export function mailboxVerdict(f: Facts): Verdict | undefined {
   return undefined;
 }
 
-export function envelopeVerdict(f: Facts): Verdict | undefined {
+export function envelopeFinding(f: Facts): Finding | undefined {
   const cmd = (f.command ?? '').toUpperCase();
   const rejected = (f.responseCode ?? 0) >= 400 && /^(MAIL FROM|RCPT TO|DATA)/.test(cmd);
   if (!hasCode(f, 'EENVELOPE', 'EMESSAGE') && !rejected) return undefined;
@@ -98,7 +98,7 @@ const PEERS: Array<[RegExp, string]> = [
   [/^SSH-/, 'an SSH server'],
 ];
 
-export function protocolVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
+export function protocolFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   const parser = [...f.codes].some((c) => c.startsWith('PARSERERROR'));
   const known = hasCode(
     f,

@@ -11,7 +11,7 @@ import {
   where,
   type DiagnoseContext,
   type Facts,
-  type Verdict,
+  type Finding,
 } from './facts';
 
 const UNTRUSTED = [
@@ -41,7 +41,7 @@ const OLD_TLS = [
 const TRUST_FIX =
   'If the mail server uses a certificate from a private or company CA, add that CA certificate (PEM) to the trusted certificates of this section; otherwise install a certificate from a public CA on the mail server. Verification is never switched off.';
 
-export function tlsVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined {
+export function tlsFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   const host = ctx.endpoint.host;
   if (hasCode(f, ...UNTRUSTED)) {
     const why = hasCode(f, 'DEPTH_ZERO_SELF_SIGNED_CERT')
@@ -108,7 +108,7 @@ export function tlsVerdict(f: Facts, ctx: DiagnoseContext): Verdict | undefined 
 }
 
 /** "Implicit TLS against a plain-text port": the server's text greeting reached OpenSSL. */
-function plainTextPort(ctx: DiagnoseContext): Verdict {
+function plainTextPort(ctx: DiagnoseContext): Finding {
   const { port } = ctx.endpoint;
   const tlsPort = implicitTlsPort(ctx.protocol);
   return {
@@ -120,7 +120,7 @@ function plainTextPort(ctx: DiagnoseContext): Verdict {
   };
 }
 
-function starttlsMissing(f: Facts, ctx: DiagnoseContext): Verdict {
+function starttlsMissing(f: Facts, ctx: DiagnoseContext): Finding {
   const tlsPort = implicitTlsPort(ctx.protocol);
   if (f.responseCode === 454) {
     return {

@@ -1,5 +1,5 @@
 /**
- * analyzeReply with a hard time limit. Each message is analysed in the analyser's thread
+ * analyzeReply with a hard time limit. Each message is analyzed in the analyser's thread
  * (worker.ts); one that has not finished within `timeoutMs` ends the thread and comes back as
  * kind 'other', reason 'analysis-timeout', which the inbox quarantines: a message that
  * defeats the analyser is kept for a person, not retried on every pass. The next message starts

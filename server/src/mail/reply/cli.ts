@@ -1,7 +1,7 @@
 /**
  * `strapi-mail-server analyze-reply <file.eml>`: prints what the inbox would make of a saved
  * email, so an admin can check a reply (or a client's quirks) before trusting the inbox job.
- * Exit codes: 0 analysed (whatever the verdict), 2 usage error or unreadable file.
+ * Exit codes: 0 analyzed (whatever the verdict), 2 usage error or unreadable file.
  */
 import fs from 'node:fs/promises';
 import { analyzeReply } from './analyze';

@@ -5,9 +5,11 @@
  */
 
 /**
- * One token. The look-behind and look-ahead stand in for `\b` so that a token whose HMAC ends
- * in "-" or "_" (base64url) is taken whole, and a run longer than 200 characters is refused
- * rather than cut to a prefix that might happen to be valid.
+ * One token (`APR-<request>-<approver>-<16 base32 characters>`, reply/token.ts). The pattern
+ * is wider than the format on purpose: a run of token characters is taken whole (the
+ * look-behind and look-ahead stand in for `\b`, which would stop at "-") and then parsed
+ * strictly, and a run longer than 200 characters is refused rather than cut to a prefix that
+ * might happen to be valid.
  */
 export const REFERENCE_PATTERN = /(?<![A-Za-z0-9_])APR-[A-Za-z0-9_-]{6,200}(?![A-Za-z0-9_-])/;
 
