@@ -168,6 +168,42 @@ describe('approvals under RBAC', () => {
     expect(await isPublished(entry.documentId)).toBe(false);
   });
 
+  test('a custom action on a type without draft & publish declares its permission (update)', async () => {
+    const NOTE = 'api::note.note';
+    fx.approvals().registerAction(
+      'mark-reviewed',
+      async ({
+        strapi,
+        request,
+      }: {
+        strapi: typeof fx.app.strapi;
+        request: { targetDocumentId: string };
+      }) =>
+        strapi.documents(NOTE as never).update({
+          documentId: request.targetDocumentId,
+          data: { reviewed: true } as never,
+        }),
+      { permission: 'update' }
+    );
+    const note = (await fx.app.strapi
+      .documents(NOTE as never)
+      .create({ data: { title: 'To review' } as never })) as { documentId: string };
+    const row = await approvals().request({
+      uid: NOTE,
+      documentId: note.documentId,
+      action: 'mark-reviewed',
+      approvers: [fx.approver.address],
+    });
+    const notification = await fx.notificationFor(fx.approver, row.id);
+    await sendReply(fx.stack, fx.approver, fx.mailbox.address, notification, 'APPROVE');
+    await runInbox();
+    expect((await approvals().findOne(row.id)).status).toBe('approved');
+    const after = (await fx.app.strapi
+      .documents(NOTE as never)
+      .findOne({ documentId: note.documentId })) as unknown as { reviewed: boolean };
+    expect(after.reviewed).toBe(true);
+  });
+
   test('requests are limited per user and hour (429 ERATELIMIT)', async () => {
     const limited = await adminWith(
       role('Limited', ['read', 'update'], ['approvals.request']),

@@ -34,10 +34,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** The draft row with what permission conditions look at (creator, locale). */
   async function entity(target: Target): Promise<Record<string, unknown> | null> {
+    // Without draft & publish (a custom action's type) there is one row, published.
+    const type = strapi.contentTypes[target.uid as keyof typeof strapi.contentTypes] as
+      { options?: { draftAndPublish?: boolean } } | undefined;
     const rows = await strapi.db.query(target.uid as never).findMany({
       where: {
         documentId: target.documentId,
-        publishedAt: null,
+        ...(type?.options?.draftAndPublish ? { publishedAt: null } : {}),
         ...(target.locale ? { locale: target.locale } : {}),
       },
       populate: ['createdBy', 'updatedBy'],
