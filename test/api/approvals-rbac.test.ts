@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
+import type { ParsedMail } from 'mailparser';
 import { createAdmin, type AdminSession } from '../helpers/admin';
 import { appendRaw } from '../helpers/mailbox';
 import { sendReply } from '../helpers/replies';
@@ -33,6 +34,19 @@ describe('approvals under RBAC', () => {
   const post = (path: string, who: AdminSession, body: object = {}) =>
     http().post(`/mail-server${path}`).set('Authorization', `Bearer ${who.token}`).send(body);
   const requests = () => fx.app.strapi.db.query('plugin::mail-server.approval-request');
+  /** The approver answers APPROVE from their own login; one pass of the job; the row it left. */
+  async function approveByReply(notification: ParsedMail) {
+    const messageId = await sendReply(
+      fx.stack,
+      fx.approver,
+      fx.mailbox.address,
+      notification,
+      'APPROVE'
+    );
+    await runInbox();
+    const [row] = await inboundFor({ messageId });
+    return row;
+  }
 
   /** An admin with a role made of these permissions (conditions none). */
   async function adminWith(
@@ -106,8 +120,7 @@ describe('approvals under RBAC', () => {
 
   test('the decision is recorded as the approver’s admin user', async () => {
     const { entry, row, notification } = await ask('Recorded as the account');
-    await sendReply(fx.stack, fx.approver, fx.mailbox.address, notification, 'APPROVE');
-    await runInbox();
+    await approveByReply(notification);
     const decided = await approvals().findOne(row.id);
     const user = await fx.app.strapi.db
       .query('admin::user')
@@ -122,15 +135,7 @@ describe('approvals under RBAC', () => {
     const user = await users.findOne({ where: { email: fx.approver.address } });
     await users.update({ where: { id: user.id }, data: { blocked: true } });
     try {
-      const messageId = await sendReply(
-        fx.stack,
-        fx.approver,
-        fx.mailbox.address,
-        notification,
-        'APPROVE'
-      );
-      await runInbox();
-      const [held] = await inboundFor({ messageId });
+      const held = await approveByReply(notification);
       expect([held?.verdict, held?.reason]).toEqual(['quarantined', 'approver-not-allowed']);
       expect((await approvals().findOne(row.id)).status).toBe('pending');
       expect(await isPublished(entry.documentId)).toBe(false);
@@ -155,15 +160,7 @@ describe('approvals under RBAC', () => {
     await fx.app.strapi.db
       .query('admin::user')
       .update({ where: { id: requester.id }, data: { isActive: false } });
-    const messageId = await sendReply(
-      fx.stack,
-      fx.approver,
-      fx.mailbox.address,
-      notification,
-      'APPROVE'
-    );
-    await runInbox();
-    const [held] = await inboundFor({ messageId });
+    const held = await approveByReply(notification);
     expect([held?.verdict, held?.reason]).toEqual(['quarantined', 'requester-not-allowed']);
     expect(await isPublished(entry.documentId)).toBe(false);
   });
@@ -195,8 +192,7 @@ describe('approvals under RBAC', () => {
       approvers: [fx.approver.address],
     });
     const notification = await fx.notificationFor(fx.approver, row.id);
-    await sendReply(fx.stack, fx.approver, fx.mailbox.address, notification, 'APPROVE');
-    await runInbox();
+    await approveByReply(notification);
     expect((await approvals().findOne(row.id)).status).toBe('approved');
     const after = (await fx.app.strapi
       .documents(NOTE as never)
@@ -226,15 +222,7 @@ describe('approvals under RBAC', () => {
     await fx.app.strapi
       .documents(ARTICLE)
       .update({ documentId: entry.documentId, data: { title: 'Changed (edited)' } as never });
-    const messageId = await sendReply(
-      fx.stack,
-      fx.approver,
-      fx.mailbox.address,
-      notification,
-      'APPROVE'
-    );
-    await runInbox();
-    const [held] = await inboundFor({ messageId });
+    const held = await approveByReply(notification);
     expect(held?.reason).toBe('entry-changed');
 
     // An admin who may not publish cannot accept at all.

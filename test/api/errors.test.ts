@@ -7,6 +7,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import request from 'supertest';
+import type { ParsedMail } from 'mailparser';
 import { ARTICLE, useApprovalsFixture } from '../helpers/approvals-fixture';
 import { sendReply } from '../helpers/replies';
 
@@ -68,22 +69,12 @@ describe('error answers of every route', () => {
     expectError(await call('post', '/inbound-messages/999999/accept'), 404, 'ENOTFOUND');
     expectError(await call('post', '/inbound-messages/999999/discard'), 404, 'ENOTFOUND');
 
+    const replyAs = (who: typeof fx.approver, notification: ParsedMail, text: string) =>
+      sendReply(fx.stack, who, fx.mailbox.address, notification, text);
     const undecided = await fx.ask('Held without a decision');
-    const noDecision = await sendReply(
-      fx.stack,
-      fx.approver,
-      fx.mailbox.address,
-      undecided.notification,
-      'Let me think about it.'
-    );
+    const noDecision = await replyAs(fx.approver, undecided.notification, 'Let me think about it.');
     const decidedElsewhere = await fx.ask('Cancelled while held');
-    const wrongSender = await sendReply(
-      fx.stack,
-      fx.editor,
-      fx.mailbox.address,
-      decidedElsewhere.notification,
-      'APPROVE'
-    );
+    const wrongSender = await replyAs(fx.editor, decidedElsewhere.notification, 'APPROVE');
     await fx.runInbox();
     const [held] = await fx.inboundFor({ messageId: noDecision });
     expectError(await call('post', `/inbound-messages/${held.id}/accept`), 400, 'ENODECISION');
