@@ -77,7 +77,7 @@ async function latency(
     await appendRaw(stack, mailbox, replyTo(app.strapi, approver.address, mailbox.address, r.id));
     for (;;) {
       const row = await app.strapi.db
-        .query('plugin::mail-server.approval-request')
+        .query('plugin::mail-server.approval')
         .findOne({ where: { id: r.id } });
       if (row.status !== 'pending') break;
       await new Promise((res) => setTimeout(res, 20));
@@ -132,7 +132,7 @@ async function main() {
     await app.strapi.plugin('mail-server').service('approval-mail').flush();
     const answerSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     clearInterval(sampler);
-    await app.strapi.plugin('mail-server').service('delivery-log').flush();
+    await app.strapi.plugin('mail-server').service('outbound-messages').flush();
     const heapAfter = retainedHeapMb();
     const answered = await app.strapi.db
       .query('plugin::mail-server.outbound-message')

@@ -4,7 +4,7 @@ import { installEmailProvider } from './provider';
 import { getPluginConfig } from './utils/plugin-config';
 import { getService } from './utils/get-service';
 import { ensureUniqueIndex } from './utils/unique-index';
-import { INBOUND_UID } from './services/inbox';
+import { INBOUND_UID } from './services/inbound-messages';
 import { LEASE_UID } from './services/lease';
 import { OAUTH_CHECK_JOB, OAUTH_CHECK_RULE } from './services/oauth-check';
 
@@ -41,7 +41,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     [PRUNE_JOB]: {
       task: async () => {
         try {
-          await getService(strapi, 'delivery-log').prune();
+          await getService(strapi, 'outbound-messages').prune();
         } catch (err) {
           strapi.log.error(`[mail-server] delivery log pruning failed: ${(err as Error).message}`);
         }

@@ -14,9 +14,9 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   // Answers to approvers still queued get a moment to go out before the pools close.
   await getService(strapi, 'approval-mail').flush(ANSWER_FLUSH_MS);
   await getService(strapi, 'transport').close();
-  await getService(strapi, 'delivery-log').flush();
+  await getService(strapi, 'outbound-messages').flush();
   await getService(strapi, 'oauth-check').close();
-  getService(strapi, 'oauth-flow').clear();
   getService(strapi, 'oauth').clear();
+  getService(strapi, 'oauth-token').clear();
   getService(strapi, 'settings').clear();
 };

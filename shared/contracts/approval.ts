@@ -72,19 +72,7 @@ export const approvalListQuerySchema = z
   })
   .strict();
 
-/** `POST /inbound-messages/:id/accept`: confirm the entry as it is now, when it changed. */
-export const acceptBodySchema = z
-  .object({ confirmCurrentVersion: z.boolean().default(false) })
-  .strict()
-  .default({ confirmCurrentVersion: false });
-
-export const inboundListQuerySchema = z
-  .object({
-    verdict: z.enum(['applied', 'ignored', 'quarantined', 'failed']).optional(),
-    requestId: z.coerce.number().int().positive().optional(),
-  })
-  .strict();
-
+/** `:id` of a request or an inbound message. */
 export const idParamSchema = z.object({ id: z.coerce.number().int().positive() });
 
 /** A pasted raw message for the decision simulator. */
@@ -99,7 +87,7 @@ export const analyzeRequestSchema = z
 
 /* ----- answers of the approvals routes: built by the server, parsed by the admin page ----- */
 
-const nullableString = z.string().nullable().optional();
+export const nullableString = z.string().nullable().optional();
 
 export const approvalRowSchema = z.looseObject({
   id: z.number(),
@@ -119,23 +107,6 @@ export const approvalRowSchema = z.looseObject({
   createdAt: nullableString,
 });
 export type ApprovalRow = z.infer<typeof approvalRowSchema>;
-
-export const inboundRowSchema = z.looseObject({
-  id: z.number(),
-  messageId: nullableString,
-  fromAddress: nullableString,
-  subject: nullableString,
-  kind: nullableString,
-  verdict: nullableString,
-  reason: nullableString,
-  requestId: z.number().nullable().optional(),
-  approver: nullableString,
-  decision: nullableString,
-  comment: nullableString,
-  resolution: nullableString,
-  createdAt: nullableString,
-});
-export type InboundRow = z.infer<typeof inboundRowSchema>;
 
 export const simulationSchema = z.looseObject({
   analysis: z.looseObject({

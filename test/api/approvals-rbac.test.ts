@@ -33,7 +33,7 @@ describe('approvals under RBAC', () => {
   const http = () => request(fx.app.strapi.server.httpServer);
   const post = (path: string, who: AdminSession, body: object = {}) =>
     http().post(`/mail-server${path}`).set('Authorization', `Bearer ${who.token}`).send(body);
-  const requests = () => fx.app.strapi.db.query('plugin::mail-server.approval-request');
+  const requests = () => fx.app.strapi.db.query('plugin::mail-server.approval');
   /** The approver answers APPROVE from their own login; one pass of the job; the row it left. */
   async function approveByReply(notification: ParsedMail) {
     const messageId = await sendReply(

@@ -6,7 +6,8 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';
 import { z } from 'zod';
-import { inboundRowSchema, simulationSchema } from '../../shared/contracts/approval';
+import { simulationSchema } from '../../shared/contracts/approval';
+import { inboundRowSchema } from '../../shared/contracts/inbound-message';
 import type { ParsedMail } from 'mailparser';
 import type { TestStrapi } from '../helpers/strapi';
 import { createAdmin, type AdminSession } from '../helpers/admin';
@@ -208,7 +209,7 @@ describe('approvals by email reply', () => {
     // Expired.
     const late = await ask('Too late');
     await app.strapi.db
-      .query('plugin::mail-server.approval-request')
+      .query('plugin::mail-server.approval')
       .update({ where: { id: late.row.id }, data: { expiresAt: new Date(Date.now() - 1000) } });
     const lateId = await sendReply(stack, approver, mailbox.address, late.notification, 'APPROVE');
     await runInbox();
@@ -404,7 +405,7 @@ describe('approvals by email reply', () => {
     const signed = /APR-\d+-\d+-[a-z2-7]{16}|apr\.\d+\.\d+\.[a-z2-7]{16}@/i;
     expect(row.subject).toContain(`APR-${id}-0-…`);
     expect(signed.test(JSON.stringify(listed.body))).toBe(false);
-    await app.strapi.plugin('mail-server').service('delivery-log').flush();
+    await app.strapi.plugin('mail-server').service('outbound-messages').flush();
     const log = await api('get', '/outbound-messages?pageSize=100').expect(200);
     const sentRequest = log.body.data.find((r: { subject: string }) =>
       r.subject.includes(`APR-${id}-0-`)

@@ -53,7 +53,7 @@ describe('OAuth2 authorization code: Connect account', () => {
   const plugin = () => app.strapi.plugin('mail-server');
   const token = async (kind: 'smtp' | 'imap', forceRefresh = false) =>
     plugin()
-      .service('oauth')
+      .service('oauth-token')
       .getAccessToken(kind, await plugin().service('settings').getEffective(kind), {
         forceRefresh,
       });
@@ -210,7 +210,7 @@ describe('OAuth2 authorization code: Connect account', () => {
       where: { section: 'smtp' },
       data: { lastRenewedAt: new Date(Date.now() - 80 * 864e5) },
     });
-    plugin().service('oauth').forget('smtp');
+    plugin().service('oauth-token').forget('smtp');
     expect((await status()).smtp.warnings.map((w) => w.code)).toStrictEqual(['ESTALE']);
 
     // A short-lived access token, then the refresh token revoked: the next renewal must fail.

@@ -62,7 +62,7 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
   /** The token the plugin holds for the IMAP section (to read the mailbox back over XOAUTH2). */
   const pluginToken = async () => {
     const section = await app.strapi.plugin('mail-server').service('settings').getEffective('imap');
-    return app.strapi.plugin('mail-server').service('oauth').getAccessToken('imap', section);
+    return app.strapi.plugin('mail-server').service('oauth-token').getAccessToken('imap', section);
   };
 
   beforeAll(async () => {
@@ -144,7 +144,10 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
         .plugin('mail-server')
         .service('settings')
         .getEffective('smtp');
-      const stats = await app.strapi.plugin('mail-server').service('oauth').stats('smtp', section);
+      const stats = await app.strapi
+        .plugin('mail-server')
+        .service('oauth-token')
+        .stats('smtp', section);
       expect(stats.forced).toBe(0); // no token was refused by the server and renewed afterwards
       const requests = stack.idp.tokenRequests() - before;
       expect(requests >= 2).toBeTruthy();

@@ -81,7 +81,7 @@ describe('OAuth2 password grant (delegated)', () => {
     expect(imap.ok).toBe(true);
     expect(imap.steps.find((s) => s.name === 'authenticate')?.detail ?? '').toMatch(/XOAUTH2/);
 
-    const service = app.strapi.plugin('mail-server').service('oauth');
+    const service = app.strapi.plugin('mail-server').service('oauth-token');
     const section = await app.strapi.plugin('mail-server').service('settings').getEffective('imap');
     const token = await service.getAccessToken('imap', section);
     const [mail] = await readWithToken(stack, user.address, token, subject);

@@ -47,7 +47,7 @@ describe('email provider', () => {
     app.strapi.plugin('email').service('email').send(options) as Promise<{ messageId: string }>;
   const logRows = (where: object) =>
     app.strapi.db.query(OUTBOUND).findMany({ where, orderBy: { id: 'asc' } });
-  const flushLog = () => app.strapi.plugin('mail-server').service('delivery-log').flush();
+  const flushLog = () => app.strapi.plugin('mail-server').service('outbound-messages').flush();
 
   beforeAll(async () => {
     stack = await startMailStack();

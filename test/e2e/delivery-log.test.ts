@@ -61,7 +61,7 @@ describe('Delivery log: list, filter by status and recipient', () => {
     await expect(
       send({ to: failedTo, subject: failedSubject, text: 'hello' })
     ).rejects.toBeDefined();
-    await f.app.strapi.plugin('mail-server').service('delivery-log').flush();
+    await f.app.strapi.plugin('mail-server').service('outbound-messages').flush();
 
     // What the API says, to compare the page with.
     const res = await request(f.app.strapi.server.httpServer)

@@ -67,7 +67,7 @@ describe("Strapi's Settings → Email page with the plugin as provider", () => {
     expect(mail?.from?.value[0]?.address).toBe(f.sender.address);
     expect(mail?.from?.value[0]?.name).toBe(fromName);
     expect(mail?.text).toContain('with the strapi-plugin-mail-server provider');
-    await f.app.strapi.plugin('mail-server').service('delivery-log').flush();
+    await f.app.strapi.plugin('mail-server').service('outbound-messages').flush();
     const logged = await f.app.strapi.db
       .query('plugin::mail-server.outbound-message')
       .findOne({ where: { subject: `Strapi test mail to: ${reader.address}` } });

@@ -12,12 +12,13 @@ import type { MailStack as FullStack, MailUser } from '../mailstack/types';
 /** What these helpers use of a stack (benchmarks run it in a child process). */
 type MailStack = Pick<FullStack, 'imap' | 'smtp' | 'caPem' | 'caFile' | 'authservId'>;
 import { messageIdFor } from '../../server/src/mail/reply/token';
+import type { RunReport } from '../../server/src/services/inbox';
 import { AUTHSERV_ID } from '../mailstack/auth-results';
 import { connect } from './mailbox';
 import { ensureApprover } from './admin';
 
 export const ARTICLE = 'api::article.article';
-export const REQUEST_UID = 'plugin::mail-server.approval-request';
+export const REQUEST_UID = 'plugin::mail-server.approval';
 export const INBOUND_UID = 'plugin::mail-server.inbound-message';
 export const LEASE_UID = 'plugin::mail-server.lease';
 
@@ -179,19 +180,13 @@ export async function jobFolders(stack: MailStack, user: MailUser) {
 
 // ---- child processes running the job ------------------------------------------------------
 
-export interface RunnerSummary {
+/** The job's counts over all its passes (`refiled`: recorded first by another instance). */
+export interface RunnerSummary extends Omit<RunReport, 'skipped' | 'error'> {
   name: string;
   pid: number;
   runs: number;
   skippedLease: number;
   errors: string[];
-  handled: number;
-  applied: number;
-  quarantined: number;
-  ignored: number;
-  failed: number;
-  /** messages another instance had recorded first, which this one only filed */
-  refiled: number;
   /** the run that ended with an empty INBOX */
   finished: boolean;
 }

@@ -9,13 +9,12 @@ import { z } from 'zod';
 import {
   APPROVAL_STATUSES,
   approvalRowSchema,
-  inboundRowSchema,
   simulationSchema,
   type ApprovalRequestInput,
   type ApprovalRow,
-  type InboundRow,
   type Simulation,
 } from '../../../shared/contracts/approval';
+import { inboundRowSchema, type InboundRow } from '../../../shared/contracts/inbound-message';
 
 export type { ApprovalRow, InboundRow, Simulation };
 import { PLUGIN_ID } from '../pluginId';

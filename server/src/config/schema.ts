@@ -61,7 +61,17 @@ const imapOverride = imapInputSchema
   .extend({ password: secret, oauth2: oauth2Override.optional() })
   .strict();
 
-export const pluginConfigSchema = z
+/**
+ * `testTimeoutSeconds`, the name of `timeoutSeconds` up to 0.1 (it bounded sends and inbox reads
+ * too, not only tests), is still read, so existing configs keep working; the new name wins.
+ */
+function renameDeprecated(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object' || !('testTimeoutSeconds' in raw)) return raw;
+  const { testTimeoutSeconds, ...rest } = raw as Record<string, unknown>;
+  return { timeoutSeconds: testTimeoutSeconds, ...rest };
+}
+
+const configObject = z
   .object({
     /** per-field overrides of the SMTP section; a field set here is locked in the admin page */
     smtp: overrideOf(smtpOverride),
@@ -119,10 +129,15 @@ export const pluginConfigSchema = z
       })
       .strict()
       .default({ maxRequestsPerHour: 30 }),
-    /** seconds a connection test may spend on each phase before the server is called dead */
-    testTimeoutSeconds: z.number().int().min(1).max(60).default(10),
+    /**
+     * seconds one network phase (connect, greeting, sign-in, a command) may take before the
+     * server is called dead: in the Test buttons, in sends and in inbox reads
+     */
+    timeoutSeconds: z.number().int().min(1).max(60).default(10),
   })
   .strict();
+
+export const pluginConfigSchema = z.preprocess(renameDeprecated, configObject);
 
 export type PluginConfig = z.infer<typeof pluginConfigSchema>;
 export type SmtpOverride = z.infer<typeof smtpOverride>;

@@ -1,6 +1,6 @@
 import settings from './settings';
 import outboundMessage from './outbound-message';
-import approvalRequest from './approval-request';
+import approval from './approval';
 import inboundMessage from './inbound-message';
 import lease from './lease';
 import oauthConnection from './oauth-connection';
@@ -9,7 +9,7 @@ import oauthConnection from './oauth-connection';
 export default {
   settings,
   'outbound-message': outboundMessage,
-  'approval-request': approvalRequest,
+  approval,
   'inbound-message': inboundMessage,
   lease,
   'oauth-connection': oauthConnection,

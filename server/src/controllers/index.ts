@@ -1,15 +1,15 @@
 import settings from './settings';
 import connectionTest from './connection-test';
-import outboundMessage from './outbound-message';
+import outboundMessages from './outbound-messages';
 import oauth from './oauth';
-import approval from './approval';
-import inboundMessage from './inbound-message';
+import approvals from './approvals';
+import inboundMessages from './inbound-messages';
 
 export default {
   settings,
   'connection-test': connectionTest,
-  'outbound-message': outboundMessage,
+  'outbound-messages': outboundMessages,
   oauth,
-  approval,
-  'inbound-message': inboundMessage,
+  approvals,
+  'inbound-messages': inboundMessages,
 };

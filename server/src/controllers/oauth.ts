@@ -18,7 +18,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const { section } = parseInput(sectionParams, ctx.params);
     const user = ctx.state.user as { id: number | string };
     const session = ctx.state.session as { id?: string } | undefined;
-    const started = await getService(strapi, 'oauth-flow').start(section, {
+    const started = await getService(strapi, 'oauth').start(section, {
       userId: user.id,
       sessionId: session?.id ?? null,
       origin: ctx.request.origin,
@@ -39,7 +39,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /** Microsoft sends the browser here (no admin token on a navigation: the state authenticates). */
   async callback(ctx: Context) {
-    const outcome = await getService(strapi, 'oauth-flow').complete(ctx.query, (name) =>
+    const outcome = await getService(strapi, 'oauth').complete(ctx.query, (name) =>
       ctx.cookies.get(name, { signed: false })
     );
     // Strapi's request logger prints `ctx.url` after the response: without the query, so the
@@ -56,6 +56,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async disconnect(ctx: Context) {
     const { section } = parseInput(sectionParams, ctx.params);
-    ctx.body = { data: await getService(strapi, 'oauth-flow').disconnect(section) };
+    ctx.body = { data: await getService(strapi, 'oauth').disconnect(section) };
   },
 });

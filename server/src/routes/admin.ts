@@ -35,7 +35,7 @@ export default {
     {
       method: 'GET',
       path: '/outbound-messages',
-      handler: 'outbound-message.find',
+      handler: 'outbound-messages.find',
       config: guard(ACTIONS.deliveryLog),
     },
     // OAuth2 (Microsoft 365): token status, "Connect account" and Disconnect per section.
@@ -53,54 +53,54 @@ export default {
       config: guard(ACTIONS.update),
     },
     // Microsoft redirects the browser here: no admin token, the sealed state and the cookie
-    // set by /connect authenticate the request (see services/oauth-flow.ts).
+    // set by /connect authenticate the request (see services/oauth.ts).
     { method: 'GET', path: '/oauth/callback', handler: 'oauth.callback', config: { auth: false } },
     {
       method: 'POST',
       path: '/approvals',
-      handler: 'approval.create',
+      handler: 'approvals.create',
       config: guard(ACTIONS.approvalsRequest),
     },
     {
       method: 'GET',
       path: '/approvals',
-      handler: 'approval.find',
+      handler: 'approvals.find',
       config: guard(ACTIONS.approvalsRead),
     },
     {
       method: 'POST',
       path: '/approvals/:id/cancel',
-      handler: 'approval.cancel',
+      handler: 'approvals.cancel',
       config: guard(ACTIONS.approvalsManage),
     },
     {
       method: 'POST',
       path: '/approvals/analyze',
-      handler: 'approval.analyze',
+      handler: 'approvals.analyze',
       config: guard(ACTIONS.approvalsRead),
     },
     {
       method: 'POST',
       path: '/approvals/inbox/run',
-      handler: 'approval.runInbox',
+      handler: 'approvals.runInbox',
       config: guard(ACTIONS.approvalsManage),
     },
     {
       method: 'GET',
       path: '/inbound-messages',
-      handler: 'inbound-message.find',
+      handler: 'inbound-messages.find',
       config: guard(ACTIONS.approvalsRead),
     },
     {
       method: 'POST',
       path: '/inbound-messages/:id/accept',
-      handler: 'inbound-message.accept',
+      handler: 'inbound-messages.accept',
       config: guard(ACTIONS.approvalsManage),
     },
     {
       method: 'POST',
       path: '/inbound-messages/:id/discard',
-      handler: 'inbound-message.discard',
+      handler: 'inbound-messages.discard',
       config: guard(ACTIONS.approvalsManage),
     },
   ]),

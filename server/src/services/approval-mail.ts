@@ -7,40 +7,8 @@ import type { Core } from '@strapi/strapi';
 import { messageIdFor, referenceFor } from '../mail';
 import { getService } from '../utils/get-service';
 import type { ApprovalRow } from './approvals';
-
-const REASONS: Record<string, string> = {
-  'wrong-sender': 'it did not come from the address the request was sent to',
-  'unverified-sender':
-    "your organisation's mail server did not confirm that it came from you (no DKIM, DMARC or authenticated submission), so it was not taken as a decision; an administrator will review it",
-  'already-decided': 'you have already answered this request',
-  'requester-not-allowed':
-    'the person who asked for this approval may no longer edit the entry; an administrator has been told',
-  'approver-not-allowed':
-    'your Strapi account may no longer do this (inactive, blocked, or its role lost the permission); an administrator has been told',
-  'request-approved': 'the request has already been approved',
-  'request-rejected': 'the request has already been rejected',
-  'request-cancelled': 'the request was cancelled',
-  'request-expired': 'the request has expired',
-  expired: 'the request has expired',
-  'entry-changed': 'the entry was changed after the request was sent; a new request is needed',
-  'no-decision-line': 'the first line of your reply does not say APPROVE or REJECT',
-  negated:
-    'the first line of your reply contains a negation (such as "not", "nicht", "pas"), so it was not taken as a decision. Put APPROVE or REJECT alone on the first line and any comment on the lines below it',
-  ambiguous:
-    'the first line of your reply asks a question or names both APPROVE and REJECT. Put APPROVE or REJECT alone on the first line and any comment on the lines below it',
-  'action-failed': 'the approved action could not be carried out; an administrator has been told',
-};
-
-export const describeReason = (reason: string) => REASONS[reason] ?? reason;
-
-/** The short answer to an approver's reply: accepted, or why not. */
-export interface Answer {
-  to: string;
-  inReplyTo: string | null;
-  subject: string;
-  accepted: boolean;
-  text: string;
-}
+import { approvalMailbox } from '../approvals/mailbox';
+import type { Answer } from '../approvals/reasons';
 
 /** Answers waiting to be sent, at most (each a few hundred bytes). */
 const MAX_QUEUED_ANSWERS = 1000;
@@ -49,11 +17,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const email = () => strapi.plugin('email').service('email');
   const outbox = new Set<Promise<void>>();
 
-  async function sendAnswer({ to, inReplyTo, subject, accepted, text }: Answer): Promise<void> {
+  /** Sends an answer as approvals/reasons.ts worded it. */
+  async function sendAnswer({ to, inReplyTo, subject, text }: Answer): Promise<void> {
     await email().send({
       to,
-      subject: subject.toLowerCase().startsWith('re:') ? subject : `Re: ${subject}`,
-      text: `${accepted ? 'Thank you, your answer was recorded.' : 'Your reply was not accepted:'} ${text}\n`,
+      subject,
+      text,
       inReplyTo: inReplyTo ?? undefined,
       references: inReplyTo ?? undefined,
       // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
@@ -61,13 +30,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
-  async function addresses() {
-    const imap = await getService(strapi, 'settings').getEffective('imap');
-    const smtp = await getService(strapi, 'settings').getEffective('smtp');
-    const mailbox = imap.username || smtp.fromAddress;
-    const domain =
-      (smtp.fromAddress || mailbox || 'strapi.local').split('@').pop() || 'strapi.local';
-    return { mailbox, domain };
+  async function mailbox() {
+    const settings = getService(strapi, 'settings');
+    return approvalMailbox(
+      await settings.getEffective('smtp'),
+      await settings.getEffective('imap')
+    );
   }
 
   return {
@@ -76,7 +44,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const key = getService(strapi, 'secrets').signingKey();
       const address = request.approvers[approver]!;
       const ref = referenceFor(key, { requestId: request.id, approver }, address);
-      const { mailbox, domain } = await addresses();
+      const { address: replyTo, domain } = await mailbox();
       const messageId = messageIdFor(key, { requestId: request.id, approver }, address, domain);
       const link = `${adminUrl}/content-manager/collection-types/${request.targetUid}/${request.targetDocumentId}`;
       const who = request.requestedBy?.email
@@ -104,7 +72,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         );
       await email().send({
         to: address,
-        replyTo: mailbox || undefined,
+        replyTo: replyTo || undefined,
         subject: `Approval requested: ${request.title} [Ref: ${ref}]`,
         text: lines.join('\n'),
         html: lines
@@ -119,9 +87,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       return messageId;
     },
-
-    /** The short answer to a reply: accepted, or why not. Never sent to an auto-reply. */
-    sendAnswer,
 
     /**
      * Queues an answer and returns at once, unless the outbox is full (then it waits for room).

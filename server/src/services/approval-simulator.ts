@@ -5,15 +5,16 @@
 import type { Core } from '@strapi/strapi';
 import type { Simulation } from '../../../shared/contracts/approval';
 import { getService } from '../utils/get-service';
-import { replyTrust } from './inbox-message';
+import { approvalMailbox } from '../approvals/mailbox';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** The answer of POST /approvals/analyze (shared/contracts/approval.ts `simulationSchema`). */
   async simulate(raw: Buffer): Promise<Simulation> {
     const settings = getService(strapi, 'settings');
-    const imap = await settings.getEffective('imap');
-    const own = [imap.username, (await settings.getEffective('smtp')).fromAddress].filter(Boolean);
-    const trust = replyTrust(imap);
+    const { own, trust } = approvalMailbox(
+      await settings.getEffective('smtp'),
+      await settings.getEffective('imap')
+    );
     const analysis = await getService(strapi, 'inbox')
       .analyzer()
       .analyze(raw, { ownAddresses: own, trust: trust.trust });

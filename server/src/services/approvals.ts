@@ -15,7 +15,7 @@ import { parseInput } from '../utils/validate';
 import type approvalAccess from './approval-access';
 import type { EntryPermission } from './approval-access';
 
-export const APPROVAL_UID = 'plugin::mail-server.approval-request';
+export const APPROVAL_UID = 'plugin::mail-server.approval';
 
 export interface ApprovalRow {
   id: number;

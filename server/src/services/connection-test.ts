@@ -14,7 +14,7 @@ import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
 import { formSection } from '../settings/form-section';
-import { replyTrust } from './inbox-message';
+import { replyTrust } from '../approvals/mailbox';
 import { isConfigured, type Effective, type SectionKind } from '../settings/model';
 
 /**
@@ -89,7 +89,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `Fill in the host of the ${kind.toUpperCase()} section in Settings → Mail Server.`
         );
       }
-      const result = await probe(section, getService(strapi, 'oauth').authFor(kind, section));
+      const result = await probe(section, getService(strapi, 'oauth-token').authFor(kind, section));
       return { ...result, source };
     } catch (err) {
       if (!(err instanceof PluginError)) throw err;
@@ -105,7 +105,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const common = () => {
     const config = getPluginConfig(strapi);
-    return { tls: { ca: trustedCas(config) }, timeoutMs: config.testTimeoutSeconds * 1000 };
+    return { tls: { ca: trustedCas(config) }, timeoutMs: config.timeoutSeconds * 1000 };
   };
 
   return {

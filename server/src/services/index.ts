@@ -1,38 +1,38 @@
 import secrets from './secrets';
 import settings from './settings';
 import connectionTest from './connection-test';
-import oauth from './oauth';
+import oauthToken from './oauth-token';
 import oauthConnection from './oauth-connection';
-import oauthFlow from './oauth-flow';
+import oauth from './oauth';
 import oauthCheck from './oauth-check';
 import transport from './transport';
-import deliveryLog from './delivery-log';
+import outboundMessages from './outbound-messages';
 import approvals from './approvals';
 import approvalMail from './approval-mail';
 import approvalRules from './approval-rules';
 import approvalAccess from './approval-access';
 import inbox from './inbox';
 import lease from './lease';
-import quarantine from './quarantine';
+import inboundMessages from './inbound-messages';
 import approvalSimulator from './approval-simulator';
 
 const services = {
   secrets,
   settings,
   'connection-test': connectionTest,
-  oauth,
+  'oauth-token': oauthToken,
   'oauth-connection': oauthConnection,
-  'oauth-flow': oauthFlow,
+  oauth,
   'oauth-check': oauthCheck,
   transport,
-  'delivery-log': deliveryLog,
+  'outbound-messages': outboundMessages,
   approvals,
   'approval-mail': approvalMail,
   'approval-rules': approvalRules,
   'approval-access': approvalAccess,
   inbox,
   lease,
-  quarantine,
+  'inbound-messages': inboundMessages,
   'approval-simulator': approvalSimulator,
 };
 

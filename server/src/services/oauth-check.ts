@@ -28,7 +28,7 @@ type Check = { at: string; ok: boolean; error?: ReturnType<typeof errorInfo> };
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const checks = new Map<SectionKind, Check>();
   let running: Promise<void> | null = null;
-  const oauth = () => getService(strapi, 'oauth');
+  const oauth = () => getService(strapi, 'oauth-token');
 
   async function oauthSection(kind: SectionKind) {
     const section = await getService(strapi, 'settings').getEffective(kind);
@@ -109,7 +109,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // The most recent failure of: a token request here, the Connect flow, the check.
     const candidates = [
       stats?.lastError,
-      getService(strapi, 'oauth-flow').lastFailure(kind) ?? undefined,
+      getService(strapi, 'oauth').lastFailure(kind) ?? undefined,
       check?.error ? { ...check.error, at: check.at } : undefined,
     ].filter((e): e is ReturnType<typeof errorInfo> & { at: string } => !!e);
     const latest = candidates.sort((a, b) => b.at.localeCompare(a.at))[0];
@@ -150,7 +150,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return {
         smtp: smtp!,
         imap: imap!,
-        redirectUri: getService(strapi, 'oauth-flow').redirectUri(origin),
+        redirectUri: getService(strapi, 'oauth').redirectUri(origin),
       };
     },
 

@@ -1,165 +1,242 @@
 /**
- * Access tokens for the OAuth2 (Microsoft 365) sections. One token source per identity (grant,
- * authority, tenant, client, secret, scopes, account), kept for the life of the process, so a
- * token is requested once per lifetime however many messages are sent, and SMTP and IMAP share
- * it when they use the same app-only identity. Delegated connections (authorization code) are
- * per section and read their MSAL cache from the database (services/oauth-connection.ts).
+ * "Connect account" (authorization code grant with PKCE) and Disconnect. `start` returns the
+ * sign-in URL and a cookie; Microsoft sends the browser back to the callback route, where
+ * `complete` checks the state (sealed, unexpired, single use, same browser through the cookie,
+ * admin session still active), redeems the code, stores the account's MSAL cache encrypted and
+ * sends the browser back to the settings page with the outcome.
  */
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { createTokenSource, type MailAuth, type TokenSource, type TokenStats } from '../mail';
-import { PluginError } from '../errors';
+import type { OAuthSection } from '../../../shared/contracts/oauth';
+import { oauthCallbackQuerySchema } from '../../../shared/contracts/oauth';
+import {
+  authorizationUrl,
+  createPkcePair,
+  diagnoseTokenError,
+  redeemAuthorizationCode,
+  toInfo,
+  type MailErrorInfo,
+} from '../mail';
+import { errorInfo, PluginError, type PluginErrorCode } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
-import type { Effective, SectionKind } from '../settings/model';
-import type { OAuthConnection } from './oauth-connection';
+import { isConfigured, type Effective, type SectionKind } from '../settings/model';
+import {
+  cookieName,
+  cookiePayloadSchema,
+  seal,
+  statePayloadSchema,
+  STATE_TTL_MS,
+  unseal,
+} from '../utils/oauth-state';
+import { adminSessionActive, callbackUrl, settingsPageUrl } from '../utils/oauth-urls';
 import { destinationKey } from '../settings/destination';
 
-/** Another instance may connect or disconnect: re-read the connection row at most this often. */
-const CONNECTION_STALE_MS = 5_000;
-/** Token sources of identities no longer in the settings are dropped beyond this many. */
-const MAX_SOURCES = 16;
+export type Cookie = { name: string; value: string; maxAge: number };
+/** Flow failures also carry the plugin's own codes (ESTATE, ESESSION, ECONFIG). */
+type Failure = Omit<MailErrorInfo, 'code'> & { code: string; at: string };
+type Outcome = { location: string; clearCookie?: string };
 
-type Entry = { source: TokenSource; kind: SectionKind; homeAccountId?: string; recorded: number };
+const flowError = (code: PluginErrorCode, message: string, fix: string) =>
+  new PluginError(code, message, fix);
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const sources = new Map<string, Entry>();
-  const connections = new Map<SectionKind, { at: number; value: OAuthConnection | null }>();
-  const connectionService = () => getService(strapi, 'oauth-connection');
-  const drop = (key: string) => {
-    sources.get(key)?.source.close();
-    sources.delete(key);
-  };
+  const secrets = () => getService(strapi, 'secrets');
+  /** nonces already redeemed here, until they expire (a replayed callback is refused) */
+  const used = new Map<string, number>();
+  const failures = new Map<SectionKind, Failure>();
 
-  /** The connected account of a section, if it was made for exactly this destination. */
-  async function connectionFor(kind: SectionKind, section: Effective<SectionKind>) {
-    let cached = connections.get(kind);
-    if (!cached || Date.now() - cached.at > CONNECTION_STALE_MS) {
-      cached = { at: Date.now(), value: await connectionService().find(kind) };
-      connections.set(kind, cached);
-    }
-    const conn = cached.value;
-    return conn && conn.appKey === destinationKey(kind, section) ? conn : null;
-  }
+  const redirectUri = (origin: string) => callbackUrl(strapi, origin);
+  const settingsPage = (query: Record<string, string>) => settingsPageUrl(strapi, query);
 
-  async function entryFor(kind: SectionKind, section: Effective<SectionKind>): Promise<Entry> {
-    const { grant, tenantId, clientId, clientSecret = '', authorityHost, scopes } = section.oauth2;
-    const conn = grant === 'authorization_code' ? await connectionFor(kind, section) : null;
-    const password = grant === 'password' ? (section.password ?? '') : '';
-    // Secrets are part of the identity (a new secret must not reuse the old token), but only
-    // as a hash: map keys can end up in heap dumps.
-    const key = crypto
-      .createHash('sha256')
-      .update(
-        JSON.stringify([
-          grant,
-          authorityHost,
-          tenantId,
-          clientId,
-          clientSecret,
-          scopes,
-          grant === 'client_credentials' ? '' : section.username,
-          password,
-          grant === 'authorization_code' ? kind : '',
-          conn?.homeAccountId ?? '',
-        ])
-      )
-      .digest('hex');
-    let entry = sources.get(key);
-    if (entry) {
-      // Most recently used last, so the oldest identity is the one dropped below.
-      sources.delete(key);
-      sources.set(key, entry);
-    } else {
-      const ca = trustedCas(getPluginConfig(strapi));
-      const homeAccountId = conn?.homeAccountId;
-      const source = createTokenSource(
-        { grant, tenantId, clientId, clientSecret, authorityHost, scopes },
-        {
-          ca,
-          username: section.username,
-          password: section.password,
-          homeAccountId,
-          store: homeAccountId ? connectionService().store(kind, homeAccountId) : undefined,
-        }
+  async function delegatedSection(kind: SectionKind): Promise<Effective<SectionKind>> {
+    const section = await getService(strapi, 'settings').getEffective(kind);
+    const { enabled, grant, clientSecret } = section.oauth2;
+    if (!isConfigured(section) || !enabled || grant !== 'authorization_code' || !clientSecret) {
+      throw flowError(
+        'ECONFIG',
+        `The ${kind.toUpperCase()} section does not use the authorization code grant.`,
+        'Enable OAuth2, choose "Authorization code" as grant, fill in Tenant ID, Client ID and Client secret, save, then connect.'
       );
-      entry = { source, kind, homeAccountId, recorded: 0 };
-      sources.set(key, entry);
-      if (sources.size > MAX_SOURCES) drop(sources.keys().next().value!);
     }
-    return entry;
+    return section;
   }
+
+  const settingsOf = (section: Effective<SectionKind>) => ({
+    ...section.oauth2,
+    clientSecret: section.oauth2.clientSecret ?? '',
+  });
+  const ca = () => trustedCas(getPluginConfig(strapi));
+
+  function fail(kind: SectionKind | undefined, error: Failure, clear?: string): Outcome {
+    if (kind) failures.set(kind, error);
+    strapi.log.warn(
+      `[mail-server] ${kind?.toUpperCase() ?? 'OAuth2'}: Connect account failed (${error.code}): ${error.diagnosis}`
+    );
+    return {
+      location: settingsPage({
+        oauth: 'failed',
+        ...(kind ? { section: kind } : {}),
+        code: error.code,
+      }),
+      clearCookie: clear,
+    };
+  }
+
+  const refused = (code: string, diagnosis: string, fix: string): Failure => ({
+    code,
+    message: diagnosis,
+    diagnosis,
+    fix,
+    at: new Date().toISOString(),
+  });
 
   return {
-    /**
-     * The login for a section: XOAUTH2 with a token from here, a password, or none (an SMTP
-     * relay that accepts mail from this host without login).
-     */
-    authFor(kind: SectionKind, section: Effective<SectionKind>): MailAuth | undefined {
-      if (section.oauth2.enabled) {
-        return {
-          user: section.username,
-          getAccessToken: (opts) => this.getAccessToken(kind, section, opts),
-        };
-      }
-      if (!section.username) return undefined;
-      if (section.password === undefined) {
-        throw new PluginError(
-          'ECONFIG',
-          `The ${kind.toUpperCase()} password is missing.`,
-          'Enter the password of the account, or clear the username if the server needs no login.'
+    redirectUri,
+
+    async start(
+      kind: OAuthSection,
+      who: { userId: number | string; sessionId: string | null; origin: string }
+    ): Promise<{ authorizeUrl: string; redirectUri: string; cookie: Cookie }> {
+      const section = await delegatedSection(kind);
+      const uri = redirectUri(who.origin);
+      const { verifier, challenge } = createPkcePair();
+      const nonce = crypto.randomBytes(18).toString('base64url');
+      const state = seal(secrets(), {
+        v: 1,
+        k: kind,
+        u: who.userId,
+        s: who.sessionId,
+        n: nonce,
+        e: Date.now() + STATE_TTL_MS,
+        r: uri,
+        a: destinationKey(kind, section),
+      });
+      const authorizeUrl = await authorizationUrl(
+        settingsOf(section),
+        { redirectUri: uri, state, challenge, loginHint: section.username },
+        { ca: ca() }
+      );
+      const cookie = seal(secrets(), { k: kind, n: nonce, v: verifier });
+      return {
+        authorizeUrl,
+        redirectUri: uri,
+        cookie: { name: cookieName(kind), value: cookie, maxAge: STATE_TTL_MS },
+      };
+    },
+
+    /** Never throws: every outcome is a redirect to the settings page. */
+    async complete(
+      rawQuery: unknown,
+      readCookie: (name: string) => string | undefined
+    ): Promise<Outcome> {
+      const query = oauthCallbackQuerySchema.safeParse(rawQuery);
+      const state = query.success ? unseal(secrets(), statePayloadSchema, query.data.state) : null;
+      const badState = () =>
+        refused(
+          'ESTATE',
+          'The answer from Microsoft does not belong to a sign-in started here, in this browser, in the last 10 minutes.',
+          'Press "Connect account" again and finish the sign-in in the same browser tab.'
+        );
+      if (!query.success || !state || state.e < Date.now()) return fail(state?.k, badState());
+      const kind = state.k;
+      const clear = cookieName(kind);
+      const cookie = unseal(secrets(), cookiePayloadSchema, readCookie(clear));
+      const nonceOk =
+        !!cookie &&
+        cookie.k === kind &&
+        crypto.timingSafeEqual(
+          crypto.createHash('sha256').update(cookie.n).digest(),
+          crypto.createHash('sha256').update(state.n).digest()
+        );
+      if (!nonceOk || used.has(state.n)) return fail(kind, badState(), clear);
+      for (const [n, exp] of used) if (exp < Date.now()) used.delete(n);
+      used.set(state.n, state.e);
+
+      if (!(await adminSessionActive(strapi, state.u, state.s))) {
+        return fail(
+          kind,
+          refused(
+            'ESESSION',
+            'The admin session that started the sign-in has ended.',
+            'Log in to the admin panel again and press "Connect account".'
+          ),
+          clear
         );
       }
-      return { user: section.username, pass: section.password };
-    },
-
-    async getAccessToken(
-      kind: SectionKind,
-      section: Effective<SectionKind>,
-      opts?: { forceRefresh?: boolean }
-    ): Promise<string> {
-      const entry = await entryFor(kind, section);
-      const token = await entry.source.getAccessToken(opts);
-      const { requests } = entry.source.stats();
-      if (entry.homeAccountId && requests > entry.recorded) {
-        // "Last renewed" in the admin, and the age the background check watches: the refresh
-        // token expires after 90 days without use.
-        entry.recorded = requests;
-        await connectionService()
-          .renewed(kind, entry.homeAccountId)
-          .catch((err: Error) =>
-            strapi.log.warn(`[mail-server] could not record the token renewal: ${err.message}`)
+      const { data } = query;
+      try {
+        if (data.error) {
+          throw Object.assign(new Error(`${data.error}: ${data.error_description ?? ''}`), {
+            errorCode: data.error,
+            errorMessage: data.error_description ?? '',
+          });
+        }
+        if (!data.code) throw new Error('invalid_request: no authorization code in the answer');
+        const section = await delegatedSection(kind);
+        if (destinationKey(kind, section) !== state.a) {
+          throw new PluginError(
+            'ECONFIG',
+            'The app registration settings changed during the sign-in.',
+            'Press "Connect account" again.'
           );
+        }
+        const account = await redeemAuthorizationCode(
+          settingsOf(section),
+          { code: data.code, redirectUri: state.r, verifier: cookie!.v },
+          { ca: ca() }
+        );
+        await getService(strapi, 'oauth-connection').save(kind, {
+          appKey: state.a,
+          account: account.username,
+          homeAccountId: account.homeAccountId,
+          cache: account.cache,
+          connectedBy: typeof state.u === 'number' ? state.u : null,
+        });
+        await forgetLogins(kind);
+        failures.delete(kind);
+        strapi.log.info(
+          `[mail-server] ${kind.toUpperCase()}: Microsoft 365 account ${account.username} connected`
+        );
+        return {
+          location: settingsPage({ oauth: 'connected', section: kind }),
+          clearCookie: clear,
+        };
+      } catch (err) {
+        const known = err instanceof PluginError ? err : diagnoseTokenError(err);
+        const error = { ...errorInfo(known), at: new Date().toISOString() };
+        return fail(kind, error, clear);
       }
-      return token;
     },
 
-    /** What the admin page shows about the section's current token source: no secret. */
-    async stats(kind: SectionKind, section: Effective<SectionKind>): Promise<TokenStats | null> {
-      const conn = section.oauth2.grant === 'authorization_code';
-      const entry = await entryFor(kind, section).catch(() => null);
-      if (!entry || (conn && !entry.homeAccountId)) return null;
-      return entry.source.stats();
-    },
-
-    /** The section's connection, if made for its current destination (authorization code). */
-    connection(kind: SectionKind, section: Effective<SectionKind>) {
-      return connectionFor(kind, section);
-    },
-
-    /** After Connect or Disconnect: the next token comes from the new state, at once. */
-    forget(kind: SectionKind): void {
-      connections.delete(kind);
-      for (const [key, entry] of sources) {
-        if (entry.kind === kind && entry.homeAccountId !== undefined) drop(key);
+    async disconnect(kind: OAuthSection): Promise<{ disconnected: boolean }> {
+      const disconnected = await getService(strapi, 'oauth-connection').remove(kind);
+      await forgetLogins(kind);
+      failures.delete(kind);
+      if (disconnected) {
+        strapi.log.info(`[mail-server] ${kind.toUpperCase()}: Microsoft 365 account disconnected`);
       }
+      return { disconnected };
     },
 
-    /** destroy: every source closes its connections to the identity platform */
+    lastFailure(kind: SectionKind): Failure | null {
+      return failures.get(kind) ?? null;
+    },
+
     clear() {
-      [...sources.keys()].forEach(drop);
-      connections.clear();
+      used.clear();
+      failures.clear();
     },
   };
+
+  /**
+   * The next token comes from the new connection, and pooled SMTP connections logged in as the
+   * previous account are closed: otherwise mail would keep going out as a disconnected account
+   * until the pool recycles them. (The transport rebuilds its pool on the next send.)
+   */
+  async function forgetLogins(kind: SectionKind) {
+    getService(strapi, 'oauth-token').forget(kind);
+    if (kind === 'smtp') await getService(strapi, 'transport').close();
+  }
 };

@@ -171,7 +171,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const data = { smtp: smtp.section, imap: imap.section, revision: current.revision + 1 };
       if (current.id === null) await query().create({ data });
       else await query().update({ where: { id: current.id }, data });
-      // A connected Microsoft 365 account is bound to the destination too (services/oauth.ts
+      // A connected Microsoft 365 account is bound to the destination too (services/oauth-token.ts
       // would no longer use it): the row goes, so nothing keeps a refresh token for nowhere.
       for (const [kind, bound] of [
         ['smtp', smtp],
@@ -179,7 +179,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ] as const) {
         if (!bound.moved) continue;
         await getService(strapi, 'oauth-connection').remove(kind);
-        getService(strapi, 'oauth').forget(kind);
+        getService(strapi, 'oauth-token').forget(kind);
       }
       cache = null;
       const saved = await read();

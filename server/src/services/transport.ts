@@ -17,7 +17,7 @@ import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
 import { isConfigured } from '../settings/model';
-import { describeRecipients } from './delivery-log';
+import { describeRecipients } from './outbound-messages';
 
 export interface SendDefaults {
   from?: string;
@@ -83,9 +83,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const config = getPluginConfig(strapi);
     const sender = createSmtpSender({
       endpoint: { host: section.host, port: section.port, security: section.security },
-      auth: configAuth(() => getService(strapi, 'oauth').authFor('smtp', section)),
+      auth: configAuth(() => getService(strapi, 'oauth-token').authFor('smtp', section)),
       tls: { ca: trustedCas(config) },
-      timeoutMs: config.testTimeoutSeconds * 1000,
+      timeoutMs: config.timeoutSeconds * 1000,
       maxConnections: config.send.maxConnections,
       maxMessages: config.send.maxMessagesPerConnection,
     });
@@ -120,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async send(options: OutgoingMessage, defaults: SendDefaults = {}): Promise<SendResult> {
       const started = Date.now();
       const { retries, retryDelayMs } = getPluginConfig(strapi).send;
-      const log = getService(strapi, 'delivery-log');
+      const log = getService(strapi, 'outbound-messages');
       let attempts = 0;
       let revision = 0;
       for (;;) {

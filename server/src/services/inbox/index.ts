@@ -1,9 +1,10 @@
 /**
  * The approvals job: reads the IMAP mailbox and turns replies into decisions. Only the
- * instance holding the lease works; messages are read with PEEK in bounded batches; for each
- * one the inbound-message row (unique key), the decision and the action commit together, then
- * the message is moved to its folder. A crash between the two leaves a recorded message in
- * the inbox, and the next run only files it: nothing is applied twice, nothing is lost.
+ * instance holding the lease works; messages are read with PEEK in bounded batches; each batch
+ * is recorded in one transaction (batch.ts; one message's path: message.ts), then its messages
+ * are moved to their folders and the approvers answered. A crash between the commit and the
+ * move leaves recorded messages in the inbox, and the next pass only files them: nothing is
+ * applied twice, nothing is lost.
  *
  * Two ways in: the cron tick at the poll interval (the safety net, on every instance), and,
  * when IDLE is on, a loop that keeps the connection open and drains the mailbox as soon as the
@@ -15,23 +16,14 @@ import {
   createMailboxReader,
   type BoundedAnalyzer,
   type MailboxReader,
-} from '../mail';
-import { getPluginConfig } from '../utils/plugin-config';
-import { getService } from '../utils/get-service';
-import { trustedCas } from '../utils/tls';
-import { isConfigured, type Effective } from '../settings/model';
-import {
-  analyzeMessage,
-  replyTrust,
-  MAX_BYTES,
-  type Analyzed,
-  type BatchContext,
-  type Handled,
-  type RunReport,
-} from './inbox-message';
-import { findRecorded, recordAlone, recordMessage, RedoAlone } from './inbox-record';
-
-export { INBOUND_UID, type RunReport } from './inbox-message';
+} from '../../mail';
+import { approvalMailbox } from '../../approvals/mailbox';
+import { getPluginConfig } from '../../utils/plugin-config';
+import { getService } from '../../utils/get-service';
+import { trustedCas } from '../../utils/tls';
+import { isConfigured, type Effective } from '../../settings/model';
+import { recordBatch, type Source } from './batch';
+import { analyzeMessage, MAX_BYTES, type Analyzed } from './message';
 
 const LEASE = 'inbox';
 const LEASE_MS = 60_000;
@@ -42,6 +34,19 @@ const IDLE_CYCLE_MS = 25_000;
 const MAX_BACKOFF_MS = 60_000;
 
 type Imap = Effective<'imap'>;
+
+export interface RunReport {
+  skipped?: 'not-configured' | 'lease' | 'running';
+  handled: number;
+  applied: number;
+  quarantined: number;
+  ignored: number;
+  failed: number;
+  /** Recorded by an earlier pass or another instance (a replay, or a crash before the move): only filed. */
+  refiled: number;
+  error?: { code: string; message: string };
+}
+
 const emptyReport = (): RunReport => ({
   handled: 0,
   applied: 0,
@@ -52,17 +57,29 @@ const emptyReport = (): RunReport => ({
 });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  let running: Promise<RunReport> | null = null;
-  let lastRunAt = 0;
-  let stopped = false;
-  let idleLoop: Promise<void> | null = null;
-  let idleReader: MailboxReader | null = null;
-  let unsubscribe: (() => void) | null = null;
-  let bounded: BoundedAnalyzer | null = null;
+  /**
+   * Everything the cron tick, the IDLE loop, "run now" and stop() share, in one place; only
+   * this service reads or writes it.
+   */
+  const state = {
+    stopped: false,
+    /** the pass in progress in this process: passes never overlap (see exclusive) */
+    pass: null as Promise<RunReport> | null,
+    lastPassAt: 0,
+    /** the analyser with its hard time limit, in a thread of its own; closed in stop() */
+    analyzer: null as BoundedAnalyzer | null,
+    idle: {
+      loop: null as Promise<void> | null,
+      /** the IDLE connection, open and selected: a pass drains through it instead of its own */
+      open: null as { reader: MailboxReader; source: Omit<Source, 'mailbox'> } | null,
+      /** ends the loop's current wait (a settings change, stop) */
+      wake: null as (() => void) | null,
+      unsubscribe: null as (() => void) | null,
+    },
+  };
   const svc = <K extends Parameters<typeof getService>[1]>(name: K) => getService(strapi, name);
-  /** The analyser with its hard time limit, in a thread of its own; closed in stop(). */
   const analyzer = () =>
-    (bounded ??= createBoundedAnalyzer({
+    (state.analyzer ??= createBoundedAnalyzer({
       timeoutMs: getPluginConfig(strapi).inbox.analysisTimeoutMs,
     }));
 
@@ -70,31 +87,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const config = getPluginConfig(strapi);
     return createMailboxReader({
       endpoint: { host: imap.host, port: imap.port, security: imap.security },
-      auth: svc('oauth').authFor('imap', imap)!,
+      auth: svc('oauth-token').authFor('imap', imap)!,
       tls: { ca: trustedCas(config) },
-      timeoutMs: config.testTimeoutSeconds * 1000,
+      timeoutMs: config.timeoutSeconds * 1000,
       mailbox: imap.mailbox,
     });
   }
 
-  /**
-   * Everything currently in the mailbox, batch by batch. A batch is one transaction (a
-   * savepoint per message), so the database syncs to disk once per batch, not per message.
-   */
-  async function drain(reader: MailboxReader, imap: Imap, uidValidity: string, report: RunReport) {
+  /** Everything currently in the mailbox, batch by batch: read, record, answer, file. */
+  async function drain(reader: MailboxReader, from: Omit<Source, 'mailbox'>, report: RunReport) {
     const smtp = await svc('settings').getEffective('smtp');
-    const ctx: BatchContext = {
-      imap,
-      uidValidity,
-      ownAddresses: [imap.username, smtp.fromAddress].filter((a): a is string => !!a),
-      trust: replyTrust(imap),
-    };
-    for (let batch = 0; batch < MAX_BATCHES && !stopped; batch++) {
+    const source: Source = { ...from, mailbox: approvalMailbox(smtp, from.imap) };
+    for (let batch = 0; batch < MAX_BATCHES && !state.stopped; batch++) {
       const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
+      // Parsing is CPU work only: done before the batch's transaction opens, to keep it short.
       const analyzed: Analyzed[] = [];
-      for (const m of messages)
-        analyzed.push(await analyzeMessage(m, ctx.ownAddresses, ctx.trust, analyzer()));
-      const handled = await recordBatch(ctx, analyzed);
+      for (const m of messages) analyzed.push(await analyzeMessage(m, source.mailbox, analyzer()));
+      const handled = await recordBatch(strapi, source, analyzed);
       // Committed: these decisions stand even if filing them fails now.
       for (const { outcome } of handled) {
         if (!outcome) report.refiled++;
@@ -106,7 +115,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Answers go out in the background: a slow SMTP server delays them, not decisions.
       for (const { answer } of handled) if (answer) await svc('approval-mail').queueAnswer(answer);
       // Filed per folder after the batch is committed: a crash before this point leaves
-      // recorded messages in the inbox, which the next run files without applying again.
+      // recorded messages in the inbox, which the next pass files without applying again.
       const folders = new Map<string, number[]>();
       for (const h of handled) folders.set(h.folder, [...(folders.get(h.folder) ?? []), h.uid]);
       for (const [folder, uids] of folders) await reader.move(uids, folder);
@@ -116,53 +125,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  /**
-   * One transaction for the batch, a savepoint per message. When an action fails the batch is
-   * rolled back and redone one transaction per message (see RedoAlone): rare, and exact.
-   */
-  async function recordBatch(ctx: BatchContext, analyzed: Analyzed[]): Promise<Handled[]> {
-    try {
-      return await strapi.db.transaction(async ({ trx }) => {
-        const before = await findRecorded(strapi, analyzed);
-        const out: Handled[] = [];
-        for (const a of analyzed)
-          out.push(await recordMessage(strapi, ctx, trx, a, before, 'batch'));
-        return out;
-      });
-    } catch (err) {
-      if (!(err instanceof RedoAlone)) throw err;
-      const out: Handled[] = [];
-      for (const a of analyzed) out.push(await recordAlone(strapi, ctx, a));
-      return out;
-    }
-  }
-
   /** Serialises passes within this process (cron tick, IDLE wake-up, admin "run now"). */
   function exclusive(work: () => Promise<RunReport>): Promise<RunReport> {
-    const previous = running ?? Promise.resolve(emptyReport());
+    const previous = state.pass ?? Promise.resolve(emptyReport());
     const next = previous.catch(() => undefined).then(work);
     const tracked: Promise<RunReport> = next.finally(() => {
-      if (running === tracked) running = null;
+      if (state.pass === tracked) state.pass = null;
     });
     // The caller gets `next` and its failure; this copy is only for ordering and stop().
     tracked.catch(() => undefined);
-    running = tracked;
+    state.pass = tracked;
     return next;
   }
 
-  async function runOnce(): Promise<RunReport> {
+  /** One pass: through the IDLE connection when this process holds one, else its own. */
+  async function pass(): Promise<RunReport> {
     const report = emptyReport();
-    lastRunAt = Date.now();
+    state.lastPassAt = Date.now();
     await svc('approvals').expireDue();
     const imap = await svc('settings').getEffective('imap');
     if (!isConfigured(imap)) return { ...report, skipped: 'not-configured' };
-    // The IDLE loop of this process holds the connection: let it do the work.
-    if (idleReader?.usable) return drainIdle(report);
+    if (state.idle.open?.reader.usable) return drainIdle(report);
     if (!(await svc('lease').acquire(LEASE, LEASE_MS))) return { ...report, skipped: 'lease' };
     const reader = openReader(imap);
     try {
       const { uidValidity } = await reader.open();
-      await drain(reader, imap, uidValidity, report);
+      await drain(reader, { imap, uidValidity }, report);
     } catch (err) {
       fail(report, err);
     } finally {
@@ -174,11 +162,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return report;
   }
 
-  let idleContext: { imap: Imap; uidValidity: string } | null = null;
   async function drainIdle(report: RunReport): Promise<RunReport> {
-    if (!idleReader || !idleContext) return report;
+    const open = state.idle.open;
+    if (!open) return report;
     try {
-      await drain(idleReader, idleContext.imap, idleContext.uidValidity, report);
+      await drain(open.reader, open.source, report);
     } catch (err) {
       fail(report, err);
     }
@@ -193,23 +181,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
   }
 
-  // A settings change (IMAP filled in, IDLE switched on) ends the wait at once.
-  let wake: (() => void) | null = null;
+  /** Waits `ms`, or less when woken (IMAP filled in, IDLE switched on, stop). */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
-        wake = null;
+        state.idle.wake = null;
         resolve();
       }
-      wake = done;
+      state.idle.wake = done;
     });
 
   /** Holds the lease and an IDLE connection while IDLE is on; backs off on failures. */
-  async function idle() {
+  async function idleLoop() {
     let backoff = 1_000;
-    while (!stopped) {
+    while (!state.stopped) {
       const imap = await svc('settings')
         .getEffective('imap')
         .catch(() => null);
@@ -226,18 +213,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const reader = openReader(imap);
       try {
         const { uidValidity } = await reader.open();
-        idleReader = reader;
-        idleContext = { imap, uidValidity };
+        state.idle.open = { reader, source: { imap, uidValidity } };
         backoff = 1_000;
         await exclusive(() => drainIdle(emptyReport()));
         // Until stopped or the settings change: wait for new mail, drain, renew the lease.
-        while (!stopped && reader.usable && (await svc('settings').getRevision()) === revision) {
+        while (
+          !state.stopped &&
+          reader.usable &&
+          (await svc('settings').getRevision()) === revision
+        ) {
           const woke = await reader.waitForMail(IDLE_CYCLE_MS);
           if (!(await svc('lease').acquire(LEASE, LEASE_MS))) break;
-          if (woke && !stopped) await exclusive(() => drainIdle(emptyReport()));
+          if (woke && !state.stopped) await exclusive(() => drainIdle(emptyReport()));
         }
       } catch (err) {
-        if (!stopped) {
+        if (!state.stopped) {
           strapi.log.warn(
             `[mail-server] IMAP IDLE: ${(err as Error).message}; retrying in ${backoff / 1000} s`
           );
@@ -245,8 +235,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
       } finally {
-        idleReader = null;
-        idleContext = null;
+        state.idle.open = null;
         await reader.close();
         await svc('lease')
           .release(LEASE)
@@ -260,15 +249,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** One pass over the mailbox, after any pass in progress in this process. */
     run(): Promise<RunReport> {
-      return exclusive(runOnce);
+      return exclusive(pass);
     },
 
     /** The cron tick: runs when the poll interval from the settings has passed. */
     async tick() {
       try {
         const imap = await svc('settings').getEffective('imap');
-        if (!isConfigured(imap) || running) return;
-        if (Date.now() - lastRunAt < imap.pollInterval * 1000 - 1000) return;
+        if (!isConfigured(imap) || state.pass) return;
+        if (Date.now() - state.lastPassAt < imap.pollInterval * 1000 - 1000) return;
         await this.run();
       } catch (err) {
         strapi.log.warn(`[mail-server] approvals job: ${(err as Error).message}`);
@@ -277,20 +266,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Starts the IDLE loop (it waits by itself while IMAP is not configured or IDLE is off). */
     startIdle() {
-      if (!getPluginConfig(strapi).inbox.idle || idleLoop) return;
-      unsubscribe = svc('settings').onChange(() => wake?.());
-      idleLoop = idle();
+      if (!getPluginConfig(strapi).inbox.idle || state.idle.loop) return;
+      state.idle.unsubscribe = svc('settings').onChange(() => state.idle.wake?.());
+      state.idle.loop = idleLoop();
     },
 
     async stop() {
-      stopped = true;
-      unsubscribe?.();
-      wake?.();
-      await idleReader?.close();
-      await idleLoop;
-      await running?.catch(() => undefined);
-      await bounded?.close();
-      bounded = null;
+      state.stopped = true;
+      state.idle.unsubscribe?.();
+      state.idle.wake?.();
+      await state.idle.open?.reader.close();
+      await state.idle.loop;
+      await state.pass?.catch(() => undefined);
+      await state.analyzer?.close();
+      state.analyzer = null;
     },
   };
 };

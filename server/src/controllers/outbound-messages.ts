@@ -7,6 +7,6 @@ import { parseInput } from '../utils/validate';
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async find(ctx: Context) {
     const query = parseInput(outboundMessageQuerySchema, ctx.query);
-    ctx.body = await getService(strapi, 'delivery-log').find(query);
+    ctx.body = await getService(strapi, 'outbound-messages').find(query);
   },
 });

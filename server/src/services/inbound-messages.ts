@@ -4,12 +4,14 @@
  * Discard closes it. Both are recorded on the inbound-message row.
  */
 import type { Core } from '@strapi/strapi';
-import type { InboundRow } from '../../../shared/contracts/approval';
+import type { InboundRow } from '../../../shared/contracts/inbound-message';
 import { redactRefs } from '../mail';
 import { PluginError } from '../errors';
 import { getService } from '../utils/get-service';
 import type approvalAccess from './approval-access';
-import { INBOUND_UID } from './inbox';
+
+/** Every email the approvals mailbox received, recorded by the inbox job (services/inbox/). */
+export const INBOUND_UID = 'plugin::mail-server.inbound-message';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const query = () => strapi.db.query(INBOUND_UID);
@@ -23,7 +25,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   return {
-    /** The answer of GET /inbound-messages (shared/contracts/approval.ts `inboundRowSchema`). */
+    /** The answer of GET /inbound-messages (shared/contracts/inbound-message.ts `inboundRowSchema`). */
     async list(filter: { verdict?: string; requestId?: number }): Promise<InboundRow[]> {
       const where: Record<string, unknown> = {};
       if (filter.verdict) where.verdict = filter.verdict;

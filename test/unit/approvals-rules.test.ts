@@ -1,15 +1,15 @@
 /**
- * The decision table of the approval protocol (server/src/services/approval-rules.ts
+ * The decision table of the approval protocol (server/src/approvals/rules.ts
  * `verdictFor`), without a database: each rule, and that the first failing rule names the
  * reason. The API suites check the same rules end to end.
  */
 import { describe, expect, test } from '@jest/globals';
-import { verdictFor, type RuleFacts } from '../../server/src/services/approval-rules';
+import { APPROVER, replyAnalysis } from '../helpers/analysis';
+import { verdictFor, type RuleFacts } from '../../server/src/approvals/rules';
 import type { ApprovalRow } from '../../server/src/services/approvals';
 import { noDecision, type ReplyAnalysis } from '../../server/src/mail';
 
 const NOW = new Date('2026-11-30T12:00:00Z');
-const APPROVER = 'anna@example.test';
 const request = (over: Partial<ApprovalRow> = {}): ApprovalRow => ({
   id: 7,
   targetUid: 'api::article.article',
@@ -28,20 +28,7 @@ const request = (over: Partial<ApprovalRow> = {}): ApprovalRow => ({
   decidedAt: null,
   ...over,
 });
-const reply = (over: Partial<ReplyAnalysis> = {}): ReplyAnalysis => ({
-  kind: 'reply',
-  decision: 'approve',
-  comment: '',
-  from: APPROVER,
-  inReplyTo: '<apr.7.0.x@example.test>',
-  references: [],
-  reference: null,
-  messageId: '<r@example.test>',
-  subject: 'Re: T',
-  text: 'APPROVE',
-  senderProof: 'smtp-auth',
-  ...over,
-});
+const reply = replyAnalysis;
 const facts = (over: Partial<RuleFacts> = {}): RuleFacts => ({
   hasCandidates: true,
   matched: { request: request(), approver: APPROVER },

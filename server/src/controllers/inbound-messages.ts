@@ -1,17 +1,17 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
+import { idParamSchema } from '../../../shared/contracts/approval';
 import {
   acceptBodySchema,
-  idParamSchema,
   inboundListQuerySchema,
-} from '../../../shared/contracts/approval';
+} from '../../../shared/contracts/inbound-message';
 import { getService } from '../utils/get-service';
 import { parseInput } from '../utils/validate';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async find(ctx: Context) {
     const query = parseInput(inboundListQuerySchema, ctx.query);
-    ctx.body = { data: await getService(strapi, 'quarantine').list(query) };
+    ctx.body = { data: await getService(strapi, 'inbound-messages').list(query) };
   },
 
   async accept(ctx: Context) {
@@ -19,7 +19,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const { confirmCurrentVersion } = parseInput(acceptBodySchema, ctx.request.body ?? {});
     const admin = ctx.state.user as { id?: number; email?: string } | undefined;
     ctx.body = {
-      data: await getService(strapi, 'quarantine').accept(id, {
+      data: await getService(strapi, 'inbound-messages').accept(id, {
         id: admin?.id,
         email: admin?.email ?? 'admin',
         ability: ctx.state.userAbility,
@@ -32,7 +32,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const { id } = parseInput(idParamSchema, ctx.params);
     const admin = ctx.state.user as { email?: string } | undefined;
     ctx.body = {
-      data: await getService(strapi, 'quarantine').discard(id, admin?.email ?? 'admin'),
+      data: await getService(strapi, 'inbound-messages').discard(id, admin?.email ?? 'admin'),
     };
   },
 });

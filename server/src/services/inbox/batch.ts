@@ -1,0 +1,86 @@
+/**
+ * Recording a batch: one transaction, a savepoint per message (message.ts), so one failing
+ * message undoes nothing else and the database syncs to disk once per batch, not per message.
+ *
+ * When a decision's action fails, its savepoint undoes its rows but not the work Strapi queued
+ * for after the commit (the webhooks of a publish, history versions). So the batch is rolled
+ * back and redone one transaction per message, where a failing action undoes everything; the
+ * message whose action failed is then recorded as failed in a transaction of its own. Rare,
+ * and exact.
+ */
+import type { Core } from '@strapi/strapi';
+import type { ApprovalMailbox } from '../../approvals/mailbox';
+import type { Effective } from '../../settings/model';
+import {
+  findRecorded,
+  handleMessage,
+  recordFailure,
+  type Analyzed,
+  type Batch,
+  type Failure,
+  type Handled,
+} from './message';
+
+/** The mailbox a batch was read from. */
+export interface Source {
+  imap: Effective<'imap'>;
+  uidValidity: string;
+  mailbox: ApprovalMailbox;
+}
+
+type Recorded = { handled: Handled[] } | { failed: Failure };
+
+export async function recordBatch(
+  strapi: Core.Strapi,
+  source: Source,
+  analyzed: Analyzed[]
+): Promise<Handled[]> {
+  const together = await inTransaction(strapi, source, analyzed);
+  if ('handled' in together) return together.handled;
+  const handled: Handled[] = [];
+  for (const one of analyzed) {
+    const alone = await inTransaction(strapi, source, [one]);
+    handled.push(
+      ...('handled' in alone
+        ? alone.handled
+        : [
+            await strapi.db.transaction(({ trx }) =>
+              recordFailure(batchOf(strapi, source, trx), alone.failed)
+            ),
+          ])
+    );
+  }
+  return handled;
+}
+
+/** Records `analyzed` in one transaction, or rolls all of it back at the first failed action. */
+async function inTransaction(
+  strapi: Core.Strapi,
+  source: Source,
+  analyzed: Analyzed[]
+): Promise<Recorded> {
+  return await strapi.db.transaction(async ({ trx, rollback }) => {
+    const batch = {
+      ...batchOf(strapi, source, trx),
+      recorded: await findRecorded(strapi, analyzed),
+    };
+    const handled: Handled[] = [];
+    for (const one of analyzed) {
+      const step = await handleMessage(batch, one);
+      if ('failed' in step) {
+        // Strapi does not commit after a rollback, nor run the work queued for the commit.
+        await rollback();
+        return step;
+      }
+      handled.push(step.handled);
+    }
+    return { handled };
+  });
+}
+
+const batchOf = (strapi: Core.Strapi, source: Source, trx: Batch['trx']): Batch => ({
+  strapi,
+  ...source,
+  trx,
+  recorded: new Map(),
+});

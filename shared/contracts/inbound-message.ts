@@ -1,0 +1,38 @@
+/**
+ * The inbound messages (every email the approvals mailbox received, with its verdict; the
+ * quarantine is those held for review): the API shared by the server and the admin.
+ */
+import { z } from 'zod';
+import { nullableString } from './approval';
+
+export const inboundListQuerySchema = z
+  .object({
+    verdict: z.enum(['applied', 'ignored', 'quarantined', 'failed']).optional(),
+    requestId: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+
+/** `POST /inbound-messages/:id/accept`: confirm the entry as it is now, when it changed. */
+export const acceptBodySchema = z
+  .object({ confirmCurrentVersion: z.boolean().default(false) })
+  .strict()
+  .default({ confirmCurrentVersion: false });
+
+/* ----- answers of GET /inbound-messages: built by the server, parsed by the admin page ----- */
+
+export const inboundRowSchema = z.looseObject({
+  id: z.number(),
+  messageId: nullableString,
+  fromAddress: nullableString,
+  subject: nullableString,
+  kind: nullableString,
+  verdict: nullableString,
+  reason: nullableString,
+  requestId: z.number().nullable().optional(),
+  approver: nullableString,
+  decision: nullableString,
+  comment: nullableString,
+  resolution: nullableString,
+  createdAt: nullableString,
+});
+export type InboundRow = z.infer<typeof inboundRowSchema>;
