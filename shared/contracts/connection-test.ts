@@ -45,6 +45,8 @@ export const probeErrorSchema = z.object({
   response: z.string().optional(),
   responseCode: z.number().optional(),
   command: z.string().optional(),
+  /** which of several diagnoses with one code, e.g. 'smtp-auth-disabled' or 'AADSTS50194' */
+  reason: z.string().optional(),
 });
 
 export const connectionTestResultSchema = z.object({

@@ -8,6 +8,62 @@ export const SECURITY = ['tls', 'starttls', 'none'] as const;
 export const OAUTH2_GRANTS = ['client_credentials', 'authorization_code', 'password'] as const;
 export const DEFAULT_AUTHORITY_HOST = 'login.microsoftonline.com';
 
+/**
+ * Microsoft's clouds: one choice drives where to sign in, the Outlook host the IMAP/SMTP token
+ * is for, and the Graph host.
+ * https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud,
+ * https://learn.microsoft.com/graph/deployments,
+ * https://learn.microsoft.com/microsoft-365/enterprise/microsoft-365-u-s-government-gcc-high-endpoints,
+ * https://learn.microsoft.com/microsoft-365/enterprise/microsoft-365-u-s-government-dod-endpoints,
+ * https://learn.microsoft.com/microsoft-365/enterprise/urls-and-ip-address-ranges-21vianet
+ */
+export const MICROSOFT_CLOUDS = {
+  global: {
+    authority: DEFAULT_AUTHORITY_HOST,
+    outlook: 'outlook.office365.com',
+    graph: 'graph.microsoft.com',
+  },
+  usgov: {
+    authority: 'login.microsoftonline.us',
+    outlook: 'outlook.office365.us',
+    graph: 'graph.microsoft.us',
+  },
+  usgovdod: {
+    authority: 'login.microsoftonline.us',
+    outlook: 'outlook-dod.office365.us',
+    graph: 'dod-graph.microsoft.us',
+  },
+  china: {
+    authority: 'login.partner.microsoftonline.cn',
+    outlook: 'partner.outlook.cn',
+    graph: 'microsoftgraph.chinacloudapi.cn',
+  },
+} as const;
+export type MicrosoftCloud = keyof typeof MICROSOFT_CLOUDS;
+const CLOUD_NAMES = Object.keys(MICROSOFT_CLOUDS) as [MicrosoftCloud, ...MicrosoftCloud[]];
+const CLOUD_AUTHORITIES = new Set<string>(Object.values(MICROSOFT_CLOUDS).map((c) => c.authority));
+
+/**
+ * The hosts a section's OAuth2 uses. The authority host field is an override for what no cloud
+ * names (a proxy, the tests' local identity platform); holding one of the clouds' own
+ * authorities (the stored default), it follows the cloud.
+ */
+export function cloudHosts(oauth2: { cloud: MicrosoftCloud; authorityHost: string }) {
+  const cloud = MICROSOFT_CLOUDS[oauth2.cloud];
+  const override = oauth2.authorityHost.trim().toLowerCase();
+  const authority = override && !CLOUD_AUTHORITIES.has(override) ? override : cloud.authority;
+  return { authority, outlook: cloud.outlook, graph: cloud.graph };
+}
+
+/** Exchange Online endpoints of every cloud (smtp.office365.com, outlook.office365.us, …). */
+export const isMicrosoftHost = (host: string) =>
+  /(^|\.)(office365\.(com|us)|outlook\.(com|office365\.com)|partner\.outlook\.cn|office\.com)\.?$/i.test(
+    host.trim()
+  );
+
+/** Aliases that name no tenant: an app-only token must name its organisation. */
+export const TENANT_ALIASES = ['common', 'organizations', 'consumers'] as const;
+
 /** Ports used when the port is left empty: the IANA/RFC 8314 defaults for each security mode. */
 export const DEFAULT_PORTS = {
   smtp: { tls: 465, starttls: 587, none: 25 },
@@ -50,6 +106,8 @@ const folder = text(200).min(1);
 export const oauth2InputSchema = z.object({
   enabled: z.boolean().default(false),
   grant: z.enum(OAUTH2_GRANTS).default('client_credentials'),
+  /** which Microsoft cloud the tenant lives in (MICROSOFT_CLOUDS) */
+  cloud: z.enum(CLOUD_NAMES).default('global'),
   tenantId: text(200).default(''),
   clientId: text(200).default(''),
   clientSecret: secretInput,
@@ -126,6 +184,17 @@ function sectionRules(value: SectionInput, ctx: z.RefinementCtx) {
     if (value.oauth2[key] === '') {
       ctx.addIssue({ code: 'custom', path: ['oauth2', key], message: 'is required for OAuth2' });
     }
+  }
+  const tenant = value.oauth2.tenantId.toLowerCase();
+  if (
+    value.oauth2.grant === 'client_credentials' &&
+    (TENANT_ALIASES as readonly string[]).includes(tenant)
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['oauth2', 'tenantId'],
+      message: 'must name your organisation (its tenant ID or domain) for client credentials',
+    });
   }
   if (value.username === '') {
     // XOAUTH2 names the mailbox in `user=`; without it the server cannot pick the mailbox.

@@ -17,6 +17,7 @@ import {
   type TokenCacheStore,
 } from '../../server/src/mail';
 import { blockedConnections } from '../helpers/no-internet';
+import { cloudHosts } from '../../shared/contracts/settings';
 import { idpRequest } from '../helpers/oauth2';
 import { startMailStack } from '../mailstack';
 import { clientSecret, guid } from '../mailstack/identity-platform';
@@ -91,6 +92,39 @@ describe('OAuth2 token sources (mail core)', () => {
       forced: 1,
     });
   });
+
+  test.each([
+    ['usgov', 'outlook.office365.us'],
+    ['usgovdod', 'outlook-dod.office365.us'],
+    ['china', 'partner.outlook.cn'],
+  ] as const)(
+    'national cloud %s: the token is for its Outlook host, app-only and delegated',
+    async (cloud, outlook) => {
+      const c = register();
+      // The authority stays the local platform (an override); the resource follows the cloud.
+      const { outlook: resourceHost } = cloudHosts({
+        cloud,
+        authorityHost: stack.idp.authorityHost,
+      });
+      expect(resourceHost).toBe(outlook);
+      const app = createTokenSource(
+        { ...settingsOf(c, 'client_credentials'), resourceHost },
+        { ca: ca() }
+      );
+      expect(decodeJwt(await app.getAccessToken()).aud).toBe(`https://${outlook}`);
+      const delegated = createTokenSource(
+        { ...settingsOf(c, 'password'), resourceHost },
+        { ca: ca(), username: user.address, password: user.password }
+      );
+      const claims = decodeJwt(await delegated.getAccessToken());
+      expect([claims.aud, claims.scp]).toStrictEqual([
+        `https://${outlook}`,
+        'IMAP.AccessAsUser.All SMTP.Send',
+      ]);
+      app.close();
+      delegated.close();
+    }
+  );
 
   test('a token is renewed shortly before it expires, not after', async () => {
     stack.idp.setTokenLifetime(4);

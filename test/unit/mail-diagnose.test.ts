@@ -20,6 +20,8 @@ import {
   MailError,
   diagnose,
   diagnoseTokenError,
+  createTokenSource,
+  isTransient,
   toInfo,
   type DiagnoseContext,
 } from '../../server/src/mail';
@@ -512,4 +514,187 @@ describe('diagnose: mailbox, unknown errors and the registry', () => {
     );
     expect(JSON.parse(JSON.stringify(info))).toStrictEqual(info);
   });
+});
+
+/**
+ * Microsoft 365 as tenants run it (issue #13): each reply below is what Exchange Online or
+ * Entra ID answers, scripted on a real SMTP connection; each gets its own stable reason.
+ */
+describe('diagnose: Microsoft 365 remedies per reply and grant', () => {
+  const AUTH_139 = '535 5.7.139 Authentication unsuccessful,';
+  test.each([
+    [
+      `${AUTH_139} SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.`,
+      'smtp-auth-disabled',
+    ],
+    [`${AUTH_139} SmtpClientAuthentication is disabled for the Mailbox.`, 'smtp-auth-disabled'],
+    [`${AUTH_139} basic authentication is disabled.`, 'basic-auth-disabled'],
+    [
+      `${AUTH_139} user is locked by your organization's security defaults policy. Contact your administrator.`,
+      'security-defaults',
+    ],
+    [`${AUTH_139} user is locked by user's account lockout policy.`, 'account-locked'],
+    [
+      `${AUTH_139} the request did not meet the criteria to be authenticated successfully. Contact your administrator.`,
+      'conditional-access',
+    ],
+  ])(
+    '%s → %s',
+    async (reply, reason) => {
+      const err = await nodemailerError({ AUTH: reply }, 'login');
+      const e = diagnose(err, ctx({ step: 'authenticate' }));
+      expect([e.code, e.reason]).toStrictEqual(['EAUTH', reason]);
+      expect(e.fix).toBeTruthy();
+    },
+    T.timeout
+  );
+
+  test(
+    '5.7.139 for the tenant and for one mailbox get different fixes',
+    async () => {
+      const fixes = new Set<string>();
+      for (const where of ['Tenant', 'Mailbox']) {
+        const reply = `${AUTH_139} SmtpClientAuthentication is disabled for the ${where}.`;
+        fixes.add(diagnose(await nodemailerError({ AUTH: reply }, 'login'), ctx()).fix!);
+      }
+      expect(fixes.size).toBe(2);
+    },
+    T.timeout
+  );
+
+  test(
+    '5.7.3 over OAuth2: service-principal steps for app-only, delegated steps otherwise',
+    async () => {
+      const err = await nodemailerError(
+        { AUTH: '535 5.7.3 Authentication unsuccessful' },
+        'oauth2'
+      );
+      const appOnly = diagnose(err, ctx({ oauth2: true, grant: 'client_credentials' }));
+      const delegated = diagnose(err, ctx({ oauth2: true, grant: 'authorization_code' }));
+      expect([appOnly.reason, delegated.reason]).toStrictEqual([
+        'service-principal',
+        'delegated-access',
+      ]);
+      // Microsoft marks -ServiceId as being deprecated: the steps use -ObjectId.
+      expect(appOnly.fix).toContain('-ObjectId');
+      expect(appOnly.fix).not.toContain('-ServiceId');
+      expect(delegated.fix).not.toContain('New-ServicePrincipal');
+    },
+    T.timeout
+  );
+
+  test(
+    'SendAs is only asked for when the From address is not the mailbox itself',
+    async () => {
+      const err = await nodemailerError(
+        { AUTH: '535 5.7.3 Authentication unsuccessful' },
+        'oauth2'
+      );
+      const app = { oauth2: true, grant: 'client_credentials' as const };
+      const asItself = diagnose(err, ctx({ ...app, from: 'Editor@example.test' }));
+      const asOther = diagnose(err, ctx({ ...app, from: 'news@example.test' }));
+      expect(asItself.fix).not.toContain('Add-RecipientPermission');
+      expect(asOther.fix).toContain('Add-RecipientPermission');
+      expect(asOther.fix).toContain('news@example.test');
+    },
+    T.timeout
+  );
+
+  test('IMAP AUTHENTICATE failed over OAuth2 follows the grant too', () => {
+    const failed = Object.assign(new AuthenticationFailure('Authentication failed'), {
+      response: 'AUTHENTICATE failed.',
+      serverResponseCode: 'AUTHENTICATIONFAILED',
+    });
+    const imap = ctx({ protocol: 'imap', step: 'authenticate', oauth2: true });
+    expect(diagnose(failed, { ...imap, grant: 'client_credentials' }).reason).toBe(
+      'service-principal'
+    );
+    const delegated = diagnose(failed, { ...imap, grant: 'password' });
+    expect(delegated.reason).toBe('delegated-access');
+    expect(delegated.fix).toContain('IMAP.AccessAsUser.All');
+  });
+
+  test(
+    '430 4.2.0 STOREDRV mailbox logon failure is permanent, not retried',
+    async () => {
+      const err = await nodemailerError(
+        {
+          DATA: '354 go ahead',
+          '.': '430 4.2.0 STOREDRV; mailbox logon failure; Cannot open mailbox /o=ExchangeLabs/ou=Exchange Administrative Group.',
+        },
+        'send'
+      );
+      const e = diagnose(err, ctx({ step: 'send', oauth2: true, grant: 'client_credentials' }));
+      expect([e.code, e.reason, e.responseCode]).toStrictEqual(['EAUTH', 'mailbox-logon', 430]);
+      expect(isTransient(e)).toBe(false);
+      // A plain 4xx stays transient: the exception is Exchange's reply, not every 430.
+      const busy = diagnose(
+        await nodemailerError({ DATA: '354 go ahead', '.': '451 4.3.0 try again later' }, 'send'),
+        ctx({ step: 'send' })
+      );
+      expect(isTransient(busy)).toBe(true);
+    },
+    T.timeout
+  );
+
+  test(
+    '554 5.2.0 SendAsDeniedException is a refused sender',
+    async () => {
+      const err = await nodemailerError(
+        {
+          DATA: '354 go ahead',
+          '.': '554 5.2.0 STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception',
+        },
+        'send'
+      );
+      const e = diagnose(err, ctx({ step: 'send', from: 'boss@example.test' }));
+      expect([e.code, e.reason]).toStrictEqual(['EENVELOPE', 'send-as-denied']);
+      expect(e.fix).toContain('boss@example.test');
+    },
+    T.timeout
+  );
+
+  test.each(['530035', '50194', '700022', '90038', '50173', '50076', '53003'])(
+    'AADSTS%s has its own diagnosis',
+    (n) => {
+      const msal = Object.assign(new Error(`invalid_request: AADSTS${n}: Something happened.`), {
+        errorCode: 'invalid_request',
+        errorMessage: `AADSTS${n}: Something happened.`,
+      });
+      const e = diagnoseTokenError(msal);
+      expect([e.code, e.reason]).toStrictEqual(['EOAUTH2', `AADSTS${n}`]);
+    }
+  );
+
+  test('the 50173 diagnosis does not blame a password change', () => {
+    const e = diagnoseTokenError(
+      Object.assign(new Error('invalid_grant: AADSTS50173: The provided grant has expired.'), {
+        errorCode: 'invalid_grant',
+        errorMessage: 'AADSTS50173: The provided grant has expired.',
+      })
+    );
+    expect(e.diagnosis).not.toMatch(/password/i);
+  });
+
+  test.each(['common', 'organizations', 'Consumers'])(
+    'client credentials with the tenant "%s": a named error before any request',
+    async (tenantId) => {
+      const source = createTokenSource({
+        grant: 'client_credentials',
+        tenantId,
+        clientId: '00000000-0000-0000-0000-000000000001',
+        clientSecret: 'not-sent',
+        // Unreachable on purpose: the check must come before MSAL's first request.
+        authorityHost: '127.0.0.1:9',
+        scopes: [],
+      });
+      const err = await source.getAccessToken().catch((e: MailError) => e);
+      source.close();
+      expect(err).toBeInstanceOf(MailError);
+      expect([(err as MailError).code, (err as MailError).reason]).toStrictEqual([
+        'EOAUTH2',
+        'tenant-not-named',
+      ]);
+    }
+  );
 });

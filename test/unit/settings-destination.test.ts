@@ -2,6 +2,7 @@
  * The destination a secret is bound to: every field that decides where a secret goes counts,
  * names that are case-insensitive on the wire are compared so, and nothing else counts.
  */
+import crypto from 'node:crypto';
 import { describe, expect, test } from '@jest/globals';
 import {
   describeChanges,
@@ -19,6 +20,7 @@ const base: DestinationSection = {
   oauth2: {
     enabled: true,
     grant: 'client_credentials',
+    cloud: 'global',
     authorityHost: 'login.microsoftonline.com',
     tenantId: 'contoso.onmicrosoft.com',
     clientId: '00000000-0000-0000-0000-00000000000a',
@@ -46,6 +48,41 @@ describe('destinationChanges', () => {
   ])('%s is part of the destination', (field, other) => {
     expect(destinationChanges(base, other)).toEqual([field]);
     expect(destinationKey('smtp', other)).not.toBe(destinationKey('smtp', base));
+  });
+
+  test('another cloud is another destination (another authority and resource)', () => {
+    const usgov = change({}, { cloud: 'usgov' });
+    expect(destinationChanges(base, usgov)).toEqual(['oauth2.authorityHost', 'oauth2.cloud']);
+    expect(destinationKey('smtp', usgov)).not.toBe(destinationKey('smtp', base));
+    // With an authority override (a proxy, the local platform) only the resource changes.
+    const local = change({}, { authorityHost: '127.0.0.1:4443' });
+    expect(
+      destinationChanges(local, change({}, { authorityHost: '127.0.0.1:4443', cloud: 'china' }))
+    ).toEqual(['oauth2.cloud']);
+  });
+
+  test('a key stored before clouds existed still matches the global cloud', () => {
+    const o = base.oauth2;
+    const before = crypto
+      .createHash('sha256')
+      .update(
+        JSON.stringify([
+          'smtp',
+          base.host,
+          String(base.port),
+          base.security,
+          base.username,
+          'true',
+          o.grant,
+          o.authorityHost,
+          o.tenantId,
+          o.clientId,
+          JSON.stringify(o.scopes),
+        ])
+      )
+      .digest('hex')
+      .slice(0, 32);
+    expect(destinationKey('smtp', base)).toBe(before);
   });
 
   test('the same destination written differently is the same', () => {

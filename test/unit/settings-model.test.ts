@@ -4,7 +4,14 @@
  * Pure functions; the API suites show the same through HTTP.
  */
 import { describe, expect, test } from '@jest/globals';
-import { smtpInputSchema } from '../../shared/contracts/settings';
+import {
+  cloudHosts,
+  DEFAULT_AUTHORITY_HOST,
+  settingsInputSchema,
+  smtpInputSchema,
+  type MicrosoftCloud,
+} from '../../shared/contracts/settings';
+import { scopesFor } from '../../server/src/mail';
 import { formSection } from '../../server/src/settings/form-section';
 import {
   applyInput,
@@ -117,5 +124,70 @@ describe('formSection: what a Test with unsaved values may reuse', () => {
       formSection('smtp', input(), null, { password: 'env-pw' })
     );
     expect((err as PluginError).code).toBe('ESECRETDEST');
+  });
+});
+
+describe('Microsoft clouds', () => {
+  const oauth2 = (cloud: MicrosoftCloud, authorityHost = DEFAULT_AUTHORITY_HOST) => ({
+    cloud,
+    authorityHost,
+  });
+
+  test.each([
+    ['global', 'login.microsoftonline.com', 'outlook.office365.com', 'graph.microsoft.com'],
+    ['usgov', 'login.microsoftonline.us', 'outlook.office365.us', 'graph.microsoft.us'],
+    ['usgovdod', 'login.microsoftonline.us', 'outlook-dod.office365.us', 'dod-graph.microsoft.us'],
+    [
+      'china',
+      'login.partner.microsoftonline.cn',
+      'partner.outlook.cn',
+      'microsoftgraph.chinacloudapi.cn',
+    ],
+  ] as const)(
+    '%s: the authority, the Outlook resource and Graph follow the cloud',
+    (cloud, authority, outlook, graph) => {
+      // The stored default authority (the global one) follows the cloud chosen.
+      expect(cloudHosts(oauth2(cloud))).toStrictEqual({ authority, outlook, graph });
+      const scopes = (grant: 'client_credentials' | 'authorization_code') =>
+        scopesFor({
+          grant,
+          tenantId: 't',
+          clientId: 'c',
+          clientSecret: 's',
+          authorityHost: authority,
+          resourceHost: cloudHosts(oauth2(cloud)).outlook,
+          scopes: [],
+        });
+      expect(scopes('client_credentials')).toStrictEqual([`https://${outlook}/.default`]);
+      expect(scopes('authorization_code')).toStrictEqual([
+        `https://${outlook}/IMAP.AccessAsUser.All`,
+        `https://${outlook}/SMTP.Send`,
+      ]);
+    }
+  );
+
+  test('an authority override that no cloud names is kept (a proxy, the local platform)', () => {
+    expect(cloudHosts(oauth2('usgov', '127.0.0.1:4443')).authority).toBe('127.0.0.1:4443');
+    expect(cloudHosts(oauth2('usgov', 'Login.MicrosoftOnline.com')).authority).toBe(
+      'login.microsoftonline.us'
+    );
+  });
+
+  test('client credentials refuse a tenant alias; delegated grants accept one', () => {
+    const section = (grant: string, tenantId: string) =>
+      settingsInputSchema.safeParse({
+        smtp: {
+          host: 'smtp.office365.com',
+          username: 'mailbox@contoso.example',
+          oauth2: { enabled: true, grant, tenantId, clientId: 'c' },
+        },
+      });
+    for (const tenant of ['common', 'organizations', 'consumers']) {
+      const refused = section('client_credentials', tenant);
+      expect(refused.success).toBe(false);
+      expect(refused.error?.issues[0]?.path).toStrictEqual(['smtp', 'oauth2', 'tenantId']);
+    }
+    expect(section('authorization_code', 'organizations').success).toBe(true);
+    expect(section('client_credentials', 'contoso.onmicrosoft.com').success).toBe(true);
   });
 });

@@ -1,5 +1,9 @@
 import { Accordion, Box, Flex, Grid, Link, Typography } from '@strapi/design-system';
-import { DEFAULT_AUTHORITY_HOST } from '../../../shared/contracts/settings';
+import {
+  cloudHosts,
+  DEFAULT_AUTHORITY_HOST,
+  type MicrosoftCloud,
+} from '../../../shared/contracts/settings';
 import { useFormField } from '../hooks/useFormField';
 import type { SectionKind } from '../utils/form';
 import { MICROSOFT_OAUTH_DOC } from '../utils/microsoft';
@@ -15,7 +19,30 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
   const { msg } = useMsg();
   const enabled = useFormField<boolean>(`${kind}.oauth2.enabled`);
   const grant = useFormField<string>(`${kind}.oauth2.grant`);
-  const permission = kind === 'smtp' ? 'SMTP.SendAsApp' : 'IMAP.AccessAsApp';
+  const cloud = useFormField<MicrosoftCloud>(`${kind}.oauth2.cloud`);
+  const authorityHost = useFormField<string>(`${kind}.oauth2.authorityHost`);
+  const appOnly = grant.value === 'client_credentials';
+  // App-only tokens carry application permissions; delegated ones the signed-in user's.
+  const permission = appOnly
+    ? kind === 'smtp'
+      ? 'SMTP.SendAsApp'
+      : 'IMAP.AccessAsApp'
+    : kind === 'smtp'
+      ? 'SMTP.Send'
+      : 'IMAP.AccessAsUser.All';
+  const hosts = cloudHosts({
+    cloud: cloud.value ?? 'global',
+    authorityHost: authorityHost.value ?? '',
+  });
+  const clouds = [
+    { value: 'global', label: msg('Settings.oauth2.cloud.global', 'Global (Microsoft 365)') },
+    {
+      value: 'usgov',
+      label: msg('Settings.oauth2.cloud.usgov', 'US Government (GCC High)'),
+    },
+    { value: 'usgovdod', label: msg('Settings.oauth2.cloud.usgovdod', 'US Government (DoD)') },
+    { value: 'china', label: msg('Settings.oauth2.cloud.china', 'China (operated by 21Vianet)') },
+  ];
 
   const grants = [
     {
@@ -56,11 +83,17 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
           <Flex direction="column" alignItems="stretch" gap={5}>
             <Flex direction="column" alignItems="flex-start" gap={2}>
               <Typography variant="omega" textColor="neutral700">
-                {msg(
-                  'Settings.oauth2.help',
-                  'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; create a client secret under Certificates & secrets. Under API permissions, add Office 365 Exchange Online → {permission} (application permission), then click Grant admin consent. Exchange also needs the app registered as a service principal with access to the mailbox.',
-                  { permission }
-                )}
+                {appOnly
+                  ? msg(
+                      'Settings.oauth2.help',
+                      'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; create a client secret under Certificates & secrets. Under API permissions, add Office 365 Exchange Online → {permission} (application permission), then click Grant admin consent. Exchange also needs the app registered as a service principal with access to the mailbox.',
+                      { permission }
+                    )
+                  : msg(
+                      'Settings.oauth2.help.delegated',
+                      'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; create a client secret under Certificates & secrets. Under API permissions, add Office 365 Exchange Online → {permission} and offline_access (delegated permissions), and grant consent. The token acts as the signed-in user, who must own the mailbox or have Full Access to it.',
+                      { permission }
+                    )}
               </Typography>
               <Link href={MICROSOFT_OAUTH_DOC} isExternal>
                 {msg(
@@ -89,6 +122,18 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
                   hint={msg(
                     'Settings.oauth2.clientId.hint',
                     'Application (client) ID, on the same Overview page.'
+                  )}
+                />
+              </Grid.Item>
+              <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
+                <SelectField
+                  path={`${kind}.oauth2.cloud`}
+                  label={msg('Settings.oauth2.cloud.label', 'Microsoft cloud')}
+                  options={clouds}
+                  hint={msg(
+                    'Settings.oauth2.cloud.hint',
+                    'Signs in at {authority}; tokens for {outlook}.',
+                    { authority: hosts.authority, outlook: hosts.outlook }
                   )}
                 />
               </Grid.Item>
@@ -131,8 +176,7 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
                           placeholder={DEFAULT_AUTHORITY_HOST}
                           hint={msg(
                             'Settings.oauth2.authorityHost.hint',
-                            '{host} unless your tenant is in a national cloud.',
-                            { host: DEFAULT_AUTHORITY_HOST }
+                            'Follows the cloud; another host only for a proxy or a test platform.'
                           )}
                         />
                       </Grid.Item>

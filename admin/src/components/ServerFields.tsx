@@ -81,7 +81,7 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
       </Grid.Item>
       {host.value ? (
         <Grid.Item col={12} direction="column" alignItems="stretch">
-          <Microsoft365Warning host={host.value} oauth2Enabled={oauth2.value} />
+          <Microsoft365Warning kind={kind} host={host.value} oauth2Enabled={oauth2.value} />
         </Grid.Item>
       ) : null}
       <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">

@@ -43,6 +43,10 @@ const KNOWN: Record<string, FieldError> = {
     'Settings.error.usernameForOAuth2',
     'Required for OAuth2: the address of the mailbox'
   ),
+  'must name your organisation (its tenant ID or domain) for client credentials': msg(
+    'Settings.error.tenantAlias',
+    'Client credentials need your own tenant ID or domain, not common or organizations'
+  ),
   'must be a host name, optionally with :port': msg(
     'Settings.error.authorityHost',
     'Enter a host name, optionally with :port'

@@ -28,6 +28,10 @@ export type MailErrorOptions = {
   response?: string;
   responseCode?: number;
   command?: string;
+  /** which of several diagnoses with one code (e.g. 'smtp-auth-disabled'); stable, for tests and the admin */
+  reason?: string;
+  /** a 4xx reply that retrying cannot cure */
+  permanent?: boolean;
   cause?: unknown;
 };
 
@@ -40,6 +44,7 @@ export type MailErrorInfo = {
   response?: string;
   responseCode?: number;
   command?: string;
+  reason?: string;
 };
 
 export class MailError extends Error {
@@ -53,6 +58,10 @@ export class MailError extends Error {
   readonly responseCode?: number;
   /** the protocol command that failed, e.g. "AUTH PLAIN" or "RCPT TO" */
   readonly command?: string;
+  /** which of several diagnoses with one code; stable like `code` */
+  readonly reason?: string;
+  /** the server answered 4xx, but retrying cannot cure it */
+  readonly permanent?: boolean;
 
   constructor(code: MailErrorCode, message: string, opts: MailErrorOptions) {
     super(redact(message), { cause: opts.cause });
@@ -70,6 +79,8 @@ export class MailError extends Error {
     this.response = opts.response === undefined ? undefined : redact(opts.response);
     this.responseCode = opts.responseCode;
     this.command = opts.command === undefined ? undefined : redact(opts.command);
+    this.reason = opts.reason;
+    this.permanent = opts.permanent;
   }
 }
 
@@ -83,6 +94,7 @@ export function toInfo(err: MailError): MailErrorInfo {
   if (err.response !== undefined) info.response = err.response;
   if (err.responseCode !== undefined) info.responseCode = err.responseCode;
   if (err.command !== undefined) info.command = err.command;
+  if (err.reason !== undefined) info.reason = err.reason;
   return info;
 }
 

@@ -19,7 +19,12 @@ export type MailAuth =
   | {
       user: string;
       getAccessToken: (opts?: { forceRefresh?: boolean }) => Promise<string>;
+      /** how the token is obtained: Microsoft's remedies differ for app-only and delegated */
+      grant?: OAuthGrant;
     };
+
+/** The OAuth2 grants a section can use (shared/contracts/settings.ts). */
+export type OAuthGrant = 'client_credentials' | 'authorization_code' | 'password';
 
 /**
  * Extra trusted CA certificates (PEM), e.g. a company CA. They are added to Node's public
@@ -47,6 +52,19 @@ export type ProbeResult = {
   error?: MailErrorInfo;
   durationMs: number;
 };
+
+/** What the diagnoses need to know of a login: who, and for OAuth2 which grant. */
+export function authContext(auth: MailAuth | undefined): {
+  user?: string;
+  oauth2: boolean;
+  grant?: OAuthGrant;
+} {
+  return {
+    user: auth?.user,
+    oauth2: isOAuth2(auth),
+    grant: isOAuth2(auth) ? (auth.grant ?? 'client_credentials') : undefined,
+  };
+}
 
 export function isOAuth2(
   auth: MailAuth | undefined

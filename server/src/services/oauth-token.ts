@@ -7,7 +7,13 @@
  */
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
-import { createTokenSource, type MailAuth, type TokenSource, type TokenStats } from '../mail';
+import {
+  createTokenSource,
+  type MailAuth,
+  type OAuth2Settings,
+  type TokenSource,
+  type TokenStats,
+} from '../mail';
 import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
@@ -15,11 +21,27 @@ import { trustedCas } from '../utils/tls';
 import type { Effective, SectionKind } from '../settings/model';
 import type { OAuthConnection } from './oauth-connection';
 import { destinationKey } from '../settings/destination';
+import { cloudHosts } from '../../../shared/contracts/settings';
 
 /** Another instance may connect or disconnect: re-read the connection row at most this often. */
 const CONNECTION_STALE_MS = 5_000;
 /** Token sources of identities no longer in the settings are dropped beyond this many. */
 const MAX_SOURCES = 16;
+
+/** What MSAL needs of a section: its OAuth2 block with the hosts its cloud decides. */
+export function tokenSettings(section: Effective<SectionKind>): OAuth2Settings {
+  const { grant, tenantId, clientId, clientSecret = '', scopes } = section.oauth2;
+  const { authority, outlook } = cloudHosts(section.oauth2);
+  return {
+    grant,
+    tenantId,
+    clientId,
+    clientSecret: clientSecret ?? '',
+    authorityHost: authority,
+    resourceHost: outlook,
+    scopes,
+  };
+}
 
 type Entry = { source: TokenSource; kind: SectionKind; homeAccountId?: string; recorded: number };
 
@@ -44,7 +66,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function entryFor(kind: SectionKind, section: Effective<SectionKind>): Promise<Entry> {
-    const { grant, tenantId, clientId, clientSecret = '', authorityHost, scopes } = section.oauth2;
+    const settings = tokenSettings(section);
+    const { grant, tenantId, clientId, clientSecret, authorityHost, resourceHost, scopes } =
+      settings;
     const conn = grant === 'authorization_code' ? await connectionFor(kind, section) : null;
     const password = grant === 'password' ? (section.password ?? '') : '';
     // Secrets are part of the identity (a new secret must not reuse the old token), but only
@@ -55,6 +79,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         JSON.stringify([
           grant,
           authorityHost,
+          resourceHost,
           tenantId,
           clientId,
           clientSecret,
@@ -74,16 +99,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     } else {
       const ca = trustedCas(getPluginConfig(strapi));
       const homeAccountId = conn?.homeAccountId;
-      const source = createTokenSource(
-        { grant, tenantId, clientId, clientSecret, authorityHost, scopes },
-        {
-          ca,
-          username: section.username,
-          password: section.password,
-          homeAccountId,
-          store: homeAccountId ? connectionService().store(kind, homeAccountId) : undefined,
-        }
-      );
+      const source = createTokenSource(settings, {
+        ca,
+        username: section.username,
+        password: section.password,
+        homeAccountId,
+        store: homeAccountId ? connectionService().store(kind, homeAccountId) : undefined,
+      });
       entry = { source, kind, homeAccountId, recorded: 0 };
       sources.set(key, entry);
       if (sources.size > MAX_SOURCES) drop(sources.keys().next().value!);
@@ -101,6 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return {
           user: section.username,
           getAccessToken: (opts) => this.getAccessToken(kind, section, opts),
+          grant: section.oauth2.grant,
         };
       }
       if (!section.username) return undefined;

@@ -20,6 +20,7 @@ import {
 import { errorInfo, PluginError, type PluginErrorCode } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
+import { tokenSettings } from './oauth-token';
 import { trustedCas } from '../utils/tls';
 import { isConfigured, type Effective, type SectionKind } from '../settings/model';
 import {
@@ -63,10 +64,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return section;
   }
 
-  const settingsOf = (section: Effective<SectionKind>) => ({
-    ...section.oauth2,
-    clientSecret: section.oauth2.clientSecret ?? '',
-  });
   const ca = () => trustedCas(getPluginConfig(strapi));
 
   function fail(kind: SectionKind | undefined, error: Failure, clear?: string): Outcome {
@@ -114,7 +111,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         a: destinationKey(kind, section),
       });
       const authorizeUrl = await authorizationUrl(
-        settingsOf(section),
+        tokenSettings(section),
         { redirectUri: uri, state, challenge, loginHint: section.username },
         { ca: ca() }
       );
@@ -183,7 +180,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           );
         }
         const account = await redeemAuthorizationCode(
-          settingsOf(section),
+          tokenSettings(section),
           { code: data.code, redirectUri: state.r, verifier: cookie!.v },
           { ca: ca() }
         );

@@ -10,6 +10,7 @@
  * belongs in DESTINATION_FIELDS.
  */
 import crypto from 'node:crypto';
+import { cloudHosts, type MicrosoftCloud } from '../../../shared/contracts/settings';
 
 export interface DestinationSection {
   host: string;
@@ -19,6 +20,7 @@ export interface DestinationSection {
   oauth2: {
     enabled: boolean;
     grant: string;
+    cloud: MicrosoftCloud;
     authorityHost: string;
     tenantId: string;
     clientId: string;
@@ -40,7 +42,10 @@ const DESTINATION_FIELDS = {
   username: (s) => s.username.trim(),
   'oauth2.enabled': (s) => String(s.oauth2.enabled),
   'oauth2.grant': (s) => s.oauth2.grant,
-  'oauth2.authorityHost': (s) => s.oauth2.authorityHost.trim().toLowerCase(),
+  // Where the sign-in really goes: the override, or the cloud's own authority.
+  'oauth2.authorityHost': (s) => cloudHosts(s.oauth2).authority,
+  // The resource a token unlocks (outlook.office365.us …); '' for the global cloud, see LATER.
+  'oauth2.cloud': (s) => (s.oauth2.cloud === 'global' ? '' : s.oauth2.cloud),
   'oauth2.tenantId': (s) => s.oauth2.tenantId.trim().toLowerCase(),
   'oauth2.clientId': (s) => s.oauth2.clientId.trim().toLowerCase(),
   // The order of scopes changes nothing at the identity platform.
@@ -48,6 +53,7 @@ const DESTINATION_FIELDS = {
 } satisfies Record<string, (s: DestinationSection) => string>;
 
 export type DestinationField = keyof typeof DESTINATION_FIELDS;
+const LATER = new Set<DestinationField>(['oauth2.cloud']);
 const FIELDS = Object.keys(DESTINATION_FIELDS) as DestinationField[];
 
 /** The fields in which two sections' destinations differ; empty when a secret may follow. */
@@ -63,7 +69,10 @@ export function destinationChanges(
  * the tenant or the mailbox in clear.
  */
 export function destinationKey(kind: string, section: DestinationSection): string {
-  const parts = [kind, ...FIELDS.map((f) => DESTINATION_FIELDS[f](section))];
+  // A field added after keys were first stored counts only when it is not at its default, so
+  // an account connected before stays connected.
+  const counted = FIELDS.filter((f) => !LATER.has(f) || DESTINATION_FIELDS[f](section) !== '');
+  const parts = [kind, ...counted.map((f) => DESTINATION_FIELDS[f](section))];
   return crypto.createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 32);
 }
 
@@ -99,6 +108,7 @@ const FIELD_NAMES: Record<DestinationField, string> = {
   'oauth2.enabled': 'OAuth2 setting',
   'oauth2.grant': 'OAuth2 grant',
   'oauth2.authorityHost': 'identity platform host',
+  'oauth2.cloud': 'Microsoft cloud',
   'oauth2.tenantId': 'tenant ID',
   'oauth2.clientId': 'client ID',
   'oauth2.scopes': 'scopes',

@@ -5,7 +5,7 @@
  * `tlsFailed`, `serverResponseCode`, `oauthError`, `responseText`).
  */
 import type { MailErrorCode } from '../errors';
-import type { Endpoint, ProbeStepName } from '../types';
+import type { Endpoint, OAuthGrant, ProbeStepName } from '../types';
 
 export type DiagnoseContext = {
   protocol: 'smtp' | 'imap';
@@ -13,10 +13,22 @@ export type DiagnoseContext = {
   endpoint: Endpoint;
   user?: string;
   oauth2?: boolean;
+  /** the OAuth2 grant, when oauth2: app-only and delegated logins fail for different reasons */
+  grant?: OAuthGrant;
+  /** the From address of the message being sent, when there is one */
+  from?: string;
 };
 
 /** What a classifier decides; diagnose() adds the message and the server's response. */
-export type Finding = { code: MailErrorCode; diagnosis: string; fix?: string };
+export type Finding = {
+  code: MailErrorCode;
+  diagnosis: string;
+  fix?: string;
+  /** which of several diagnoses with one code: a stable key (MailError.reason) */
+  reason?: string;
+  /** a 4xx reply that retrying cannot cure (e.g. Exchange's mailbox logon failure) */
+  permanent?: boolean;
+};
 
 export type Facts = {
   /** every code found on the error and the errors it wraps, upper-cased */

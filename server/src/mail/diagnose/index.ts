@@ -20,7 +20,7 @@ import { tlsFinding } from './tls';
 import {
   looksLikeTokenError,
   microsoftFinding,
-  servicePrincipalSteps,
+  exchangeAccessSteps,
   tokenResponse,
   tokenFinding,
 } from './microsoft';
@@ -63,6 +63,8 @@ function build(v: Finding, f: Facts, cause: unknown): MailError {
     response: f.response,
     responseCode: f.responseCode,
     command: f.command,
+    reason: v.reason,
+    permanent: v.permanent,
     cause,
   });
 }
@@ -122,13 +124,21 @@ function authFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
         diagnosis: `The mail server rejected the access token for ${user}: it is expired, issued for another audience or scope, or for another mailbox.`,
         // The plugin asks for a token right before the login, so an expired one is unlikely:
         // what usually remains is access to this mailbox (Exchange's own steps).
-        fix: `Microsoft 365 app-only tokens must be requested for https://outlook.office365.com/.default; delegated tokens need IMAP.AccessAsUser.All / SMTP.Send. The user name must be the mailbox the token is for. ${servicePrincipalSteps(ctx)}`,
+        fix:
+          ctx.grant === 'client_credentials'
+            ? `App-only tokens must be requested for https://outlook.office365.com/.default (the cloud's Outlook host). ${exchangeAccessSteps(ctx)}`
+            : `Delegated tokens need ${ctx.protocol === 'smtp' ? 'SMTP.Send' : 'IMAP.AccessAsUser.All'} of the cloud's Outlook host. ${exchangeAccessSteps(ctx)}`,
+        reason: 'token-rejected',
       };
     }
     return {
       code: 'EAUTH',
-      diagnosis: `The mail server refused the OAuth2 login for ${user} although a token was obtained: the app has no permission on this mailbox, or the user name is not the mailbox address.`,
-      fix: servicePrincipalSteps(ctx),
+      diagnosis:
+        ctx.grant === 'client_credentials'
+          ? `The mail server refused the OAuth2 login for ${user} although a token was obtained: the app has no permission on this mailbox, or the user name is not the mailbox address.`
+          : `The mail server refused the OAuth2 login for ${user} although a token was obtained: the signed-in user is not this mailbox or has no access to it, or ${label(ctx.protocol)} is off for it.`,
+      fix: exchangeAccessSteps(ctx),
+      reason: ctx.grant === 'client_credentials' ? 'service-principal' : 'delegated-access',
     };
   }
   if (f.enhanced === '5.7.9' || /application-specific password/i.test(response)) {

@@ -5,47 +5,151 @@
  */
 import type { DiagnoseContext, Facts, Finding } from './facts';
 
-/** Exchange Online endpoints, global and sovereign clouds. */
-export const isMicrosoftHost = (host: string) =>
-  /(^|\.)(office365\.(com|us)|outlook\.(com|office365\.com)|partner\.outlook\.cn|office\.com)$/i.test(
-    host
-  );
+import { isMicrosoftHost } from '../../../../shared/contracts/settings';
+
+export { isMicrosoftHost };
 
 const mailbox = (ctx: DiagnoseContext) => ctx.user ?? '<mailbox address>';
+const delegated = (ctx: DiagnoseContext) =>
+  ctx.grant === 'authorization_code' || ctx.grant === 'password';
+/** Sending as another address than the mailbox needs SendAs on that address; as itself, not. */
+const sendsAsOther = (ctx: DiagnoseContext) =>
+  ctx.protocol === 'smtp' &&
+  !!ctx.from &&
+  !!ctx.user &&
+  ctx.from.toLowerCase() !== ctx.user.toLowerCase();
 
-/** Service principal registration and mailbox access for app-only (client credentials) tokens. */
-export function servicePrincipalSteps(ctx: DiagnoseContext): string {
+/**
+ * What Exchange Online needs before it accepts an OAuth2 login to this mailbox, per grant.
+ * https://learn.microsoft.com/exchange/client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth
+ * (`-ServiceId` is being deprecated in favour of `-ObjectId`:
+ * https://learn.microsoft.com/powershell/module/exchange/new-serviceprincipal)
+ */
+export function exchangeAccessSteps(ctx: DiagnoseContext): string {
   const mbx = mailbox(ctx);
+  const smtp = ctx.protocol === 'smtp';
+  if (delegated(ctx)) {
+    return (
+      `The token is the signed-in user's: the user name must be that user's mailbox (or a shared mailbox the user has Full Access to), ` +
+      `the app needs the delegated permission ${smtp ? 'SMTP.Send' : 'IMAP.AccessAsUser.All'} of Office 365 Exchange Online with consent, ` +
+      (smtp
+        ? `and SMTP AUTH must be on for the mailbox: \`Set-CASMailbox -Identity ${mbx} -SmtpClientAuthenticationDisabled $false\`.`
+        : `and IMAP must be on for the mailbox: \`Set-CASMailbox -Identity ${mbx} -ImapEnabled $true\`.`)
+    );
+  }
   return (
     'In Exchange Online PowerShell register the app and give it this mailbox: ' +
-    '`New-ServicePrincipal -AppId <client id> -ServiceId <object id from Enterprise applications>`, ' +
-    `then \`Add-MailboxPermission -Identity ${mbx} -User <service principal id> -AccessRights FullAccess\`` +
-    (ctx.protocol === 'smtp'
-      ? ` and \`Add-RecipientPermission -Identity ${mbx} -Trustee <service principal id> -AccessRights SendAs\``
+    '`New-ServicePrincipal -AppId <client id> -ObjectId <object id of the app under Enterprise applications, not App registrations>`, ' +
+    `then \`Add-MailboxPermission -Identity ${mbx} -User <client id> -AccessRights FullAccess\`` +
+    (sendsAsOther(ctx)
+      ? ` and, to send as ${ctx.from}, \`Add-RecipientPermission -Identity ${ctx.from} -Trustee <client id> -AccessRights SendAs\``
       : '') +
-    '. Also check that the app has the Office 365 Exchange Online permission ' +
-    (ctx.protocol === 'smtp' ? 'SMTP.SendAsApp' : 'IMAP.AccessAsApp') +
-    ' with admin consent, and that the user name is the mailbox address.'
+    '. The app needs the Office 365 Exchange Online application permission ' +
+    (smtp ? 'SMTP.SendAsApp' : 'IMAP.AccessAsApp') +
+    ' with admin consent, and the user name must be the mailbox address.'
   );
 }
 
+/**
+ * 5.7.139 carries its cause in the text; each has its own remedy.
+ * https://learn.microsoft.com/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission
+ */
+function smtpAuthRefused(f: Facts, ctx: DiagnoseContext): Finding {
+  const text = f.response ?? f.message;
+  const mbx = mailbox(ctx);
+  if (/SmtpClientAuthentication is disabled/i.test(text)) {
+    const tenant = /for the Tenant/i.test(text);
+    return {
+      code: 'EAUTH',
+      reason: 'smtp-auth-disabled',
+      diagnosis: `Microsoft 365 refused the login because SMTP AUTH (authenticated client submission) is turned off for ${tenant ? 'the whole tenant' : `the mailbox ${mbx}`}. OAuth2 logins need it on too.`,
+      fix: tenant
+        ? `Turn it on for this mailbox only: \`Set-CASMailbox -Identity ${mbx} -SmtpClientAuthenticationDisabled $false\` (or tenant-wide: \`Set-TransportConfig -SmtpClientAuthenticationDisabled $false\`). Changes can take an hour. Where the tenant must keep it off, send through Microsoft Graph instead.`
+        : `\`Set-CASMailbox -Identity ${mbx} -SmtpClientAuthenticationDisabled $false\` (or tick "Authenticated SMTP" for the user in the Microsoft 365 admin center). Changes can take an hour.`,
+    };
+  }
+  if (/basic authentication is disabled|basic auth/i.test(text)) {
+    return basicAuthOff();
+  }
+  if (/security defaults/i.test(text)) {
+    return {
+      code: 'EAUTH',
+      reason: 'security-defaults',
+      diagnosis:
+        "Microsoft 365 refused the login: the tenant's Security defaults block SMTP AUTH and password logins.",
+      fix: 'Use OAuth2 for this section (client credentials), or have the Microsoft 365 admin replace Security defaults with Conditional Access policies that allow it.',
+    };
+  }
+  if (/lock/i.test(text)) {
+    return {
+      code: 'EAUTH',
+      reason: 'account-locked',
+      diagnosis: `Microsoft 365 has locked ${mbx} after failed sign-ins.`,
+      fix: 'Wait for the lockout to end or ask the Microsoft 365 admin to unlock the account, then check the password before testing again.',
+    };
+  }
+  if (/did not meet the criteria|conditional access/i.test(text)) {
+    return {
+      code: 'EAUTH',
+      reason: 'conditional-access',
+      diagnosis:
+        'Microsoft 365 refused the login: a Conditional Access policy of the tenant (e.g. one requiring multi-factor authentication) does not allow it.',
+      fix: 'Use OAuth2 with the client credentials grant, or ask the Microsoft 365 admin to exclude this account or app from the policy.',
+    };
+  }
+  return {
+    code: 'EAUTH',
+    reason: 'smtp-auth-disabled',
+    diagnosis:
+      'Microsoft 365 refused the login (5.7.139): SMTP AUTH is off for this mailbox or the tenant, or a tenant policy blocks the sign-in.',
+    fix: `\`Set-CASMailbox -Identity ${mbx} -SmtpClientAuthenticationDisabled $false\`; if it is on, check Security defaults and Conditional Access in Microsoft Entra ID.`,
+  };
+}
+
+/** Basic authentication (a password) is off for SMTP: the remedy is OAuth2, not turning it on. */
+const basicAuthOff = (): Finding => ({
+  code: 'EAUTH',
+  reason: 'basic-auth-disabled',
+  diagnosis:
+    'Microsoft 365 no longer accepts a user name and password (basic authentication) for SMTP in this tenant.',
+  fix: 'Tick "OAuth2 setup" for this section (Tenant ID, Client ID, and a client secret or certificate) and grant the app SMTP.SendAsApp with admin consent, or send through Microsoft Graph.',
+});
+
 export function microsoftFinding(f: Facts, ctx: DiagnoseContext): Finding | undefined {
   const mbx = mailbox(ctx);
+  const response = f.response ?? '';
+  // 430 4.2.0 STOREDRV … mailbox logon failure: a 4xx that no retry cures (no access to the
+  // mailbox). 554 5.2.0 STOREDRV.Submission … SendAsDenied: the sender is not allowed.
+  if (/STOREDRV/i.test(response) && /logon failure/i.test(response)) {
+    return {
+      code: 'EAUTH',
+      reason: 'mailbox-logon',
+      permanent: true,
+      diagnosis: `Microsoft 365 accepted the login but could not open the mailbox ${mbx} for it (mailbox logon failure).`,
+      fix: exchangeAccessSteps(ctx),
+    };
+  }
+  if (/SendAsDenied/i.test(response) || f.enhanced === '5.2.252' || f.enhanced === '5.7.60') {
+    const from = ctx.from ?? '<from address>';
+    return {
+      code: 'EENVELOPE',
+      reason: 'send-as-denied',
+      diagnosis: `Microsoft 365 does not allow ${mbx} to send as ${from} (SendAs denied).`,
+      fix: `Use the mailbox's own address as From, or grant the right: \`Add-RecipientPermission -Identity ${from} -Trustee ${ctx.oauth2 && !delegated(ctx) ? '<client id>' : mbx} -AccessRights SendAs\`.`,
+    };
+  }
   switch (f.enhanced) {
     case '5.7.139':
-      return {
-        code: 'EAUTH',
-        diagnosis:
-          'Microsoft 365 refused the login because SMTP AUTH (authenticated client submission) is disabled for this mailbox or for the whole tenant, e.g. by Security defaults.',
-        fix: `In Exchange Online PowerShell run \`Set-CASMailbox -Identity ${mbx} -SmtpClientAuthenticationDisabled $false\` (tenant-wide: \`Set-TransportConfig -SmtpClientAuthenticationDisabled $false\`), or turn off Security defaults in Microsoft Entra ID. Changes can take an hour.`,
-      };
+      return smtpAuthRefused(f, ctx);
     case '5.7.3':
       return ctx.oauth2
         ? {
             code: 'EAUTH',
-            diagnosis:
-              'Microsoft 365 refused the OAuth2 login: the app is not registered as a service principal in Exchange Online, or it has no permission on this mailbox.',
-            fix: servicePrincipalSteps(ctx),
+            reason: delegated(ctx) ? 'delegated-access' : 'service-principal',
+            diagnosis: delegated(ctx)
+              ? `Microsoft 365 refused the OAuth2 login of the signed-in user for ${mbx}: the user is not this mailbox, the app lacks the delegated permission, or SMTP AUTH is off for the mailbox.`
+              : 'Microsoft 365 refused the OAuth2 login: the app is not registered as a service principal in Exchange Online, or it has no permission on this mailbox.',
+            fix: exchangeAccessSteps(ctx),
           }
         : {
             code: 'EAUTH',
@@ -56,25 +160,13 @@ export function microsoftFinding(f: Facts, ctx: DiagnoseContext): Finding | unde
             fix: 'Check the user name (the full mailbox address) and the password. If the account uses multi-factor authentication or basic authentication is blocked, switch this section to OAuth2.',
           };
     case '5.7.30':
-      return {
-        code: 'EAUTH',
-        diagnosis:
-          'Microsoft 365 no longer accepts a user name and password (basic authentication) for sending from this tenant.',
-        fix: 'Enable OAuth2 for this section (Tenant ID, Client ID, Client secret) and grant the app SMTP.SendAsApp with admin consent.',
-      };
+      return basicAuthOff();
     case '5.7.57':
       return {
         code: 'EAUTH',
         diagnosis:
           'Microsoft 365 refused the message because the client did not log in: anonymous sending is not allowed on this endpoint.',
         fix: 'Fill in user name and password, or enable OAuth2, and use smtp.office365.com port 587 with STARTTLS.',
-      };
-    case '5.2.252':
-    case '5.7.60':
-      return {
-        code: 'EENVELOPE',
-        diagnosis: `Microsoft 365 does not allow ${mbx} to send as this sender address (SendAsDenied).`,
-        fix: `Use the mailbox's own address as From, or grant the right: \`Add-RecipientPermission -Identity <from address> -Trustee ${mbx} -AccessRights SendAs\`.`,
       };
     default:
       return undefined;
@@ -150,8 +242,34 @@ const AADSTS: Record<string, { diagnosis: string; fix: string }> = {
     fix: 'Press "Connect account" again and finish the sign-in in the same browser.',
   },
   '50173': {
-    diagnosis: 'The refresh token was revoked (password changed, or sessions revoked by an admin).',
+    diagnosis:
+      'The grant of the connected account has been revoked (by an admin or the user), so a fresh sign-in is needed.',
     fix: 'Connect the account again from the settings page.',
+  },
+  // The entries below follow https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+  '530035': {
+    diagnosis:
+      "The tenant's Security defaults blocked this sign-in (legacy authentication, or a request they deem unsafe).",
+    fix: 'Use the client credentials grant (app-only), or have the Microsoft 365 admin replace Security defaults with Conditional Access policies that allow this app.',
+  },
+  '50194': {
+    diagnosis:
+      'The app is single-tenant, so it cannot sign in through common / organizations: the tenant must be named.',
+    fix: 'Enter the Directory (tenant) ID of your organisation as Tenant ID, or make the app registration multi-tenant.',
+  },
+  '700022': {
+    diagnosis:
+      'The scopes name more than one resource (e.g. Outlook and Graph together), which one token cannot cover.',
+    fix: 'Leave the scopes empty to use the default for this section and cloud, or name scopes of a single host.',
+  },
+  '90038': {
+    diagnosis:
+      'The tenant belongs to another Microsoft cloud (a national cloud) than the authority this section signs in at.',
+    fix: "Choose the tenant's cloud (US Government, US Government DoD, China) in the OAuth2 settings.",
+  },
+  '9001023': {
+    diagnosis: 'The client credentials grant cannot use the common or consumers endpoint.',
+    fix: 'Enter the Directory (tenant) ID of your organisation as Tenant ID.',
   },
   '50053': {
     diagnosis: 'The account is locked after too many failed sign-ins, or the sign-in is blocked.',
@@ -182,8 +300,10 @@ const AADSTS_ALIASES: Record<string, string> = {
 /** Errors from MSAL or another token source: always EOAUTH2, with the AADSTS hint if known. */
 export function tokenFinding(f: Facts): Finding {
   const aadsts = f.message.match(/AADSTS(\d+)/)?.[1];
-  const known = aadsts ? AADSTS[AADSTS_ALIASES[aadsts] ?? aadsts] : undefined;
-  if (known) return { code: 'EOAUTH2', ...known };
+  const number = aadsts ? (AADSTS_ALIASES[aadsts] ?? aadsts) : undefined;
+  const known = number ? AADSTS[number] : undefined;
+  // The reason is the Entra number itself: stable, and what Microsoft's pages are indexed by.
+  if (known) return { code: 'EOAUTH2', reason: `AADSTS${number}`, ...known };
   if (/consent_required/i.test(f.message)) return { code: 'EOAUTH2', ...AADSTS['65001'] };
   if (/access_denied/i.test(f.message)) {
     return {

@@ -7,7 +7,7 @@ import { ImapFlow } from 'imapflow';
 import { tlsOptions } from '../connection';
 import { diagnose } from '../diagnose';
 import { MailError } from '../errors';
-import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from '../types';
+import { authContext, isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from '../types';
 
 export type MailboxReaderConfig = {
   endpoint: Endpoint;
@@ -44,8 +44,7 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
           protocol: 'imap',
           step,
           endpoint,
-          user: auth.user,
-          oauth2: isOAuth2(auth),
+          ...authContext(auth),
         });
 
   const connected = () => {

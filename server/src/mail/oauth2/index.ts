@@ -8,6 +8,7 @@
  * One token source per identity: see oauth2-cache.ts for when a request goes out.
  */
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
+import { TENANT_ALIASES } from '../../../../shared/contracts/settings';
 import { MailError } from '../errors';
 import { createTokenCache, type FreshToken, type TokenStats } from './cache';
 import { createMsalApp, scopesFor, type MsalOptions, type OAuth2Settings } from './msal';
@@ -63,6 +64,19 @@ const missingPassword = () =>
     fix: 'Fill in the user name (the mailbox address) and the password, or choose another grant.',
   });
 
+/**
+ * App-only tokens need the tenant named: "use a tenant ID or domain name, and not common or
+ * organizations with this flow" (https://learn.microsoft.com/entra/identity-platform/scenario-daemon-app-configuration).
+ * Said here, before MSAL fails with a generic message.
+ */
+const ORGANISATION_ALIASES = new Set<string>(TENANT_ALIASES);
+const tenantNotNamed = (tenant: string) =>
+  new MailError('EOAUTH2', `The client credentials grant cannot use the tenant "${tenant}".`, {
+    diagnosis: `"${tenant}" is not a tenant but an alias for many: an app-only token must say which organisation it acts in.`,
+    fix: 'Enter the Directory (tenant) ID of your organisation (App registrations → Overview), or its domain such as contoso.onmicrosoft.com.',
+    reason: 'tenant-not-named',
+  });
+
 export function createTokenSource(
   settings: OAuth2Settings,
   opts: TokenSourceOptions = {}
@@ -73,8 +87,12 @@ export function createTokenSource(
 
   switch (settings.grant) {
     case 'client_credentials':
-      fetch = async (force) =>
-        fresh(await app.acquireTokenByClientCredential({ scopes, skipCache: force }));
+      fetch = async (force) => {
+        if (ORGANISATION_ALIASES.has(settings.tenantId.trim().toLowerCase())) {
+          throw tenantNotNamed(settings.tenantId);
+        }
+        return fresh(await app.acquireTokenByClientCredential({ scopes, skipCache: force }));
+      };
       break;
     case 'password':
       // MSAL always asks the network for this grant; the cache in front of it makes that once

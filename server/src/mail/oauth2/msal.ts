@@ -12,16 +12,20 @@ import { diagnoseTokenError } from '../diagnose';
 import type { MailError } from '../errors';
 import { networkClient, type FailedAnswer } from './network';
 
+/** The Exchange Online resource of the global cloud (national clouds: shared/contracts/settings.ts). */
+const GLOBAL_OUTLOOK = 'outlook.office365.com';
 /** App-only (client credentials): the Exchange Online resource with its granted app roles. */
-export const DEFAULT_SCOPE = 'https://outlook.office365.com/.default';
+const appScope = (host: string) => `https://${host}/.default`;
 /**
  * Delegated (authorization code, password): both protocols of one resource, so one sign-in
  * serves SMTP and IMAP. MSAL adds `openid profile offline_access` (the refresh token) itself.
  */
-export const DELEGATED_SCOPES = [
-  'https://outlook.office365.com/IMAP.AccessAsUser.All',
-  'https://outlook.office365.com/SMTP.Send',
+const delegatedScopes = (host: string) => [
+  `https://${host}/IMAP.AccessAsUser.All`,
+  `https://${host}/SMTP.Send`,
 ];
+export const DEFAULT_SCOPE = appScope(GLOBAL_OUTLOOK);
+export const DELEGATED_SCOPES = delegatedScopes(GLOBAL_OUTLOOK);
 
 export interface OAuth2Settings {
   grant: 'client_credentials' | 'authorization_code' | 'password';
@@ -29,6 +33,8 @@ export interface OAuth2Settings {
   clientId: string;
   clientSecret: string;
   authorityHost: string;
+  /** the Outlook host of the tenant's cloud, which default scopes name (global when absent) */
+  resourceHost?: string;
   scopes: string[];
 }
 
@@ -45,7 +51,8 @@ export interface MsalOptions {
 
 export function scopesFor(settings: OAuth2Settings): string[] {
   if (settings.scopes.length) return settings.scopes;
-  return settings.grant === 'client_credentials' ? [DEFAULT_SCOPE] : DELEGATED_SCOPES;
+  const host = settings.resourceHost ?? GLOBAL_OUTLOOK;
+  return settings.grant === 'client_credentials' ? [appScope(host)] : delegatedScopes(host);
 }
 
 /**

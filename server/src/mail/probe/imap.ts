@@ -20,6 +20,7 @@ import { openConnection, type SocketHolder } from './connect';
 import { checkProbeInput } from './input';
 import { ProbeSteps, stopwatch } from './steps';
 import {
+  authContext,
   isOAuth2,
   type Endpoint,
   type MailAuth,
@@ -187,8 +188,7 @@ function context(input: ImapProbeInput, step: ProbeStepName) {
     protocol: 'imap' as const,
     step,
     endpoint: input.endpoint,
-    user: input.auth?.user,
-    oauth2: isOAuth2(input.auth),
+    ...authContext(input.auth),
   };
 }
 

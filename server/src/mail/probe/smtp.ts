@@ -16,6 +16,7 @@ import { checkProbeInput } from './input';
 import { ProbeSteps, stopwatch } from './steps';
 import { SmtpTranscript, closeSmtp, smtpCall } from '../smtp/session';
 import {
+  authContext,
   isOAuth2,
   type Endpoint,
   type MailAuth,
@@ -134,8 +135,8 @@ function context(input: SmtpProbeInput, step: ProbeStepName) {
     protocol: 'smtp' as const,
     step,
     endpoint: input.endpoint,
-    user: input.auth?.user,
-    oauth2: isOAuth2(input.auth),
+    ...authContext(input.auth),
+    from: input.send?.from,
   };
 }
 

@@ -14,7 +14,14 @@ import { MailError } from '../errors';
 import { parseMessage, toNodemailer, type OutgoingMessage } from '../message';
 import { createLocalPool, type Pool, type PoolConfig, type SentInfo } from './pool';
 import type { FromWorker, ToWorker } from './worker';
-import { isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from '../types';
+import { authContext, isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from '../types';
+
+/** The bare address of a From value ("Name <a@b>", "a@b" or { address }), for diagnoses. */
+function addressOf(from: OutgoingMessage['from']): string | undefined {
+  if (!from) return undefined;
+  if (typeof from !== 'string') return (from as { address?: string }).address;
+  return /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from.trim();
+}
 
 export type SmtpSenderConfig = {
   endpoint: Endpoint;
@@ -182,7 +189,11 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
   const drained: Array<() => void> = [];
 
   /** The error to report: a token failure as it was raised, anything else explained. */
-  const explain = (err: unknown, step: 'send' | 'authenticate' | 'connect') => {
+  const explain = (
+    err: unknown,
+    step: 'send' | 'authenticate' | 'connect',
+    message?: OutgoingMessage
+  ) => {
     const id = (err as { tokenError?: number })?.tokenError;
     const original = id === undefined ? undefined : tokenErrors.get(id);
     if (id !== undefined) tokenErrors.delete(id);
@@ -192,8 +203,8 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
       protocol: 'smtp',
       step,
       endpoint,
-      user: auth?.user,
-      oauth2: isOAuth2(auth),
+      ...authContext(auth),
+      from: message ? addressOf(message.from) : undefined,
     });
   };
 
@@ -221,7 +232,7 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
           return await sendOnce(message);
         } catch (err) {
           if (err instanceof MailError) throw err;
-          const explained = explain(err, 'send');
+          const explained = explain(err, 'send', message);
           // A refused token is renewed once and the message sent again (the token may have
           // been revoked or rotated before its expiry).
           if (isOAuth2(auth) && (explained.code === 'EAUTH' || explained.code === 'EOAUTH2')) {
@@ -229,7 +240,7 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
             try {
               return await sendOnce(message);
             } catch (again) {
-              throw explain(again, 'send');
+              throw explain(again, 'send', message);
             }
           }
           throw explained;
