@@ -170,6 +170,19 @@ describe('settings API', () => {
         ['smtp', 'oauth2', 'clientSecret'],
       ],
       [{ smtp: { ...smtpSection, password: '' } }, ['smtp', 'password']],
+      [
+        {
+          smtp: {
+            ...smtpSection,
+            oauth2: { enabled: true, tenantId: 'common', clientId: 'c', clientSecret: 's' },
+          },
+        },
+        ['smtp', 'oauth2', 'tenantId'],
+      ],
+      [
+        { smtp: { ...smtpSection, oauth2: { enabled: false, cloud: 'moon' } } },
+        ['smtp', 'oauth2', 'cloud'],
+      ],
       [{ pop3: {} }, []],
     ];
     for (const [body, path] of cases) {
@@ -182,6 +195,19 @@ describe('settings API', () => {
     }
     const afterwards = await as(admin, 'get', '/mail-server/settings').expect(200);
     expect(afterwards.body.data).toStrictEqual(before.body.data);
+  });
+
+  test('app code calling the service gets the same validation and defaults', async () => {
+    const settings = app.strapi.plugin('mail-server').service('settings');
+    const err = await settings
+      .save({ smtp: { ...smtpSection, port: 70000 } })
+      .catch((e: Error) => e);
+    expect((err as Error).name).toBe('ValidationError');
+    // A section written before the cloud existed (no `cloud` key) gets the global cloud.
+    const view = await settings.save({
+      smtp: { ...smtpSection, oauth2: { enabled: false, grant: 'client_credentials' } },
+    });
+    expect(view.smtp.oauth2.cloud).toBe('global');
   });
 
   test('every route refuses unauthenticated requests with 401', async () => {

@@ -6,13 +6,16 @@
  */
 import '../helpers/no-internet';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { rejectionOf } from '../helpers/expect';
 import { decodeJwt } from 'jose';
 import {
   authorizationUrl,
   createPkcePair,
   createTokenSource,
+  parseClientCertificate,
   redeemAuthorizationCode,
+  type MailError,
   type OAuth2Settings,
   type TokenCacheStore,
 } from '../../server/src/mail';
@@ -20,6 +23,8 @@ import { blockedConnections } from '../helpers/no-internet';
 import { cloudHosts } from '../../shared/contracts/settings';
 import { idpRequest } from '../helpers/oauth2';
 import { startMailStack } from '../mailstack';
+import { createClientCertificate } from '../mailstack/certs';
+import { clientAssertion } from '../../server/src/mail/oauth2/certificate';
 import { clientSecret, guid } from '../mailstack/identity-platform';
 import type { IdentityClient, MailStack, MailUser } from '../mailstack/types';
 
@@ -125,6 +130,117 @@ describe('OAuth2 token sources (mail core)', () => {
       delegated.close();
     }
   );
+
+  describe('certificate credentials', () => {
+    let pair: Awaited<ReturnType<typeof createClientCertificate>>;
+    let other: Awaited<ReturnType<typeof createClientCertificate>>;
+    beforeAll(async () => {
+      [pair, other] = await Promise.all([
+        createClientCertificate(`${stack.dir}/app-certs`, 'app'),
+        createClientCertificate(`${stack.dir}/app-certs`, 'other'),
+      ]);
+    });
+    const certified = () =>
+      register({ clientSecret: clientSecret(), certificates: [pair.certificate] });
+    const withCertificate = (c: IdentityClient, bundle: string) => ({
+      ...settingsOf(c, 'client_credentials'),
+      clientSecret: '',
+      clientCertificate: bundle,
+    });
+
+    test('a client assertion signed by the registered certificate gets an app-only token; each request has a fresh one', async () => {
+      const c = certified();
+      const source = createTokenSource(withCertificate(c, pair.bundle), { ca: ca() });
+      const claims = decodeJwt(await source.getAccessToken());
+      expect([claims.aud, claims.roles]).toStrictEqual([
+        'https://outlook.office365.com',
+        ['IMAP.AccessAsApp', 'SMTP.SendAsApp'],
+      ]);
+      // The platform refuses a replayed jti: two forced renewals pass only with fresh assertions.
+      const before = stack.idp.tokenRequests();
+      await source.getAccessToken({ forceRefresh: true });
+      await source.getAccessToken({ forceRefresh: true });
+      expect(stack.idp.tokenRequests() - before).toBe(2);
+      source.close();
+    });
+
+    test('the platform refuses a replayed assertion and one for another audience', async () => {
+      const c = certified();
+      const endpoint = `${stack.idp.url}/${c.tenantId}/oauth2/v2.0/token`;
+      const form = (assertion: string) =>
+        new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: c.clientId,
+          scope: 'https://outlook.office365.com/.default',
+          client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+          client_assertion: assertion,
+        });
+      const cert = parseClientCertificate(pair.bundle);
+      const once = clientAssertion(cert, c.clientId, endpoint);
+      expect((await idpRequest(stack, endpoint, form(once))).status).toBe(200);
+      const replay = await idpRequest(stack, endpoint, form(once));
+      expect([replay.status, JSON.parse(replay.body).error_codes]).toStrictEqual([401, [50027]]);
+      const elsewhere = clientAssertion(
+        cert,
+        c.clientId,
+        `${stack.idp.url}/other/oauth2/v2.0/token`
+      );
+      expect(
+        JSON.parse((await idpRequest(stack, endpoint, form(elsewhere))).body).error_codes
+      ).toStrictEqual([50027]);
+    });
+
+    test('a certificate not registered on the app: EOAUTH2 AADSTS700027, diagnosed', async () => {
+      const c = certified();
+      const source = createTokenSource(withCertificate(c, other.bundle), { ca: ca() });
+      const err = (await rejectionOf(source.getAccessToken())) as MailError;
+      expect([err.code, err.reason]).toStrictEqual(['EOAUTH2', 'AADSTS700027']);
+      source.close();
+    });
+
+    test('the bundle is read as an admin pastes it; each fault is named', async () => {
+      const cert = parseClientCertificate(`\n${pair.certificate}\n${pair.key}\n`); // any order
+      const openssl = execFileSync('openssl', ['x509', '-noout', '-fingerprint', '-sha256'], {
+        input: pair.certificate,
+      })
+        .toString()
+        .split('=')[1]!
+        .trim()
+        .replace(/:/g, '');
+      expect(cert.thumbprintSha256).toBe(openssl);
+      const encrypted = execFileSync('openssl', ['pkey', '-aes256', '-passout', 'pass:x'], {
+        input: pair.key,
+      }).toString();
+      const ec = execFileSync('openssl', [
+        'genpkey',
+        '-algorithm',
+        'EC',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+      ]).toString();
+      for (const bundle of [
+        pair.key,
+        pair.certificate,
+        `${encrypted}${pair.certificate}`,
+        `${ec}${pair.certificate}`,
+        `${pair.key}-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n`,
+      ]) {
+        expect(() => parseClientCertificate(bundle)).toThrow(
+          expect.objectContaining({ code: 'ECONFIG', reason: 'certificate-invalid' })
+        );
+      }
+    });
+
+    test("a bundle whose key is not the certificate's: ECONFIG before any request", async () => {
+      const c = certified();
+      const before = stack.idp.tokenRequests();
+      const mixed = `${pair.key}${other.certificate}`;
+      expect(() => createTokenSource(withCertificate(c, mixed), { ca: ca() })).toThrow(
+        expect.objectContaining({ code: 'ECONFIG', reason: 'certificate-invalid' })
+      );
+      expect(stack.idp.tokenRequests()).toBe(before);
+    });
+  });
 
   test('a token is renewed shortly before it expires, not after', async () => {
     stack.idp.setTokenLifetime(4);

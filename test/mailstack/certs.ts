@@ -86,3 +86,38 @@ export async function createCertificates(dir: string): Promise<Certificates> {
   );
   return { caPem, caFile, certPem, certFile, keyPem, keyFile };
 }
+
+/**
+ * An app registration's certificate credential, as an admin makes one (`openssl req -x509
+ * -newkey rsa:2048`): self-signed RSA, as Entra takes them. `bundle` is what the admin pastes
+ * (key then certificate); `certificate` is what is uploaded to the app registration.
+ */
+export async function createClientCertificate(
+  dir: string,
+  name = 'app'
+): Promise<{ bundle: string; certificate: string; key: string }> {
+  await fs.mkdir(dir, { recursive: true });
+  const keyFile = path.join(dir, `${name}.key`);
+  const certFile = path.join(dir, `${name}.pem`);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+  ]);
+  const [key, certificate] = await Promise.all([
+    fs.readFile(keyFile, 'utf8'),
+    fs.readFile(certFile, 'utf8'),
+  ]);
+  await fs.rm(keyFile);
+  return { bundle: `${key}${certificate}`, certificate, key };
+}

@@ -6,6 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { aadsts } from './identity-errors';
+import { JWT_BEARER, createAssertionVerifier } from './identity-assertion';
 import {
   clientInfo,
   parseAppScope,
@@ -55,6 +56,8 @@ interface RefreshGrant {
 
 export interface GrantContext {
   client(tenantId: string, clientId: string): IdentityClient | undefined;
+  /** the URL client assertions must name as their audience */
+  tokenEndpoint(tenantId: string): string;
   findUser(address: string): MailUser | undefined;
   lifetime(): number;
   signer: TokenSigner;
@@ -80,11 +83,21 @@ export const pkceChallenge = (verifier: string) =>
 export function createGrants(ctx: GrantContext) {
   const refreshTokens = new Map<string, RefreshGrant>();
 
-  function authenticateClient(req: TokenRequest): IdentityClient {
+  const verifyAssertion = createAssertionVerifier();
+
+  async function authenticateClient(req: TokenRequest): Promise<IdentityClient> {
     const clientId = req.params.get('client_id') ?? req.basic?.clientId;
     if (!clientId) throw aadsts.missingParameter('client_id');
     const client = ctx.client(req.tenantId, clientId);
     if (!client) throw aadsts.unknownClient(clientId, req.tenantId);
+    const assertion = req.params.get('client_assertion');
+    if (assertion !== null) {
+      if (req.params.get('client_assertion_type') !== JWT_BEARER) {
+        throw aadsts.missingParameter('client_assertion_type');
+      }
+      await verifyAssertion(client, assertion, ctx.tokenEndpoint(req.tenantId));
+      return client;
+    }
     const secret = req.params.get('client_secret') ?? req.basic?.clientSecret;
     if (!secret) throw aadsts.missingSecret();
     if (!sameSecret(secret, client.clientSecret)) throw aadsts.invalidSecret(client.clientId);
@@ -133,7 +146,7 @@ export function createGrants(ctx: GrantContext) {
 
   const grants: Record<string, GrantHandler> = {
     async client_credentials(req) {
-      const client = authenticateClient(req);
+      const client = await authenticateClient(req);
       const scope = parseAppScope(requiredScope(req));
       const lifetime = ctx.lifetime();
       // Without admin consent Entra still issues a token, only without roles; Exchange then
@@ -148,7 +161,7 @@ export function createGrants(ctx: GrantContext) {
     },
 
     async password(req) {
-      const client = authenticateClient(req);
+      const client = await authenticateClient(req);
       const scope = parseDelegatedScope(requiredScope(req));
       const username = req.params.get('username');
       const password = req.params.get('password');
@@ -161,7 +174,7 @@ export function createGrants(ctx: GrantContext) {
     },
 
     async authorization_code(req) {
-      const client = authenticateClient(req);
+      const client = await authenticateClient(req);
       const code = req.params.get('code');
       if (!code) throw aadsts.missingParameter('code');
       const pending = ctx.codes.get(code);
@@ -187,7 +200,7 @@ export function createGrants(ctx: GrantContext) {
     },
 
     async refresh_token(req) {
-      const client = authenticateClient(req);
+      const client = await authenticateClient(req);
       const token = req.params.get('refresh_token');
       if (!token) throw aadsts.missingParameter('refresh_token');
       const grant = refreshTokens.get(token);

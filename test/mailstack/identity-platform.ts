@@ -130,6 +130,7 @@ export class IdentityPlatform {
     this.onClientRegistered = o.onClientRegistered;
     this.ctx = {
       client: (tenantId, clientId) => this.clients.get(this.key(tenantId, clientId)),
+      tokenEndpoint: (tenantId) => `${this.url}/${tenantId}/oauth2/v2.0/token`,
       findUser: (address) => o.findUser?.(address.trim().toLowerCase()),
       lifetime: () => this.lifetime,
       signer: new TokenSigner(o.signingKey, (t) => this.issuer(t)),

@@ -55,6 +55,11 @@ export interface IdentityClient {
    * without `roles`, as Entra issues them. Default true.
    */
   consented?: boolean;
+  /**
+   * PEM certificates registered on the app (Certificates & secrets): a client assertion signed
+   * by one of their keys authenticates the client instead of the secret
+   */
+  certificates?: string[];
   /** registered redirect URIs; omitted = any http(s) URI is accepted (AADSTS50011 otherwise) */
   redirectUris?: string[];
 }

@@ -76,3 +76,4 @@ export {
   type SenderTrust,
 } from './reply';
 export { isTransient } from './smtp/retry';
+export { parseClientCertificate, type ClientCertificate } from './oauth2/certificate';

@@ -3,12 +3,15 @@
  * send path does not query the database for every email, and invalidated on save.
  */
 import type { Core } from '@strapi/strapi';
-import type {
-  ImapInput,
-  SettingsInput,
-  SettingsView,
-  SmtpInput,
+import type { z } from 'zod';
+import {
+  settingsInputSchema,
+  type ImapInput,
+  type SettingsInput,
+  type SettingsView,
+  type SmtpInput,
 } from '../../../shared/contracts/settings';
+import { parseInput } from '../utils/validate';
 import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
@@ -149,8 +152,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return view(await read());
     },
 
-    /** Saves the sections present in the input; omitted sections and secrets are kept. */
-    async save(input: SettingsInput): Promise<SettingsView> {
+    /**
+     * Saves the sections present in the input; omitted sections and secrets are kept. Parsed
+     * here too, not only in the controller: app code calling the service gets the same checks
+     * and defaults (a field added later, such as the cloud, is never missing).
+     */
+    async save(raw: z.input<typeof settingsInputSchema>): Promise<SettingsView> {
+      const input: SettingsInput = parseInput(settingsInputSchema, raw);
       cache = null;
       const current = await read();
       const encrypt = (plain: string) => secrets().encrypt(plain);

@@ -267,6 +267,21 @@ const AADSTS: Record<string, { diagnosis: string; fix: string }> = {
       'The tenant belongs to another Microsoft cloud (a national cloud) than the authority this section signs in at.',
     fix: "Choose the tenant's cloud (US Government, US Government DoD, China) in the OAuth2 settings.",
   },
+  // Certificate credentials (https://learn.microsoft.com/entra/identity-platform/certificate-credentials)
+  '700027': {
+    diagnosis:
+      'Microsoft Entra ID did not accept the certificate: it is not uploaded to this app registration, or the signature does not match it.',
+    fix: 'Upload the certificate (not the key) under App registrations → Certificates & secrets → Certificates, and check that its thumbprint is the one shown here.',
+  },
+  '700024': {
+    diagnosis:
+      "The client assertion is outside its valid time range: this server's clock is wrong.",
+    fix: 'Synchronise the clock of the Strapi server (NTP), then test again.',
+  },
+  '700021': {
+    diagnosis: 'The client assertion names another application than the Client ID.',
+    fix: 'Use the certificate of this app registration and its Application (client) ID.',
+  },
   '9001023': {
     diagnosis: 'The client credentials grant cannot use the common or consumers endpoint.',
     fix: 'Enter the Directory (tenant) ID of your organisation as Tenant ID.',

@@ -11,6 +11,7 @@ import {
 import { diagnoseTokenError } from '../diagnose';
 import type { MailError } from '../errors';
 import { networkClient, type FailedAnswer } from './network';
+import { clientAssertion, parseClientCertificate } from './certificate';
 
 /** The Exchange Online resource of the global cloud (national clouds: shared/contracts/settings.ts). */
 const GLOBAL_OUTLOOK = 'outlook.office365.com';
@@ -32,6 +33,8 @@ export interface OAuth2Settings {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  /** PEM private key + certificate: used instead of the client secret when set */
+  clientCertificate?: string;
   authorityHost: string;
   /** the Outlook host of the tenant's cloud, which default scopes name (global when absent) */
   resourceHost?: string;
@@ -87,10 +90,19 @@ export function createMsalApp(settings: OAuth2Settings, opts: MsalOptions = {}):
   const network = networkClient(opts.ca ?? [], (answer) => {
     failed = answer;
   });
+  // Read once: a broken bundle fails here, with ECONFIG saying what is wrong.
+  const certificate = settings.clientCertificate
+    ? parseClientCertificate(settings.clientCertificate)
+    : null;
   const app = new ConfidentialClientApplication({
     auth: {
       clientId: settings.clientId,
-      clientSecret: settings.clientSecret,
+      ...(certificate
+        ? {
+            clientAssertion: async ({ clientId, tokenEndpoint }) =>
+              clientAssertion(certificate, clientId, tokenEndpoint ?? ''),
+          }
+        : { clientSecret: settings.clientSecret }),
       authority: `https://${settings.authorityHost}/${settings.tenantId}`,
       // Naming the host as known skips MSAL's instance discovery call to Microsoft, which
       // would otherwise leave the machine even for a sovereign or local authority.
