@@ -6,6 +6,8 @@ import { z } from 'zod';
 
 export const SECURITY = ['tls', 'starttls', 'none'] as const;
 export const OAUTH2_GRANTS = ['client_credentials', 'authorization_code', 'password'] as const;
+/** How the app proves itself to Entra ID: a client secret, or a certificate (Entra's advice). */
+export const OAUTH2_CREDENTIALS = ['secret', 'certificate'] as const;
 export const DEFAULT_AUTHORITY_HOST = 'login.microsoftonline.com';
 
 /**
@@ -101,6 +103,17 @@ const optionalEmail = z
  */
 export const secretInput = z.string().min(1).max(4096).nullable().optional();
 
+/** A PEM bundle (private key + certificate), a secret like the others; checked on the server. */
+export const certificateInput = z
+  .string()
+  .min(1)
+  .max(32_768)
+  .refine((v) => v.includes('-----BEGIN CERTIFICATE-----') && /PRIVATE KEY-----/.test(v), {
+    message: 'must hold a PEM private key and its certificate',
+  })
+  .nullable()
+  .optional();
+
 const folder = text(200).min(1);
 
 export const oauth2InputSchema = z.object({
@@ -111,6 +124,8 @@ export const oauth2InputSchema = z.object({
   tenantId: text(200).default(''),
   clientId: text(200).default(''),
   clientSecret: secretInput,
+  credential: z.enum(OAUTH2_CREDENTIALS).default('secret'),
+  clientCertificate: certificateInput,
   authorityHost: z
     .string()
     .trim()
@@ -219,9 +234,14 @@ export type SettingsInput = z.infer<typeof settingsInputSchema>;
 
 /* ----- what the API returns: never a secret, only whether one is set ----- */
 
-const oauth2ViewSchema = oauth2InputSchema.omit({ clientSecret: true }).extend({
-  clientSecretSet: z.boolean(),
-});
+const oauth2ViewSchema = oauth2InputSchema
+  .omit({ clientSecret: true, clientCertificate: true })
+  .extend({
+    clientSecretSet: z.boolean(),
+    clientCertificateSet: z.boolean(),
+    /** SHA-256 thumbprint of the saved certificate, as the Entra portal shows it */
+    certificateThumbprint: z.string().nullable(),
+  });
 
 export const smtpViewSchema = smtpInputSchema
   .omit({ password: true, oauth2: true })

@@ -17,6 +17,7 @@ import { assertNoSecrets, oauthSections, readWithToken } from '../helpers/oauth2
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
 import { clientSecret, guid } from '../mailstack/identity-platform';
+import { createClientCertificate } from '../mailstack/certs';
 import type { IdentityClient, MailStack } from '../mailstack/types';
 
 describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
@@ -208,13 +209,14 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     expect(smtp.error?.code).toBe('EAUTH');
     expect(smtp.error?.responseCode).toBe(535);
     expect(smtp.error?.response ?? '').toMatch(/\b5\.7\.3\b/);
-    for (const step of [
-      'New-ServicePrincipal',
-      'Add-MailboxPermission',
-      'Add-RecipientPermission',
-    ]) {
+    expect(smtp.error?.reason).toBe('service-principal');
+    for (const step of ['New-ServicePrincipal', '-ObjectId', 'Add-MailboxPermission']) {
       expect(smtp.error?.fix?.includes(step)).toBeTruthy();
     }
+    // The Test sends nothing as another address: no SendAs step (Microsoft's page asks for it
+    // only when sending as another sender); -ServiceId is being deprecated.
+    expect(smtp.error?.fix).not.toContain('Add-RecipientPermission');
+    expect(smtp.error?.fix).not.toContain('-ServiceId');
     // Dovecot answers a refused token with a SASL 401 challenge (Exchange: "AUTHENTICATE
     // failed" alone): EOAUTH2 there, EAUTH here; the fix names the Exchange steps either way.
     const imap = await probe('imap');
@@ -224,6 +226,60 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     await expect(send({ to: other.address, subject: 'x', text: 'x' })).rejects.toMatchObject({
       code: 'EAUTH',
     });
+  });
+
+  test('certificate credentials: saved encrypted, only the thumbprint shown; Test and send use a client assertion', async () => {
+    const pair = await createClientCertificate(`${stack.dir}/app-certs`, 'api');
+    secrets.push(pair.key, pair.bundle);
+    const client = newClient({ clientSecret: clientSecret(), certificates: [pair.certificate] });
+    const view = await save(oauthSections(stack, client, { certificate: pair.bundle }));
+    const expected = new crypto.X509Certificate(pair.certificate).fingerprint256.replace(/:/g, '');
+    for (const kind of ['smtp', 'imap'] as const) {
+      expect(view[kind].oauth2).toMatchObject({
+        credential: 'certificate',
+        clientCertificateSet: true,
+        certificateThumbprint: expected,
+        clientSecretSet: false,
+      });
+    }
+    // At rest: ciphertext only.
+    const row = JSON.stringify(
+      await app.strapi.db.query('plugin::mail-server.settings').findOne({ where: {} })
+    );
+    expect(row).not.toContain('PRIVATE KEY');
+    expect(row).toContain(expected);
+
+    const assertions = stack.idp.tokenRequests('client_credentials');
+    const smtp = await probe('smtp', { to: client.mailbox });
+    expect([smtp.ok, smtp.error?.code]).toStrictEqual([true, undefined]);
+    expect((await probe('imap')).ok).toBe(true);
+    const subject = `cert ${crypto.randomBytes(6).toString('hex')}`;
+    await send({ to: client.mailbox, subject, text: 'signed with a certificate' });
+    const [mail] = await readWithToken(stack, client.mailbox, await pluginToken(), subject);
+    expect(mail?.subject).toBe(subject);
+    expect(stack.idp.tokenRequests('client_credentials')).toBeGreaterThan(assertions);
+  });
+
+  test('a certificate bundle whose key is not its certificate is refused with a field error; nothing saved', async () => {
+    const [a, b] = await Promise.all([
+      createClientCertificate(`${stack.dir}/app-certs`, 'a'),
+      createClientCertificate(`${stack.dir}/app-certs`, 'b'),
+    ]);
+    secrets.push(a.key, b.key);
+    const before = (await auth(http().get('/mail-server/settings')).expect(200)).body.data;
+    const client = newClient({ certificates: [a.certificate] });
+    const res = await auth(http().put('/mail-server/settings'))
+      .send(oauthSections(stack, client, { certificate: `${a.key}${b.certificate}` }))
+      .expect(400);
+    responses.push(res.text);
+    expect(res.body.error.details.code).toBe('ECONFIG');
+    expect(res.body.error.details.errors[0].path).toStrictEqual([
+      'smtp',
+      'oauth2',
+      'clientCertificate',
+    ]);
+    const after = (await auth(http().get('/mail-server/settings')).expect(200)).body.data;
+    expect(after).toStrictEqual(before);
   });
 
   test('no secret or token in API responses or logs; nothing left loopback', async () => {

@@ -6,6 +6,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { diagnostic } from '../helpers/diagnostic';
 import { createAdminUser, screenshot } from '../helpers/browser';
+import { X509Certificate } from 'node:crypto';
+import { oauthSections } from '../helpers/oauth2';
+import { createClientCertificate } from '../mailstack/certs';
+import { clientSecret, guid } from '../mailstack/identity-platform';
 import { ACTIONS, startFixture, type SettingsFixture } from './fixture';
 
 describe('Settings → Mail Server: the form and the permissions', () => {
@@ -182,6 +186,42 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await f.step(section, 'Sender verification', 'Warning').waitFor();
     await section.getByText(/From header only: anyone who forges/).waitFor();
     await f.saveThroughApi({ imap: { ...imap, authservId: f.stack.authservId } });
+  });
+
+  test('certificate credentials: pasted once, saved, shown only as its SHA-256 thumbprint; Test SMTP signs in with it', async () => {
+    const pair = await createClientCertificate(`${f.stack.dir}/app-certs`, 'e2e');
+    const client = {
+      tenantId: f.stack.idp.client.tenantId,
+      clientId: guid(),
+      clientSecret: clientSecret(),
+      mailbox: f.stack.idp.client.mailbox,
+      certificates: [pair.certificate],
+    };
+    f.stack.idp.registerClient(client);
+    // The SMTP section in OAuth2 mode with a secret; the admin switches it to the certificate.
+    const { smtp } = oauthSections(f.stack, client);
+    await f.saveThroughApi({ smtp });
+    await f.openSettingsPage();
+    const section = f.smtp();
+    await f.choose(section, 'Credential', /Certificate/);
+    const pem = f.field(section, 'Certificate and private key');
+    await pem.fill(pair.bundle);
+    await f.save();
+    const thumbprint = new X509Certificate(pair.certificate).fingerprint256.replace(/:/g, '');
+    await section.getByText(`Set: SHA-256 thumbprint ${thumbprint}`).waitFor();
+    // The key is never shown again: no line of it is in the page.
+    const keyLine = pair.key.split('\n')[1]!;
+    expect(keyLine.length).toBeGreaterThan(40);
+    expect(await f.page.content()).not.toContain(keyLine);
+    expect((await f.savedSettings()).smtp.oauth2).toMatchObject({
+      credential: 'certificate',
+      clientCertificateSet: true,
+    });
+    await section.getByRole('button', { name: 'Test SMTP' }).click();
+    await f.step(section, 'Authenticate', 'OK').waitFor();
+    await screenshot(f.page, 'settings-certificate');
+    // Back to the password login the other tests expect.
+    await f.saveThroughApi({ smtp: { ...smtpSettings(), password: f.sender.password } });
   });
 
   test('read only: fields disabled, no Save, no Test buttons', async () => {

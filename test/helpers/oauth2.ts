@@ -24,6 +24,8 @@ export function oauthSections(
     password?: string;
     tenantId?: string;
     scopes?: string[];
+    /** a PEM key + certificate bundle: the credential instead of the client secret */
+    certificate?: string;
   } = {}
 ) {
   const mailbox = opts.mailbox ?? client.mailbox;
@@ -32,7 +34,9 @@ export function oauthSections(
     grant: opts.grant ?? 'client_credentials',
     tenantId: opts.tenantId ?? client.tenantId,
     clientId: client.clientId,
-    clientSecret: client.clientSecret,
+    ...(opts.certificate
+      ? { credential: 'certificate', clientCertificate: opts.certificate }
+      : { clientSecret: client.clientSecret }),
     authorityHost: stack.idp.authorityHost,
     scopes: opts.scopes ?? [],
   };

@@ -123,20 +123,22 @@ describe('destinationChanges', () => {
 });
 
 describe('secretsUsed', () => {
+  const none = { password: false, clientSecret: false, clientCertificate: false };
   test.each([
-    ['a password login', change({}, { enabled: false }), { password: true, clientSecret: false }],
+    ['a password login', change({}, { enabled: false }), { ...none, password: true }],
+    ['no login', change({ username: '' }, { enabled: false }), none],
+    ['client credentials', base, { ...none, clientSecret: true }],
     [
-      'no login',
-      change({ username: '' }, { enabled: false }),
-      { password: false, clientSecret: false },
+      'client credentials with a certificate',
+      change({}, { credential: 'certificate' }),
+      { ...none, clientCertificate: true },
     ],
-    ['client credentials', base, { password: false, clientSecret: true }],
     [
       'the password grant',
       change({}, { grant: 'password' }),
-      { password: true, clientSecret: true },
+      { ...none, password: true, clientSecret: true },
     ],
-    ['an empty section', change({ host: '' }), { password: false, clientSecret: false }],
+    ['an empty section', change({ host: '' }), none],
   ])('%s', (_name, section, expected) => {
     expect(secretsUsed(section)).toEqual(expected);
   });

@@ -78,6 +78,25 @@ describe('stored ↔ effective ↔ view', () => {
     expect(row.password).toBe(null);
     expect(normaliseStored('imap', null).mailbox).toBe('INBOX');
   });
+
+  test('stored secrets are ciphertext: the input schema never judges them', () => {
+    const row = normaliseStored('smtp', {
+      host: 'smtp.office365.com',
+      oauth2: {
+        enabled: true,
+        credential: 'certificate',
+        clientCertificate: 'v1:ciphertext-of-a-pem-bundle',
+        certificateThumbprint: 'AB12',
+      },
+    });
+    expect(row.host).toBe('smtp.office365.com');
+    expect(row.oauth2).toMatchObject({
+      credential: 'certificate',
+      clientCertificate: 'v1:ciphertext-of-a-pem-bundle',
+      certificateThumbprint: 'AB12',
+      clientSecret: null,
+    });
+  });
 });
 
 describe('formSection: what a Test with unsaved values may reuse', () => {

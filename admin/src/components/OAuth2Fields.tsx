@@ -21,6 +21,18 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
   const grant = useFormField<string>(`${kind}.oauth2.grant`);
   const cloud = useFormField<MicrosoftCloud>(`${kind}.oauth2.cloud`);
   const authorityHost = useFormField<string>(`${kind}.oauth2.authorityHost`);
+  const credential = useFormField<string>(`${kind}.oauth2.credential`);
+  const thumbprint = useFormField<string | null>(`${kind}.oauth2.certificateThumbprint`);
+  const credentials = [
+    {
+      value: 'certificate',
+      label: msg(
+        'Settings.oauth2.credential.certificate',
+        'Certificate (recommended by Microsoft)'
+      ),
+    },
+    { value: 'secret', label: msg('Settings.oauth2.credential.secret', 'Client secret') },
+  ];
   const appOnly = grant.value === 'client_credentials';
   // App-only tokens carry application permissions; delegated ones the signed-in user's.
   const permission = appOnly
@@ -138,15 +150,54 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
                 />
               </Grid.Item>
               <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
-                <SecretField
-                  path={`${kind}.oauth2.clientSecret`}
-                  label={msg('Settings.oauth2.clientSecret.label', 'Client secret')}
+                <SelectField
+                  path={`${kind}.oauth2.credential`}
+                  label={msg('Settings.oauth2.credential.label', 'Credential')}
+                  options={credentials}
                   hint={msg(
-                    'Settings.oauth2.clientSecret.hint',
-                    'The Value of a secret from Certificates & secrets (not its Secret ID).'
+                    'Settings.oauth2.credential.hint',
+                    'How Strapi proves to Microsoft Entra ID that it is this app.'
                   )}
                 />
               </Grid.Item>
+              {credential.value === 'certificate' ? (
+                <Grid.Item col={12} direction="column" alignItems="stretch">
+                  <SecretField
+                    path={`${kind}.oauth2.clientCertificate`}
+                    label={msg(
+                      'Settings.oauth2.clientCertificate.label',
+                      'Certificate and private key'
+                    )}
+                    multiline
+                    setText={
+                      thumbprint.value
+                        ? msg(
+                            'Settings.oauth2.clientCertificate.set',
+                            'Set: SHA-256 thumbprint {thumbprint}',
+                            {
+                              thumbprint: thumbprint.value,
+                            }
+                          )
+                        : undefined
+                    }
+                    hint={msg(
+                      'Settings.oauth2.clientCertificate.hint',
+                      'Paste the private key (BEGIN PRIVATE KEY) and its certificate (BEGIN CERTIFICATE) in PEM form. Upload the certificate alone under Certificates & secrets → Certificates. The key is stored encrypted and never shown again.'
+                    )}
+                  />
+                </Grid.Item>
+              ) : (
+                <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
+                  <SecretField
+                    path={`${kind}.oauth2.clientSecret`}
+                    label={msg('Settings.oauth2.clientSecret.label', 'Client secret')}
+                    hint={msg(
+                      'Settings.oauth2.clientSecret.hint',
+                      'The Value of a secret from Certificates & secrets (not its Secret ID).'
+                    )}
+                  />
+                </Grid.Item>
+              )}
             </Grid.Root>
             <Accordion.Root>
               <Accordion.Item value="advanced">

@@ -1,5 +1,13 @@
 import * as React from 'react';
-import { Button, Field, Flex, TextButton, TextInput, Typography } from '@strapi/design-system';
+import {
+  Button,
+  Field,
+  Flex,
+  TextButton,
+  TextInput,
+  Textarea,
+  Typography,
+} from '@strapi/design-system';
 import { Lock } from '@strapi/icons';
 import { useFormField } from '../hooks/useFormField';
 import type { SecretValue } from '../utils/form';
@@ -9,19 +17,23 @@ interface SecretFieldProps {
   path: string;
   label: string;
   hint?: React.ReactNode;
+  /** a PEM bundle: typed into a text area, never shown back */
+  multiline?: boolean;
+  /** what a stored value is shown as (default: "••••••• set") */
+  setText?: string;
 }
 
 /**
  * A password or client secret. The page never receives a stored secret: it shows that one is
  * set, with Change (type a new one) and Clear (remove it on save).
  */
-export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
+export const SecretField = ({ path, label, hint, multiline, setText }: SecretFieldProps) => {
   const { msg } = useMsg();
   const field = useFormField<SecretValue>(path);
   const secret = field.value;
   const labelId = React.useId();
   // Each button replaces itself: keep the keyboard focus on what takes its place.
-  const inputRef = React.useRef<HTMLInputElement>(null);
+  const inputRef = React.useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const changeRef = React.useRef<HTMLButtonElement>(null);
   const undoRef = React.useRef<HTMLButtonElement>(null);
   const moved = React.useRef(false);
@@ -36,22 +48,36 @@ export const SecretField = ({ path, label, hint }: SecretFieldProps) => {
     moved.current = next.mode !== undefined;
     field.onChange({ ...secret, ...next });
   };
-  const setLabel = msg('Settings.secret.set', '••••••• set');
+  const setLabel = setText ?? msg('Settings.secret.set', '••••••• set');
 
   if (secret.mode === 'change') {
     return (
       <Field.Root name={path} error={field.error} hint={field.lockedHint ?? hint}>
         <Field.Label>{label}</Field.Label>
-        <TextInput
-          ref={inputRef}
-          type="password"
-          autoComplete="new-password"
-          value={secret.value}
-          onChange={(event: React.ChangeEvent<HTMLInputElement>) =>
-            set({ value: event.target.value })
-          }
-          disabled={field.disabled}
-        />
+        {multiline ? (
+          <Textarea
+            ref={inputRef}
+            value={secret.value}
+            spellCheck={false}
+            autoComplete="off"
+            style={{ fontFamily: 'monospace', minHeight: '12rem' }}
+            onChange={(event: React.ChangeEvent<HTMLTextAreaElement>) =>
+              set({ value: event.target.value })
+            }
+            disabled={field.disabled}
+          />
+        ) : (
+          <TextInput
+            ref={inputRef}
+            type="password"
+            autoComplete="new-password"
+            value={secret.value}
+            onChange={(event: React.ChangeEvent<HTMLInputElement>) =>
+              set({ value: event.target.value })
+            }
+            disabled={field.disabled}
+          />
+        )}
         <Field.Hint />
         <Field.Error />
         {secret.stored ? (

@@ -25,7 +25,10 @@ export interface SecretValue {
 }
 
 type OAuth2View = SmtpView['oauth2'];
-export type OAuth2Form = Omit<OAuth2View, 'clientSecretSet'> & { clientSecret: SecretValue };
+export type OAuth2Form = Omit<OAuth2View, 'clientSecretSet' | 'clientCertificateSet'> & {
+  clientSecret: SecretValue;
+  clientCertificate: SecretValue;
+};
 
 interface ServerForm {
   host: string;
@@ -87,14 +90,18 @@ const numberToInput = (text: string) => {
 };
 
 function serverForm(view: SmtpView | ImapView): ServerForm {
-  const { clientSecretSet, ...oauth2 } = view.oauth2;
+  const { clientSecretSet, clientCertificateSet, ...oauth2 } = view.oauth2;
   return {
     host: view.host,
     port: numberFrom(view.port),
     security: view.security,
     username: view.username,
     password: secretFrom(view.passwordSet),
-    oauth2: { ...oauth2, clientSecret: secretFrom(clientSecretSet) },
+    oauth2: {
+      ...oauth2,
+      clientSecret: secretFrom(clientSecretSet),
+      clientCertificate: secretFrom(clientCertificateSet),
+    },
   };
 }
 
@@ -126,12 +133,17 @@ export function sectionToInput<K extends SectionKind>(
 ): SectionInput<K> {
   const { password, oauth2, port, ...rest } = form as unknown as ServerForm &
     Record<string, unknown>;
-  const { clientSecret, ...oauth2Rest } = oauth2;
+  // The thumbprint is the server's to say, never sent back.
+  const { clientSecret, clientCertificate, certificateThumbprint: _t, ...oauth2Rest } = oauth2;
   const input: Record<string, unknown> = {
     ...rest,
     port: numberToInput(port),
     password: secretToInput(password),
-    oauth2: { ...oauth2Rest, clientSecret: secretToInput(clientSecret) },
+    oauth2: {
+      ...oauth2Rest,
+      clientSecret: secretToInput(clientSecret),
+      clientCertificate: secretToInput(clientCertificate),
+    },
   };
   if (kind === 'imap') {
     const poll = numberToInput(String(rest.pollInterval));

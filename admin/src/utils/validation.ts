@@ -47,6 +47,10 @@ const KNOWN: Record<string, FieldError> = {
     'Settings.error.tenantAlias',
     'Client credentials need your own tenant ID or domain, not common or organizations'
   ),
+  'must hold a PEM private key and its certificate': msg(
+    'Settings.error.certificate',
+    'Paste the private key and its certificate, both in PEM form'
+  ),
   'must be a host name, optionally with :port': msg(
     'Settings.error.authorityHost',
     'Enter a host name, optionally with :port'
@@ -96,18 +100,19 @@ export function issuesToErrors(issues: z.core.$ZodIssue[], prefix: string[] = []
 }
 
 /**
- * OAuth2 needs a client secret; the server checks it after merging with what is stored, the page
- * can check it before, since it knows whether one is stored.
+ * OAuth2 needs its credential (a client secret or a certificate); the server checks it after
+ * merging with what is stored, the page can check it before, since it knows whether one is.
  */
 function secretRules(kind: SectionKind, form: SectionForm<SectionKind>, locked: Set<string>) {
   const errors: FieldErrors = {};
-  const needsSecret = form.host.trim() !== '' && form.oauth2.enabled;
+  const needsCredential = form.host.trim() !== '' && form.oauth2.enabled;
+  const field = form.oauth2.credential === 'certificate' ? 'clientCertificate' : 'clientSecret';
   if (
-    needsSecret &&
-    !secretWillBeSet(form.oauth2.clientSecret) &&
-    !locked.has(`${kind}.oauth2.clientSecret`)
+    needsCredential &&
+    !secretWillBeSet(form.oauth2[field]) &&
+    !locked.has(`${kind}.oauth2.${field}`)
   ) {
-    errors[`${kind}.oauth2.clientSecret`] = KNOWN['is required for OAuth2'];
+    errors[`${kind}.oauth2.${field}`] = KNOWN['is required for OAuth2'];
   }
   return errors;
 }

@@ -50,7 +50,10 @@ const overrideOf = <T extends z.ZodType>(schema: T) =>
     });
 
 const secret = z.string().min(1).optional();
-const oauth2Override = oauth2InputSchema.partial().extend({ clientSecret: secret }).strict();
+const oauth2Override = oauth2InputSchema
+  .partial()
+  .extend({ clientSecret: secret, clientCertificate: secret })
+  .strict();
 
 const smtpOverride = smtpInputSchema
   .partial()

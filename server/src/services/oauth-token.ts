@@ -30,13 +30,16 @@ const MAX_SOURCES = 16;
 
 /** What MSAL needs of a section: its OAuth2 block with the hosts its cloud decides. */
 export function tokenSettings(section: Effective<SectionKind>): OAuth2Settings {
-  const { grant, tenantId, clientId, clientSecret = '', scopes } = section.oauth2;
+  const { grant, tenantId, clientId, clientSecret, clientCertificate, scopes } = section.oauth2;
   const { authority, outlook } = cloudHosts(section.oauth2);
+  // Only the credential chosen is ever sent: a secret left saved beside a certificate is not.
+  const certificate = section.oauth2.credential === 'certificate';
   return {
     grant,
     tenantId,
     clientId,
-    clientSecret: clientSecret ?? '',
+    clientSecret: certificate ? '' : (clientSecret ?? ''),
+    clientCertificate: certificate ? (clientCertificate ?? '') : undefined,
     authorityHost: authority,
     resourceHost: outlook,
     scopes,
@@ -67,8 +70,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function entryFor(kind: SectionKind, section: Effective<SectionKind>): Promise<Entry> {
     const settings = tokenSettings(section);
-    const { grant, tenantId, clientId, clientSecret, authorityHost, resourceHost, scopes } =
-      settings;
+    const { grant, tenantId, clientId, clientSecret, clientCertificate, authorityHost } = settings;
+    const { resourceHost, scopes } = settings;
     const conn = grant === 'authorization_code' ? await connectionFor(kind, section) : null;
     const password = grant === 'password' ? (section.password ?? '') : '';
     // Secrets are part of the identity (a new secret must not reuse the old token), but only
@@ -83,6 +86,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           tenantId,
           clientId,
           clientSecret,
+          clientCertificate ?? '',
           scopes,
           grant === 'client_credentials' ? '' : section.username,
           password,

@@ -53,12 +53,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function delegatedSection(kind: SectionKind): Promise<Effective<SectionKind>> {
     const section = await getService(strapi, 'settings').getEffective(kind);
-    const { enabled, grant, clientSecret } = section.oauth2;
-    if (!isConfigured(section) || !enabled || grant !== 'authorization_code' || !clientSecret) {
+    const { enabled, grant, credential, clientSecret, clientCertificate } = section.oauth2;
+    const proof = credential === 'certificate' ? clientCertificate : clientSecret;
+    if (!isConfigured(section) || !enabled || grant !== 'authorization_code' || !proof) {
       throw flowError(
         'ECONFIG',
         `The ${kind.toUpperCase()} section does not use the authorization code grant.`,
-        'Enable OAuth2, choose "Authorization code" as grant, fill in Tenant ID, Client ID and Client secret, save, then connect.'
+        'Enable OAuth2, choose "Authorization code" as grant, fill in Tenant ID, Client ID and the client secret or certificate, save, then connect.'
       );
     }
     return section;

@@ -16,8 +16,13 @@ import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { describeChanges, destinationChanges, secretsUsed } from '../settings/destination';
+import { parseClientCertificate, type MailError } from '../mail';
 import {
   applyInput,
+  eachSecret,
+  OAUTH2_SECRETS,
+  SECRETS,
+  type SecretName,
   isConfigured,
   lockedPaths,
   normaliseStored,
@@ -80,16 +85,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
-  /** OAuth2 needs a client secret, stored or from config; checked after merging the save. */
+  /**
+   * OAuth2 needs its credential (client secret or certificate), stored or from config; checked
+   * after merging the save.
+   */
   function requireSecrets(kind: SectionKind, section: Stored<SectionKind>) {
     const override = getPluginConfig(strapi)[kind];
-    const enabled = override.oauth2?.enabled ?? section.oauth2.enabled;
-    const host = override.host ?? section.host;
-    if (host && enabled && !section.oauth2.clientSecret && !override.oauth2?.clientSecret) {
-      throw new PluginError('ECONFIG', 'is required for OAuth2', undefined, [
+    const used = secretsUsed(toEffective(kind, section, override, () => ''));
+    for (const field of OAUTH2_SECRETS) {
+      const fromConfig = (override.oauth2 as Record<string, unknown> | undefined)?.[field];
+      if (used[field] && !section.oauth2[field] && fromConfig === undefined) {
+        throw new PluginError('ECONFIG', 'is required for OAuth2', undefined, [
+          kind,
+          ...SECRETS[field].path,
+        ]);
+      }
+    }
+  }
+
+  /** A typed certificate is read now: a broken bundle is a field error, nothing is saved. */
+  function checkCertificate(kind: SectionKind, input: SectionInputOf<SectionKind> | undefined) {
+    const pem = input?.oauth2.clientCertificate;
+    if (!pem) return;
+    try {
+      parseClientCertificate(pem);
+    } catch (err) {
+      const e = err as MailError;
+      throw new PluginError('ECONFIG', e.diagnosis ?? e.message, e.fix, [
         kind,
-        'oauth2',
-        'clientSecret',
+        ...SECRETS.clientCertificate.path,
       ]);
     }
   }
@@ -113,20 +137,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const changed = destinationChanges(before, after);
     if (changed.length === 0) return { section: next, moved: false };
     const used = secretsUsed(after);
+    const fromConfig = (override.oauth2 ?? {}) as Partial<Record<SecretName, string>>;
     const keep = (
-      field: 'password' | 'clientSecret',
+      field: SecretName,
       stored: string | null,
       typed: string | null | undefined,
-      fromConfig: string | undefined
+      configured: string | undefined
     ) => {
-      if (typed !== undefined || stored === null || fromConfig !== undefined) return stored;
+      if (typed !== undefined || stored === null || configured !== undefined) return stored;
       if (!used[field]) return null;
-      const name = field === 'password' ? 'password' : 'client secret';
       throw new PluginError(
         'ESECRETDEST',
-        `Type the ${name} again: the saved one is only sent to the destination it was saved for, and this save changes its ${describeChanges(changed)}.`,
+        `Type the ${SECRETS[field].words} again: the saved one is only sent to the destination it was saved for, and this save changes its ${describeChanges(changed)}.`,
         undefined,
-        [kind, ...(field === 'password' ? ['password'] : ['oauth2', 'clientSecret'])]
+        [kind, ...SECRETS[field].path]
       );
     };
     return {
@@ -136,11 +160,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         password: keep('password', next.password, input.password, override.password),
         oauth2: {
           ...next.oauth2,
-          clientSecret: keep(
-            'clientSecret',
-            next.oauth2.clientSecret,
-            input.oauth2.clientSecret,
-            override.oauth2?.clientSecret
+          ...eachSecret((field) =>
+            keep(field, next.oauth2[field], input.oauth2[field], fromConfig[field])
           ),
         },
       },
@@ -165,6 +186,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const apply = <K extends SectionKind>(kind: K, section: SectionInputOf<K> | undefined) => {
         const previous = current[kind] as Stored<K>;
         if (!section) return { section: previous, moved: false };
+        checkCertificate(kind, section);
         const bound = bindSecrets(
           kind,
           previous,

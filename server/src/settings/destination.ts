@@ -20,6 +20,7 @@ export interface DestinationSection {
   oauth2: {
     enabled: boolean;
     grant: string;
+    credential?: string;
     cloud: MicrosoftCloud;
     authorityHost: string;
     tenantId: string;
@@ -83,12 +84,15 @@ export function destinationKey(kind: string, section: DestinationSection): strin
 export function secretsUsed(section: DestinationSection): {
   password: boolean;
   clientSecret: boolean;
+  clientCertificate: boolean;
 } {
-  const { enabled, grant } = section.oauth2;
+  const { enabled, grant, credential } = section.oauth2;
   const configured = section.host !== '';
+  const certificate = credential === 'certificate';
   return {
     password: configured && section.username !== '' && (!enabled || grant === 'password'),
-    clientSecret: configured && enabled,
+    clientSecret: configured && enabled && !certificate,
+    clientCertificate: configured && enabled && certificate,
   };
 }
 

@@ -7,7 +7,15 @@ import type { ImapInput, SmtpInput } from '../../../shared/contracts/settings';
 import type { ImapOverride, SmtpOverride } from '../config/schema';
 import { PluginError } from '../errors';
 import { describeChanges, destinationChanges, secretsUsed } from './destination';
-import { emptyStored, toEffective, type Effective, type SectionKind } from './model';
+import {
+  eachSecret,
+  emptyStored,
+  SECRETS,
+  toEffective,
+  type Effective,
+  type SecretName,
+  type SectionKind,
+} from './model';
 
 type FormOf<K extends SectionKind> = K extends 'smtp' ? SmtpInput : ImapInput;
 type OverrideOf<K extends SectionKind> = K extends 'smtp' ? SmtpOverride : ImapOverride;
@@ -19,11 +27,11 @@ export function formSection<K extends SectionKind>(
   override: OverrideOf<K>
 ): Effective<K> {
   const { password, oauth2, ...plain } = form;
-  const { clientSecret, ...oauth2Plain } = oauth2;
   const base = emptyStored(kind);
+  const withoutSecrets = { ...oauth2, ...eachSecret(() => null), certificateThumbprint: null };
   const section = toEffective(
     kind,
-    { ...base, ...plain, password: null, oauth2: { ...oauth2Plain, clientSecret: null } } as never,
+    { ...base, ...plain, password: null, oauth2: withoutSecrets } as never,
     override as never,
     () => ''
   ) as Effective<K>;
@@ -33,38 +41,35 @@ export function formSection<K extends SectionKind>(
   const changed = saved === null ? null : destinationChanges(saved, section);
   const used = secretsUsed(section);
   const pick = (
+    field: SecretName,
     typed: string | null | undefined,
     fromConfig: string | undefined,
-    stored: string | undefined,
-    field: 'password' | 'client secret'
+    stored: string | undefined
   ) => {
     if (typed !== undefined && fromConfig === undefined) return typed ?? undefined;
     const reused = fromConfig ?? stored;
     if (reused === undefined || changed?.length === 0) return reused;
     // Not needed by what the form tests: withheld without a word.
-    if (!used[field === 'password' ? 'password' : 'clientSecret']) return undefined;
-    const what = fromConfig !== undefined ? `${field} from the app's config` : `saved ${field}`;
+    if (!used[field]) return undefined;
+    const words = SECRETS[field].words;
+    const what = fromConfig !== undefined ? `${words} from the app's config` : `saved ${words}`;
     throw new PluginError(
       'ESECRETDEST',
       `The ${what} is only sent to the destination it was saved for, and the form changes ${changed ? `its ${describeChanges(changed)}` : 'it'}.`,
       fromConfig !== undefined
         ? 'Save the settings first, then test.'
-        : `Type the ${field} again to test against this destination, or save the new settings first.`,
-      [kind, ...(field === 'password' ? ['password'] : ['oauth2', 'clientSecret'])]
+        : `Type the ${words} again to test against this destination, or save the new settings first.`,
+      [kind, ...SECRETS[field].path]
     );
   };
+  const configured = (override.oauth2 ?? {}) as Partial<Record<SecretName, string>>;
 
   return {
     ...section,
-    password: pick(password, override.password, saved?.password, 'password'),
+    password: pick('password', password, override.password, saved?.password),
     oauth2: {
       ...section.oauth2,
-      clientSecret: pick(
-        clientSecret,
-        override.oauth2?.clientSecret,
-        saved?.oauth2.clientSecret,
-        'client secret'
-      ),
+      ...eachSecret((field) => pick(field, oauth2[field], configured[field], saved?.oauth2[field])),
     },
   };
 }

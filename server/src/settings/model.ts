@@ -14,17 +14,40 @@ import {
   type SmtpView,
 } from '../../../shared/contracts/settings';
 import type { ImapOverride, SmtpOverride } from '../config/schema';
+import { parseClientCertificate } from '../mail';
 
 export type SectionKind = 'smtp' | 'imap';
 type Input = { smtp: SmtpInput; imap: ImapInput };
 type Override = { smtp: SmtpOverride; imap: ImapOverride };
 type View = { smtp: SmtpView; imap: ImapView };
 
-type WithSecrets<T, S> = Omit<T, 'password' | 'oauth2'> & {
+/** The secrets of the OAuth2 block; the password is the section's own. */
+export const OAUTH2_SECRETS = ['clientSecret', 'clientCertificate'] as const;
+type OAuth2Secret = (typeof OAUTH2_SECRETS)[number];
+
+type OAuth2Of<S> = Omit<SmtpInput['oauth2'], OAuth2Secret> & { [F in OAuth2Secret]: S };
+type WithSecrets<T, S, O = OAuth2Of<S>> = Omit<T, 'password' | 'oauth2'> & {
   password: S;
-  oauth2: Omit<SmtpInput['oauth2'], 'clientSecret'> & { clientSecret: S };
+  oauth2: O;
 };
-export type Stored<K extends SectionKind> = WithSecrets<Input[K], string | null>;
+/** What the row holds: secrets encrypted, and the saved certificate's thumbprint in clear. */
+export type Stored<K extends SectionKind> = WithSecrets<
+  Input[K],
+  string | null,
+  OAuth2Of<string | null> & { certificateThumbprint: string | null }
+>;
+
+/** Every secret of a section: its words for people, its field path. */
+export const SECRETS = {
+  password: { words: 'password', path: ['password'] },
+  clientSecret: { words: 'client secret', path: ['oauth2', 'clientSecret'] },
+  clientCertificate: { words: 'client certificate', path: ['oauth2', 'clientCertificate'] },
+} as const;
+export type SecretName = keyof typeof SECRETS;
+
+/** Each OAuth2 secret mapped through `f`. */
+export const eachSecret = <T>(f: (field: OAuth2Secret) => T) =>
+  Object.fromEntries(OAUTH2_SECRETS.map((field) => [field, f(field)])) as Record<OAuth2Secret, T>;
 export type Effective<K extends SectionKind> = Omit<
   WithSecrets<Input[K], string | undefined>,
   'port'
@@ -40,7 +63,7 @@ export function emptyStored<K extends SectionKind>(kind: K): Stored<K> {
   return {
     ...parsed,
     password: null,
-    oauth2: { ...parsed.oauth2, clientSecret: null },
+    oauth2: { ...parsed.oauth2, ...eachSecret(() => null), certificateThumbprint: null },
   } as Stored<K>;
 }
 
@@ -53,7 +76,12 @@ export function normaliseStored<K extends SectionKind>(kind: K, raw: unknown): S
   if (!raw || typeof raw !== 'object') return base;
   const row = raw as Record<string, unknown>;
   const { password, oauth2, ...plain } = row;
-  const parsed = schemas[kind].safeParse({ ...plain, oauth2: { ...(oauth2 as object) } });
+  const stored = (oauth2 ?? {}) as Record<string, unknown>;
+  // Secrets are ciphertext here: the input schema (which checks plain values) must not see them.
+  const settings = Object.fromEntries(
+    Object.entries(stored).filter(([k]) => !(OAUTH2_SECRETS as readonly string[]).includes(k))
+  );
+  const parsed = schemas[kind].safeParse({ ...plain, oauth2: settings });
   const values = parsed.success ? (parsed.data as Input[K]) : (base as unknown as Input[K]);
   const secret = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
   return {
@@ -61,7 +89,8 @@ export function normaliseStored<K extends SectionKind>(kind: K, raw: unknown): S
     password: secret(password),
     oauth2: {
       ...values.oauth2,
-      clientSecret: secret((oauth2 as Record<string, unknown> | undefined)?.clientSecret),
+      ...eachSecret((field) => secret(stored[field])),
+      certificateThumbprint: secret(stored.certificateThumbprint),
     },
   } as Stored<K>;
 }
@@ -75,11 +104,22 @@ export function applyInput<K extends SectionKind>(
   const secret = (old: string | null, next: string | null | undefined) =>
     next === undefined ? old : next === null ? null : encrypt(next);
   const { password, oauth2, ...plain } = input;
-  const { clientSecret, ...oauth2Plain } = oauth2;
+  const { clientSecret: _s, clientCertificate, ...oauth2Plain } = oauth2;
+  // The thumbprint is read from the certificate typed now (checked by checkCertificate first).
+  const thumbprint =
+    clientCertificate === undefined
+      ? previous.oauth2.certificateThumbprint
+      : clientCertificate === null
+        ? null
+        : parseClientCertificate(clientCertificate).thumbprintSha256;
   return {
     ...plain,
     password: secret(previous.password, password),
-    oauth2: { ...oauth2Plain, clientSecret: secret(previous.oauth2.clientSecret, clientSecret) },
+    oauth2: {
+      ...oauth2Plain,
+      ...eachSecret((field) => secret(previous.oauth2[field], oauth2[field])),
+      certificateThumbprint: thumbprint,
+    },
   } as Stored<K>;
 }
 
@@ -99,7 +139,8 @@ function overlay<K extends SectionKind, S>(
   wrapSecret: (plain: string) => S
 ): WithSecrets<Input[K], S> {
   const { oauth2, password, ...top } = override;
-  const { clientSecret, ...oauth2Top } = oauth2 ?? {};
+  const { clientSecret: _s, clientCertificate: _c, ...oauth2Top } = oauth2 ?? {};
+  const fromConfig = (oauth2 ?? {}) as Partial<Record<OAuth2Secret, string>>;
   return {
     ...section,
     ...top,
@@ -107,8 +148,10 @@ function overlay<K extends SectionKind, S>(
     oauth2: {
       ...section.oauth2,
       ...oauth2Top,
-      clientSecret:
-        clientSecret !== undefined ? wrapSecret(clientSecret) : section.oauth2.clientSecret,
+      ...eachSecret((field) => {
+        const value = fromConfig[field];
+        return value !== undefined ? wrapSecret(value) : section.oauth2[field];
+      }),
     },
   } as WithSecrets<Input[K], S>;
 }
@@ -121,11 +164,24 @@ export function toView<K extends SectionKind>(
 ): View[K] {
   const merged = overlay<K, string | null>(stored, override, (plain) => plain);
   const { password, oauth2, ...rest } = merged;
-  const { clientSecret, ...oauth2Rest } = oauth2;
+  const { clientSecret, clientCertificate, ...oauth2Rest } = oauth2 as typeof oauth2 & {
+    certificateThumbprint?: string | null;
+  };
+  // A certificate from the app's config has no stored thumbprint: read it from the config.
+  const configCertificate = (override.oauth2 as { clientCertificate?: string } | undefined)
+    ?.clientCertificate;
+  const thumbprint = configCertificate
+    ? parseClientCertificate(configCertificate).thumbprintSha256
+    : (stored.oauth2.certificateThumbprint ?? null);
   return {
     ...rest,
     passwordSet: password !== null,
-    oauth2: { ...oauth2Rest, clientSecretSet: clientSecret !== null },
+    oauth2: {
+      ...oauth2Rest,
+      clientSecretSet: clientSecret !== null,
+      clientCertificateSet: clientCertificate !== null,
+      certificateThumbprint: clientCertificate !== null ? thumbprint : null,
+    },
   } as unknown as View[K];
 }
 
@@ -143,13 +199,18 @@ export function toEffective<K extends SectionKind>(
   const open = (fromConfig: string | undefined, fromRow: string | null) =>
     fromConfig ?? (fromRow ? decrypt(fromRow) : undefined);
   const merged = overlay<K, string | null>(stored, override, () => null);
-  const password = open(override.password, stored.password);
-  const clientSecret = open(override.oauth2?.clientSecret, stored.oauth2.clientSecret);
+  const fromConfig = (override.oauth2 ?? {}) as Partial<Record<OAuth2Secret, string>>;
+  const { certificateThumbprint: _t, ...oauth2 } = merged.oauth2 as typeof merged.oauth2 & {
+    certificateThumbprint?: unknown;
+  };
   return {
     ...merged,
     port: merged.port ?? DEFAULT_PORTS[kind][merged.security],
-    password,
-    oauth2: { ...merged.oauth2, clientSecret },
+    password: open(override.password, stored.password),
+    oauth2: {
+      ...oauth2,
+      ...eachSecret((field) => open(fromConfig[field], stored.oauth2[field])),
+    },
   } as Effective<K>;
 }
 
