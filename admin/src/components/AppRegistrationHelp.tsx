@@ -1,0 +1,40 @@
+import { Flex, Link, Typography } from '@strapi/design-system';
+import type { SectionKind } from '../utils/form';
+import { MICROSOFT_OAUTH_DOC } from '../utils/microsoft';
+import { useMsg } from '../hooks/useMsg';
+
+/**
+ * What to do in the Azure portal for this section: app-only tokens need application
+ * permissions and admin consent; delegated ones the user's permissions and consent.
+ */
+export const AppRegistrationHelp = ({ kind, grant }: { kind: SectionKind; grant?: string }) => {
+  const { msg } = useMsg();
+  const appOnly = grant === 'client_credentials';
+  const permission = appOnly
+    ? kind === 'smtp'
+      ? 'SMTP.SendAsApp'
+      : 'IMAP.AccessAsApp'
+    : kind === 'smtp'
+      ? 'SMTP.Send'
+      : 'IMAP.AccessAsUser.All';
+  return (
+    <Flex direction="column" alignItems="flex-start" gap={2}>
+      <Typography variant="omega" textColor="neutral700">
+        {appOnly
+          ? msg(
+              'Settings.oauth2.help',
+              'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; under Certificates & secrets, upload a certificate (recommended) or create a client secret. Under API permissions, add Office 365 Exchange Online → {permission} (application permission), then click Grant admin consent. Exchange also needs the app registered as a service principal with access to the mailbox.',
+              { permission }
+            )
+          : msg(
+              'Settings.oauth2.help.delegated',
+              'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; under Certificates & secrets, upload a certificate (recommended) or create a client secret. Under API permissions, add Office 365 Exchange Online → {permission} and offline_access (delegated permissions), and grant consent. The token acts as the signed-in user, who must own the mailbox or have Full Access to it.',
+              { permission }
+            )}
+      </Typography>
+      <Link href={MICROSOFT_OAUTH_DOC} isExternal>
+        {msg('Settings.oauth2.help.link', 'Microsoft guide: authenticate IMAP and SMTP with OAuth')}
+      </Link>
+    </Flex>
+  );
+};
