@@ -72,7 +72,9 @@ describe('OAuth2 token sources (mail core)', () => {
   }
 
   beforeAll(async () => {
-    stack = await startMailStack();
+    stack = await startMailStack({
+      users: [{ address: 'mfa@example.test', password: 'mfa-user-password', mfaRequired: true }],
+    });
     user = stack.users.find((u) => u.address.startsWith('editor@'))!;
   });
   afterAll(async () => {
@@ -240,6 +242,74 @@ describe('OAuth2 token sources (mail core)', () => {
       );
       expect(stack.idp.tokenRequests()).toBe(before);
     });
+  });
+
+  test('policies as Entra applies them: MFA refuses the password grant (50076), Conditional Access every grant (53003)', async () => {
+    const c = register();
+    const mfa = createTokenSource(settingsOf(c, 'password'), {
+      ca: ca(),
+      username: 'mfa@example.test',
+      password: 'mfa-user-password',
+    });
+    const refused = (await rejectionOf(mfa.getAccessToken())) as MailError;
+    expect([refused.code, refused.reason]).toStrictEqual(['EOAUTH2', 'AADSTS50076']);
+    const blocked = register({ blockedByConditionalAccess: true });
+    const app = createTokenSource(settingsOf(blocked, 'client_credentials'), { ca: ca() });
+    const denied = (await rejectionOf(app.getAccessToken())) as MailError;
+    expect([denied.code, denied.reason]).toStrictEqual(['EOAUTH2', 'AADSTS53003']);
+    // Controls: the same user without the policy, the same grant for an unblocked app.
+    expect(
+      decodeJwt(
+        await createTokenSource(settingsOf(c, 'password'), {
+          ca: ca(),
+          username: user.address,
+          password: user.password,
+        }).getAccessToken()
+      ).email
+    ).toBe(user.address);
+    expect(
+      decodeJwt(
+        await createTokenSource(settingsOf(c, 'client_credentials'), { ca: ca() }).getAccessToken()
+      ).aud
+    ).toBe('https://outlook.office365.com');
+  });
+
+  test('the default app registration has its redirect URIs: any loopback port, nothing else', async () => {
+    const c = stack.idp.client;
+    const page = async (redirectUri: string) =>
+      (
+        await idpRequest(
+          stack,
+          await authorizationUrl(
+            settingsOf(c, 'authorization_code'),
+            { redirectUri, state: 's', challenge: createPkcePair().challenge },
+            { ca: ca() }
+          )
+        )
+      ).status;
+    expect(await page('http://127.0.0.1:41234/mail-server/oauth/callback')).toBe(200);
+    expect(await page('http://localhost:1337/mail-server/oauth/callback')).toBe(200);
+    expect(await page('https://cms.example.test/mail-server/oauth/callback')).toBe(400);
+    expect(await page('http://127.0.0.1:41234/elsewhere')).toBe(400);
+  });
+
+  test('the documented outlook.office.com scope host is accepted for delegated tokens', async () => {
+    const c = register();
+    const source = createTokenSource(
+      {
+        ...settingsOf(c, 'password'),
+        scopes: [
+          'https://outlook.office.com/IMAP.AccessAsUser.All',
+          'https://outlook.office.com/SMTP.Send',
+        ],
+      },
+      { ca: ca(), username: user.address, password: user.password }
+    );
+    const claims = decodeJwt(await source.getAccessToken());
+    expect([claims.aud, claims.scp]).toStrictEqual([
+      'https://outlook.office.com',
+      'IMAP.AccessAsUser.All SMTP.Send',
+    ]);
   });
 
   test('a token is renewed shortly before it expires, not after', async () => {

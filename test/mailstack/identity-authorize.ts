@@ -10,6 +10,7 @@ import type { ServerResponse } from 'node:http';
 import { aadsts, type EntraError } from './identity-errors';
 import { sameSecret, type GrantContext } from './identity-grants';
 import { parseDelegatedScope } from './identity-tokens';
+import type { IdentityClient } from './types';
 
 const CODE_LIFETIME_MS = 10 * 60_000;
 /** What the page carries from the GET to the POST; everything else in the query is ignored. */
@@ -76,6 +77,28 @@ function redirect(res: ServerResponse, uri: string, query: Record<string, string
 }
 
 /** GET shows the page; POST (the form) signs the user in and redirects back to the app. */
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * Exact match, except that the port of a loopback URI is ignored, as Entra does
+ * (https://learn.microsoft.com/entra/identity-platform/reply-url#localhost-exceptions).
+ */
+function redirectRegistered(client: IdentityClient, uri: string): boolean {
+  if (!client.redirectUris) return true;
+  if (client.redirectUris.includes(uri)) return true;
+  const asked = new URL(uri);
+  if (!LOOPBACK.has(asked.hostname)) return false;
+  return client.redirectUris.some((registered) => {
+    const r = new URL(registered);
+    return (
+      r.protocol === asked.protocol &&
+      r.hostname === asked.hostname &&
+      r.pathname === asked.pathname &&
+      r.search === asked.search
+    );
+  });
+}
+
 export function handleAuthorize(
   ctx: GrantContext,
   res: ServerResponse,
@@ -97,7 +120,7 @@ export function handleAuthorize(
   } catch {
     valid = false;
   }
-  if (!valid || (client.redirectUris && !client.redirectUris.includes(redirectUri))) {
+  if (!valid || !redirectRegistered(client, redirectUri)) {
     return errorPage(res, aadsts.redirectMismatch(redirectUri, client.clientId));
   }
   // From here on, errors go back to the (registered) app, as Entra does.

@@ -78,6 +78,21 @@ export const aadsts = {
       65001,
       `The user or administrator has not consented to use the application with ID '${clientId}'. Send an interactive authorization request for this user and resource.`
     ),
+  // https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+  mfaRequired: (resource: string) =>
+    new EntraError(
+      400,
+      'invalid_grant',
+      50076,
+      `Due to a configuration change made by your administrator, or because you moved to a new location, you must use multi-factor authentication to access '${resource}'.`
+    ),
+  conditionalAccess: () =>
+    new EntraError(
+      400,
+      'invalid_grant',
+      53003,
+      'Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.'
+    ),
   wrongPassword: () =>
     new EntraError(
       400,

@@ -96,7 +96,7 @@ export function createGrants(ctx: GrantContext) {
         throw aadsts.missingParameter('client_assertion_type');
       }
       await verifyAssertion(client, assertion, ctx.tokenEndpoint(req.tenantId));
-      return client;
+      return admitted(client);
     }
     const secret = req.params.get('client_secret') ?? req.basic?.clientSecret;
     if (!secret) throw aadsts.missingSecret();
@@ -104,6 +104,12 @@ export function createGrants(ctx: GrantContext) {
     if (client.secretExpiresAt !== undefined && client.secretExpiresAt <= Date.now()) {
       throw aadsts.expiredSecret(client.clientId);
     }
+    return admitted(client);
+  }
+
+  /** Policies apply once the client has proved itself, as at Entra. */
+  function admitted(client: IdentityClient): IdentityClient {
+    if (client.blockedByConditionalAccess) throw aadsts.conditionalAccess();
     return client;
   }
 
@@ -169,6 +175,8 @@ export function createGrants(ctx: GrantContext) {
       if (!password) throw aadsts.missingParameter('password');
       const user = ctx.findUser(username);
       if (!user || !sameSecret(password, user.password)) throw aadsts.wrongPassword();
+      // ROPC cannot do a second factor: a user under an MFA policy is refused (50076).
+      if (user.mfaRequired) throw aadsts.mfaRequired(scope.resource);
       if (client.consented === false) throw aadsts.consentRequired(client.clientId);
       return userTokens(client, user.address, scope, req);
     },

@@ -63,7 +63,7 @@ function buildUsers(extra: MailUser[] = []): MailUser[] {
       throw new Error('users: address and password are required');
     }
     const address = u.address.trim().toLowerCase();
-    byAddress.set(address, { address, password: u.password });
+    byAddress.set(address, { ...u, address });
   }
   return [...byAddress.values()];
 }
@@ -250,6 +250,11 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
             clientId: guid(),
             clientSecret: clientSecret(),
             mailbox: 'mailbox@example.test',
+            // What an admin registers for a Strapi on this machine; loopback ports are ignored.
+            redirectUris: [
+              'http://127.0.0.1/mail-server/oauth/callback',
+              'http://localhost/mail-server/oauth/callback',
+            ],
           },
       mechanisms,
       tokenLifetimeSec,

@@ -7,6 +7,8 @@ export interface MailUser {
   /** login name, also the mailbox address, e.g. `editor@example.test` */
   address: string;
   password: string;
+  /** a policy requires multi-factor authentication: the password grant answers AADSTS50076 */
+  mfaRequired?: boolean;
 }
 
 export interface MailStackOptions {
@@ -60,7 +62,12 @@ export interface IdentityClient {
    * by one of their keys authenticates the client instead of the secret
    */
   certificates?: string[];
-  /** registered redirect URIs; omitted = any http(s) URI is accepted (AADSTS50011 otherwise) */
+  /** a Conditional Access policy blocks this app: every token request answers AADSTS53003 */
+  blockedByConditionalAccess?: boolean;
+  /**
+   * registered redirect URIs; omitted = any http(s) URI is accepted (AADSTS50011 otherwise). As
+   * at Entra, the port of a loopback URI (127.0.0.1, localhost) is ignored when matching.
+   */
   redirectUris?: string[];
 }
 
