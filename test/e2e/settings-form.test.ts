@@ -7,9 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { diagnostic } from '../helpers/diagnostic';
 import { createAdminUser, screenshot } from '../helpers/browser';
 import { X509Certificate } from 'node:crypto';
-import { oauthSections } from '../helpers/oauth2';
+import { oauthSections, registerApp } from '../helpers/oauth2';
 import { createClientCertificate } from '../mailstack/certs';
-import { clientSecret, guid } from '../mailstack/identity-platform';
 import { ACTIONS, startFixture, type SettingsFixture } from './fixture';
 
 describe('Settings → Mail Server: the form and the permissions', () => {
@@ -190,14 +189,7 @@ describe('Settings → Mail Server: the form and the permissions', () => {
 
   test('certificate credentials: pasted once, saved, shown only as its SHA-256 thumbprint; Test SMTP signs in with it', async () => {
     const pair = await createClientCertificate(`${f.stack.dir}/app-certs`, 'e2e');
-    const client = {
-      tenantId: f.stack.idp.client.tenantId,
-      clientId: guid(),
-      clientSecret: clientSecret(),
-      mailbox: f.stack.idp.client.mailbox,
-      certificates: [pair.certificate],
-    };
-    f.stack.idp.registerClient(client);
+    const client = registerApp(f.stack, { certificates: [pair.certificate] });
     // The SMTP section in OAuth2 mode with a secret; the admin switches it to the certificate.
     const { smtp } = oauthSections(f.stack, client);
     await f.saveThroughApi({ smtp });

@@ -12,8 +12,22 @@ import request from 'supertest';
 import type { Core } from '@strapi/strapi';
 import type { IdentityClient, MailStack } from '../mailstack/types';
 import type { AdminSession } from './admin';
+import { clientSecret, guid } from '../mailstack/identity-platform';
 
 export type Grant = 'client_credentials' | 'authorization_code' | 'password';
+
+/** A new app registration in the stack's tenant (a fresh client ID and secret), registered. */
+export function registerApp(stack: MailStack, over: Partial<IdentityClient> = {}): IdentityClient {
+  const client = {
+    tenantId: stack.idp.client.tenantId,
+    clientId: guid(),
+    clientSecret: clientSecret(),
+    mailbox: stack.idp.client.mailbox,
+    ...over,
+  };
+  stack.idp.registerClient(client);
+  return client;
+}
 
 export function oauthSections(
   stack: MailStack,

@@ -21,7 +21,7 @@ import {
 } from '../../server/src/mail';
 import { blockedConnections } from '../helpers/no-internet';
 import { cloudHosts } from '../../shared/contracts/settings';
-import { idpRequest } from '../helpers/oauth2';
+import { idpRequest, registerApp } from '../helpers/oauth2';
 import { startMailStack } from '../mailstack';
 import { createClientCertificate } from '../mailstack/certs';
 import { clientAssertion } from '../../server/src/mail/oauth2/certificate';
@@ -41,17 +41,7 @@ describe('OAuth2 token sources (mail core)', () => {
     authorityHost: stack.idp.authorityHost,
     scopes: [],
   });
-  const register = (over: Partial<IdentityClient> = {}) => {
-    const c = {
-      tenantId: stack.idp.client.tenantId,
-      clientId: guid(),
-      clientSecret: clientSecret(),
-      mailbox: stack.idp.client.mailbox,
-      ...over,
-    };
-    stack.idp.registerClient(c);
-    return c;
-  };
+  const register = (over: Partial<IdentityClient> = {}) => registerApp(stack, over);
   const ca = () => [stack.caPem];
 
   /** The sign-in page, then its form posted with the user's credentials: returns the redirect. */

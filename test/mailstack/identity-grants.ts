@@ -157,7 +157,12 @@ export function createGrants(ctx: GrantContext) {
       const lifetime = ctx.lifetime();
       // Without admin consent Entra still issues a token, only without roles; Exchange then
       // refuses the login. The mail servers here check the mailbox only (see README of the stack).
-      const roles = client.consented === false ? [] : ['IMAP.AccessAsApp', 'SMTP.SendAsApp'];
+      const roles =
+        client.consented === false
+          ? []
+          : scope.resource === 'https://graph.microsoft.com'
+            ? (client.graphRoles ?? ['Mail.Send', 'Mail.ReadWrite'])
+            : ['IMAP.AccessAsApp', 'SMTP.SendAsApp'];
       return {
         token_type: 'Bearer',
         expires_in: expiresIn(lifetime),

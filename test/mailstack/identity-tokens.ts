@@ -44,6 +44,8 @@ const DELEGATED_PERMISSIONS = [
   'SMTP.Send',
   'POP.AccessAsUser.All',
   '.default',
+  'Mail.Send',
+  'Mail.ReadWrite',
 ];
 
 export interface ParsedScope {

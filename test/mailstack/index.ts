@@ -31,6 +31,7 @@ import {
 import { ensureDovecot, type DovecotBinaries } from './install';
 import { startRelay } from './loopback-relay';
 import { findFreePorts, isAddressInUse, loopbackAliasUsable } from './ports';
+import { LocalGraph } from './graph';
 import { startSmtp } from './smtp';
 import type { IdentityClient, MailStack, MailStackOptions, MailUser } from './types';
 
@@ -103,12 +104,14 @@ interface Running {
   dovecot: Dovecot;
   idp: IdentityPlatform;
   smtp: Awaited<ReturnType<typeof startSmtp>>;
+  graph: LocalGraph;
   stop(): Promise<void>;
 }
 
 /** Starts Dovecot, the identity platform and SMTP on `ports`; all or nothing. */
 async function startServers(p: Prepared, ports: number[]): Promise<Running> {
-  const [imapPort, imapsPort, lmtpPort, smtpPort, smtpsPort, idpPort] = ports as [
+  const [imapPort, imapsPort, lmtpPort, smtpPort, smtpsPort, idpPort, graphPort] = ports as [
+    number,
     number,
     number,
     number,
@@ -195,13 +198,25 @@ async function startServers(p: Prepared, ports: number[]): Promise<Running> {
     return s;
   });
 
-  const settled = await Promise.allSettled([dovecotP, idpP, smtpP]);
+  const graph = new LocalGraph({
+    host: HOST,
+    port: graphPort,
+    tls: { cert: p.certs.certPem, key: p.certs.keyPem },
+    lmtp: { host: HOST, port: lmtpPort },
+    verifyToken: (token, audience) => idp.verifyAccessToken(token, audience),
+    isMailbox: (address) => !!findUser(address),
+  });
+  const graphP = graph.listen().then(() => {
+    stoppers.push(() => graph.close());
+  });
+
+  const settled = await Promise.allSettled([dovecotP, idpP, smtpP, graphP]);
   const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failure) {
     await stop().catch(() => undefined);
     throw failure.reason;
   }
-  const [dovecot, , smtp] = await Promise.all([dovecotP, idpP, smtpP]);
+  const [dovecot, , smtp] = await Promise.all([dovecotP, idpP, smtpP, graphP]);
 
   // A client registered later: its mailbox must exist (created with a random password and
   // appended to stack.users), Dovecot needs its key file and, for a new tenant, its issuer.
@@ -214,7 +229,7 @@ async function startServers(p: Prepared, ports: number[]): Promise<Running> {
     publishKey(dovecot, client.clientId);
     dovecot.setIssuers([...idp.issuers(), idp.issuer(client.tenantId)]);
   };
-  return { ports, dovecot, idp, smtp, stop };
+  return { ports, dovecot, idp, smtp, graph, stop };
 }
 
 export async function startMailStack(opts: MailStackOptions = {}): Promise<MailStack> {
@@ -265,11 +280,12 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
     };
     if (reuse) {
       const { imap, imaps, lmtp, smtp, smtps, idp } = reuse.ports;
-      running = await startServers(prepared, [imap, imaps, lmtp, smtp, smtps, idp]);
+      const graph = reuse.ports.graph ?? (await findFreePorts(1, HOST))[0]!;
+      running = await startServers(prepared, [imap, imaps, lmtp, smtp, smtps, idp, graph]);
     }
     for (let attempt = 1; !running; attempt++) {
       try {
-        running = await startServers(prepared, await findFreePorts(6, HOST));
+        running = await startServers(prepared, await findFreePorts(7, HOST));
       } catch (err) {
         // Someone took a port between our probe and the bind: try other ports.
         if (!isAddressInUse(err) || attempt >= PORT_ATTEMPTS) throw err;
@@ -281,7 +297,7 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
     throw err;
   }
 
-  const { ports, dovecot, idp, smtp } = running;
+  const { ports, dovecot, idp, smtp, graph } = running;
   const [imapPort, imapsPort, lmtpPort, smtpPort, smtpsPort] = ports as [
     number,
     number,
@@ -308,6 +324,13 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
       revokeRefreshTokens: (user?: string) => idp.revokeRefreshTokens(user),
       issuer: (tenantId) => idp.issuer(tenantId),
     },
+    graph: {
+      url: graph.url,
+      host: graph.host,
+      throttle: (count, seconds) => graph.throttle(count, seconds),
+      denyMailbox: (address) => graph.denyMailbox(address),
+      stats: () => graph.stats(),
+    },
     authservId: AUTHSERV_ID,
     smtpAccepted: () => smtp.accepted(),
     dovecot: {
@@ -329,6 +352,7 @@ export async function startMailStack(opts: MailStackOptions = {}): Promise<MailS
         smtp: smtpPort,
         smtps: smtpsPort,
         idp: ports[5]!,
+        graph: ports[6]!,
       },
       client: { ...prepared.defaultClient },
       signingKeyPem: await exportSigningKey(prepared.signingKey),

@@ -45,19 +45,25 @@ function smtpError(responseCode: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode });
 }
 
-export async function startSmtp(o: SmtpOptions): Promise<SmtpServers> {
-  let accepted = 0;
-  // One LMTP transport, a fresh LMTP session per message. ignoreTLS: Dovecot offers STARTTLS on
-  // LMTP too, but this hop is loopback-only and needs no certificate checks.
-  const lmtp = nodemailer.createTransport({
+/**
+ * The hop into Dovecot: one LMTP transport, a fresh LMTP session per message. ignoreTLS: Dovecot
+ * offers STARTTLS on LMTP too, but this hop is loopback-only and needs no certificate checks.
+ */
+export function lmtpTransport(lmtp: { host: string; port: number }) {
+  return nodemailer.createTransport({
     lmtp: true,
-    host: o.lmtp.host,
-    port: o.lmtp.port,
+    host: lmtp.host,
+    port: lmtp.port,
     secure: false,
     ignoreTLS: true,
     name: 'localhost',
     connectionTimeout: 5000,
   });
+}
+
+export async function startSmtp(o: SmtpOptions): Promise<SmtpServers> {
+  let accepted = 0;
+  const lmtp = lmtpTransport(o.lmtp);
 
   const onAuth = (
     auth: SMTPServerAuthentication,

@@ -38,7 +38,16 @@ export interface MailStackOptions {
 
 /** What makes a stack recognisable to settings saved against it (the demo keeps it on disk). */
 export interface MailStackIdentity {
-  ports: { imap: number; imaps: number; lmtp: number; smtp: number; smtps: number; idp: number };
+  ports: {
+    imap: number;
+    imaps: number;
+    lmtp: number;
+    smtp: number;
+    smtps: number;
+    idp: number;
+    /** absent in identities saved before the local Graph existed */
+    graph?: number;
+  };
   client: IdentityClient;
   /** PKCS#8 PEM of the identity platform's token signing key */
   signingKeyPem: string;
@@ -62,6 +71,8 @@ export interface IdentityClient {
    * by one of their keys authenticates the client instead of the secret
    */
   certificates?: string[];
+  /** application permissions of Microsoft Graph granted (default Mail.Send, Mail.ReadWrite) */
+  graphRoles?: string[];
   /** a Conditional Access policy blocks this app: every token request answers AADSTS53003 */
   blockedByConditionalAccess?: boolean;
   /**
@@ -105,6 +116,18 @@ export interface MailStack {
     revokeRefreshTokens(user?: string): number;
     /** `iss` of the tenant's tokens (`<url>/<tenantId>/v2.0`) */
     issuer?(tenantId: string): string;
+  };
+  /** the local Microsoft Graph (mail endpoints), backed by the same Dovecot (graph.ts) */
+  graph: {
+    /** https://127.0.0.1:<port> */
+    url: string;
+    /** host:port, what the plugin stores as its Graph host */
+    host: string;
+    /** the next `count` requests answer 429 with Retry-After: `seconds` */
+    throttle(count: number, seconds?: number): void;
+    /** an application access policy without this mailbox: 403 ErrorAccessDenied */
+    denyMailbox(address: string): void;
+    stats(): { requests: number; sent: number; throttled: number };
   };
   /** authserv-id of the SMTP server's Authentication-Results (what the IMAP settings trust) */
   authservId: string;

@@ -17,6 +17,7 @@ export const MAIL_ERROR_CODES = {
   EENVELOPE: 'The server refused the sender or a recipient',
   EMESSAGE: 'The server refused the message',
   EMAILBOX: 'The mailbox or folder does not exist or cannot be opened',
+  ETHROTTLED: 'The server asked to slow down (throttling); retried after its delay',
   EUNKNOWN: 'Unexpected error',
 } as const;
 
@@ -32,6 +33,8 @@ export type MailErrorOptions = {
   reason?: string;
   /** a 4xx reply that retrying cannot cure */
   permanent?: boolean;
+  /** how long the server asked to wait before retrying (Graph's Retry-After) */
+  retryAfterMs?: number;
   cause?: unknown;
 };
 
@@ -62,6 +65,8 @@ export class MailError extends Error {
   readonly reason?: string;
   /** the server answered 4xx, but retrying cannot cure it */
   readonly permanent?: boolean;
+  /** how long the server asked to wait before retrying */
+  readonly retryAfterMs?: number;
 
   constructor(code: MailErrorCode, message: string, opts: MailErrorOptions) {
     super(redact(message), { cause: opts.cause });
@@ -81,6 +86,7 @@ export class MailError extends Error {
     this.command = opts.command === undefined ? undefined : redact(opts.command);
     this.reason = opts.reason;
     this.permanent = opts.permanent;
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 

@@ -76,4 +76,10 @@ export {
   type SenderTrust,
 } from './reply';
 export { isTransient } from './smtp/retry';
+export {
+  createGraphSender,
+  MIME_LIMIT,
+  type GraphSender,
+  type GraphSendResult,
+} from './graph/sender';
 export { parseClientCertificate, type ClientCertificate } from './oauth2/certificate';

@@ -154,7 +154,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                   cause: err,
                 });
           if (attempts <= retries && isTransient(error)) {
-            await sleep(retryDelayMs * 4 ** (attempts - 1));
+            // A server that says how long to wait (Graph's Retry-After) is taken at its word.
+            await sleep(Math.max(retryDelayMs * 4 ** (attempts - 1), error.retryAfterMs ?? 0));
             continue;
           }
           log.record({

@@ -6,6 +6,7 @@ import type { MailError } from '../errors';
  */
 export function isTransient(err: MailError): boolean {
   if (err.permanent) return false;
+  if (err.code === 'ETHROTTLED') return true;
   if (err.responseCode !== undefined) return err.responseCode >= 400 && err.responseCode < 500;
   return err.code === 'ECONNECTION' || err.code === 'ETIMEDOUT';
 }

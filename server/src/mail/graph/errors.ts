@@ -1,0 +1,109 @@
+/**
+ * Graph's answers in plain words. Graph names its errors (`error.code`); that name is the
+ * MailError's `reason`, and the fix is the one Microsoft documents for it:
+ * - permissions and admin consent: https://learn.microsoft.com/graph/api/user-sendmail
+ * - application access policies: https://learn.microsoft.com/graph/auth-limit-mailbox-access
+ * - RBAC for Applications: https://learn.microsoft.com/exchange/permissions-exo/application-rbac
+ * - throttling: https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits
+ */
+import { MailError } from '../errors';
+
+const MAX_RETRY_AFTER_MS = 5 * 60_000;
+
+export function graphAnswerError(
+  status: number,
+  json: unknown,
+  retryAfter: string | string[] | undefined
+): MailError {
+  const error = (json as { error?: { code?: string; message?: string } } | null)?.error ?? {};
+  const code = error.code ?? `HTTP${status}`;
+  const message = `Microsoft Graph answered ${status} ${code}${error.message ? `: ${error.message}` : ''}`;
+  const base = { response: message.slice(0, 500), responseCode: status, reason: code };
+  if (status === 429 || status === 503) {
+    const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+    return new MailError('ETHROTTLED', message, {
+      ...base,
+      diagnosis:
+        'Microsoft Graph asked to slow down (throttling): too many requests for this app and mailbox.',
+      fix: 'Nothing to change: the message is retried after the delay Graph gives.',
+      retryAfterMs: Number.isFinite(seconds)
+        ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS)
+        : undefined,
+    });
+  }
+  if (status === 401) {
+    return new MailError('EOAUTH2', message, {
+      ...base,
+      diagnosis:
+        'Microsoft Graph refused the access token: it was issued for another resource (audience), tenant or cloud, or has expired.',
+      fix: "App-only tokens must be requested for the Graph host of the tenant's cloud with /.default; check the cloud chosen in the OAuth2 settings.",
+    });
+  }
+  if (code === 'MailboxNotEnabledForRESTAPI' || code === 'MailboxNotEnabledForRESTAPIException') {
+    return new MailError('ECONFIG', message, {
+      ...base,
+      diagnosis:
+        'This mailbox cannot be used through Microsoft Graph: it is on-premises, inactive, soft-deleted or has no Exchange Online licence.',
+      fix: 'Use a mailbox hosted in Exchange Online (with a licence), or send over SMTP.',
+    });
+  }
+  if (status === 404 || code === 'ErrorInvalidUser' || code === 'Request_ResourceNotFound') {
+    return new MailError('ECONFIG', message, {
+      ...base,
+      diagnosis: 'Microsoft Graph knows no mailbox by this name in the tenant.',
+      fix: 'Enter the mailbox address (or its user ID) of a user of this tenant.',
+    });
+  }
+  if (status === 403) {
+    return new MailError('EAUTH', message, {
+      ...base,
+      diagnosis: 'Microsoft Graph denied this app access to the mailbox.',
+      fix: 'Give the app the Microsoft Graph application permission Mail.Send (to send) or Mail.ReadWrite (to read) and click Grant admin consent; if an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, add this mailbox to its scope. Changes can take an hour.',
+    });
+  }
+  if (status === 413) {
+    return new MailError('EMESSAGE', message, {
+      ...base,
+      diagnosis: 'The request was larger than Microsoft Graph accepts (4 MB).',
+      fix: 'Send large attachments separately; this should not happen for messages the plugin splits itself.',
+    });
+  }
+  return new MailError(status >= 500 ? 'ECONNECTION' : 'EUNKNOWN', message, {
+    ...base,
+    diagnosis: `Microsoft Graph answered ${status} (${code}).`,
+    fix: status >= 500 ? 'Try again later.' : 'Report the error message.',
+  });
+}
+
+/** A connection that failed before Graph answered. */
+export function graphNetworkError(err: unknown, host: string): MailError {
+  const e = err as { code?: string; message?: string };
+  const code = e.code ?? '';
+  const message = `Microsoft Graph at ${host}: ${e.message ?? String(err)}`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new MailError('EDNS', message, {
+      diagnosis: `The Graph host ${host} could not be resolved.`,
+      fix: 'Check the DNS of the Strapi server and the cloud chosen in the OAuth2 settings.',
+      cause: err,
+    });
+  }
+  if (code === 'ETIMEDOUT') {
+    return new MailError('ETIMEDOUT', message, {
+      diagnosis: `Microsoft Graph at ${host} did not answer in time.`,
+      fix: 'Check that the Strapi server can open https connections to it (proxy, firewall).',
+      cause: err,
+    });
+  }
+  if (/CERT|SSL|TLS/i.test(code) || /certificate/i.test(e.message ?? '')) {
+    return new MailError('ETLS', message, {
+      diagnosis: `The TLS certificate of ${host} is not trusted.`,
+      fix: 'If a proxy inspects TLS, add its CA to the plugin config (tls.ca).',
+      cause: err,
+    });
+  }
+  return new MailError('ECONNECTION', message, {
+    diagnosis: `The connection to Microsoft Graph at ${host} failed.`,
+    fix: 'Check that the Strapi server can open https connections to it (proxy, firewall).',
+    cause: err,
+  });
+}

@@ -1,0 +1,200 @@
+/**
+ * Sending through Microsoft Graph, for tenants that keep SMTP AUTH off.
+ *
+ * The message is composed once as MIME (by nodemailer, as for SMTP) and sent with
+ * `POST /users/{mailbox}/sendMail` as base64 MIME: Graph keeps the MIME headers, so the
+ * Message-ID, In-Reply-To and References the approval protocol relies on arrive as composed
+ * (https://learn.microsoft.com/graph/api/user-sendmail, "send mail in MIME format").
+ *
+ * A request may not exceed 4 MB, and base64 grows MIME by a third. A larger message goes as a
+ * draft instead: the JSON message (subject, body, recipients, reply-to, `x-` headers — Graph
+ * takes no other custom header, and assigns its own Message-ID), each attachment uploaded in
+ * chunks under 4 MB through an upload session, then `send`
+ * (https://learn.microsoft.com/graph/outlook-large-attachments).
+ */
+import { Readable } from 'node:stream';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { MailError } from '../errors';
+import { parseMessage, toNodemailer, type OutgoingMessage } from '../message';
+import type { MailAuth, TlsSettings } from '../types';
+import { createGraphClient, type GraphClient } from './http';
+
+/** The largest MIME sent in one request: its base64 stays under Graph's 4 MB. */
+export const MIME_LIMIT = 3 * 1024 * 1024 - 64 * 1024;
+/** Upload chunks: a multiple of 320 KiB under 4 MB, as Graph asks. */
+const CHUNK = 10 * 320 * 1024;
+
+export interface GraphSenderConfig {
+  host: string;
+  /** the mailbox that sends: an address or a user id */
+  mailbox: string;
+  auth: Extract<MailAuth, { getAccessToken: unknown }>;
+  tls?: TlsSettings;
+  timeoutMs: number;
+}
+
+export interface GraphSendResult {
+  messageId: string;
+  accepted: string[];
+  rejected: string[];
+  response: string;
+  /** 'mime' (headers kept) or 'draft' (over the MIME limit; Graph's own Message-ID) */
+  via: 'mime' | 'draft';
+}
+
+type Address = string | { name?: string; address: string };
+
+export function createGraphSender(config: GraphSenderConfig) {
+  const client: GraphClient = createGraphClient(config);
+  const user = `/users/${encodeURIComponent(config.mailbox)}`;
+  let inFlight = 0;
+  let closed = false;
+
+  /** A token, renewed once when Graph refused the last one. */
+  async function call<T>(work: (token: string) => Promise<T>): Promise<T> {
+    try {
+      return await work(await config.auth.getAccessToken());
+    } catch (err) {
+      if (!(err instanceof MailError) || err.responseCode !== 401) throw err;
+      return work(await config.auth.getAccessToken({ forceRefresh: true }));
+    }
+  }
+
+  async function sendMime(raw: Buffer) {
+    await call((token) =>
+      client.request({
+        method: 'POST',
+        path: `${user}/sendMail`,
+        token,
+        body: raw.toString('base64'),
+        contentType: 'text/plain',
+      })
+    );
+  }
+
+  async function sendDraft(message: ReturnType<typeof toNodemailer>) {
+    const recipients = (v: unknown) =>
+      (v === undefined ? [] : Array.isArray(v) ? v : [v]).map((a: Address) =>
+        typeof a === 'string'
+          ? { emailAddress: { address: /<([^<>]+)>\s*$/.exec(a)?.[1] ?? a.trim() } }
+          : { emailAddress: { address: a.address, name: a.name || undefined } }
+      );
+    const headers = Object.entries((message.headers ?? {}) as Record<string, string>)
+      .filter(([name]) => /^x-/i.test(name))
+      .map(([name, value]) => ({ name, value: String(value) }));
+    const html = typeof message.html === 'string';
+    const draft = (
+      await call((token) =>
+        client.request({
+          method: 'POST',
+          path: `${user}/messages`,
+          token,
+          body: JSON.stringify({
+            subject: message.subject ?? '',
+            body: {
+              contentType: html ? 'HTML' : 'Text',
+              content: String((html ? message.html : message.text) ?? ''),
+            },
+            toRecipients: recipients(message.to),
+            ccRecipients: recipients(message.cc),
+            bccRecipients: recipients(message.bcc),
+            replyTo: recipients(message.replyTo),
+            ...(headers.length ? { internetMessageHeaders: headers } : {}),
+          }),
+        })
+      )
+    ).json as { id: string };
+    for (const attachment of message.attachments ?? []) {
+      const content: Buffer = Buffer.isBuffer(attachment.content)
+        ? attachment.content
+        : Buffer.from(String(attachment.content ?? ''));
+      const session = (
+        await call((token) =>
+          client.request({
+            method: 'POST',
+            path: `${user}/messages/${draft.id}/attachments/createUploadSession`,
+            token,
+            body: JSON.stringify({
+              AttachmentItem: {
+                attachmentType: 'file',
+                name: attachment.filename || 'attachment',
+                size: content.length,
+                contentType: attachment.contentType || 'application/octet-stream',
+              },
+            }),
+          })
+        )
+      ).json as { uploadUrl: string };
+      for (let start = 0; start < content.length; start += CHUNK) {
+        const chunk = content.subarray(start, start + CHUNK);
+        // The upload URL carries its own authorization: no token is sent with it.
+        await client.request({
+          method: 'PUT',
+          path: session.uploadUrl,
+          body: chunk,
+          contentType: 'application/octet-stream',
+          headers: {
+            'Content-Range': `bytes ${start}-${start + chunk.length - 1}/${content.length}`,
+          },
+        });
+      }
+    }
+    await call((token) =>
+      client.request({ method: 'POST', path: `${user}/messages/${draft.id}/send`, token })
+    );
+  }
+
+  return {
+    async send(input: OutgoingMessage): Promise<GraphSendResult> {
+      if (closed) {
+        throw new MailError('ECONNECTION', 'This sender is closed.', {
+          diagnosis: 'The Graph sender was closed.',
+        });
+      }
+      const message = toNodemailer(parseMessage(input));
+      inFlight++;
+      try {
+        // Attachments given as streams are read once, here, so both paths see bytes.
+        message.attachments = (await Promise.all(
+          (message.attachments ?? []).map(async (a) => ({
+            ...a,
+            content: a.content instanceof Readable ? await readAll(a.content) : a.content,
+          }))
+        )) as typeof message.attachments;
+        const node = new MailComposer(message).compile();
+        node.keepBcc = true;
+        const raw = await node.build();
+        const messageId = node.messageId();
+        const accepted = [message.to, message.cc, message.bcc]
+          .flat()
+          .filter(Boolean)
+          .map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
+        if (raw.length <= MIME_LIMIT) {
+          await sendMime(raw);
+          return { messageId, accepted, rejected: [], response: '202 Accepted', via: 'mime' };
+        }
+        await sendDraft(message);
+        return { messageId, accepted, rejected: [], response: '202 Accepted', via: 'draft' };
+      } finally {
+        inFlight--;
+      }
+    },
+    /** The mailbox exists and this app may see it. */
+    async verify(): Promise<void> {
+      await call((token) => client.request({ method: 'GET', path: user, token }));
+    },
+    isIdle: () => inFlight === 0,
+    async close() {
+      closed = true;
+      client.close();
+    },
+  };
+}
+
+export type GraphSender = ReturnType<typeof createGraphSender>;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
