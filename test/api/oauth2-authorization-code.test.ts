@@ -12,11 +12,17 @@ import { connectionTestResultSchema } from '../../shared/contracts/connection-te
 import { oauthStatusSchema } from '../../shared/contracts/oauth';
 import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
 import { blockedConnections } from '../helpers/no-internet';
-import { assertNoSecrets, connectAccount, oauthSections, readWithToken } from '../helpers/oauth2';
+import {
+  assertNoSecrets,
+  connectAccount,
+  oauthSections,
+  readWithToken,
+  registerApp,
+} from '../helpers/oauth2';
 import { restartStrapi } from '../helpers/restart';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
-import { clientSecret, guid } from '../mailstack/identity-platform';
+import { guid } from '../mailstack/identity-platform';
 import type { IdentityClient, MailStack, MailUser } from '../mailstack/types';
 
 const CONNECTION = 'plugin::mail-server.oauth-connection';
@@ -61,13 +67,7 @@ describe('OAuth2 authorization code: Connect account', () => {
   beforeAll(async () => {
     stack = await startMailStack({ imapMechanisms: ['xoauth2'] });
     user = stack.users.find((u) => u.address.startsWith('editor@'))!;
-    client = {
-      tenantId: stack.idp.client.tenantId,
-      clientId: guid(),
-      clientSecret: clientSecret(),
-      mailbox: stack.idp.client.mailbox,
-    };
-    stack.idp.registerClient(client);
+    client = registerApp(stack);
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '20' });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
     await save(

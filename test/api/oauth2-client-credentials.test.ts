@@ -13,7 +13,7 @@ import { connectionTestResultSchema } from '../../shared/contracts/connection-te
 import { oauthStatusSchema } from '../../shared/contracts/oauth';
 import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
 import { blockedConnections } from '../helpers/no-internet';
-import { assertNoSecrets, oauthSections, readWithToken } from '../helpers/oauth2';
+import { assertNoSecrets, oauthSections, readWithToken, registerApp } from '../helpers/oauth2';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
 import { clientSecret, guid } from '../mailstack/identity-platform';
@@ -49,14 +49,7 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
   const send = (options: object) =>
     app.strapi.plugin('email').service('email').send(options) as Promise<{ messageId: string }>;
   const newClient = (over: Partial<IdentityClient> = {}): IdentityClient => {
-    const client = {
-      tenantId: stack.idp.client.tenantId,
-      clientId: guid(),
-      clientSecret: clientSecret(),
-      mailbox: stack.idp.client.mailbox,
-      ...over,
-    };
-    stack.idp.registerClient(client);
+    const client = registerApp(stack, over);
     secrets.push(client.clientSecret);
     return client;
   };

@@ -11,10 +11,9 @@ import request from 'supertest';
 import { connectionTestResultSchema } from '../../shared/contracts/connection-test';
 import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
 import { blockedConnections } from '../helpers/no-internet';
-import { assertNoSecrets, oauthSections, readWithToken } from '../helpers/oauth2';
+import { assertNoSecrets, oauthSections, readWithToken, registerApp } from '../helpers/oauth2';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
-import { clientSecret, guid } from '../mailstack/identity-platform';
 import type { IdentityClient, MailStack, MailUser } from '../mailstack/types';
 
 describe('OAuth2 password grant (delegated)', () => {
@@ -40,14 +39,7 @@ describe('OAuth2 password grant (delegated)', () => {
   const send = (options: object) =>
     app.strapi.plugin('email').service('email').send(options) as Promise<{ messageId: string }>;
   const register = (over: Partial<IdentityClient> = {}) => {
-    const client = {
-      tenantId: stack.idp.client.tenantId,
-      clientId: guid(),
-      clientSecret: clientSecret(),
-      mailbox: stack.idp.client.mailbox,
-      ...over,
-    };
-    stack.idp.registerClient(client);
+    const client = registerApp(stack, over);
     secrets.push(client.clientSecret);
     return client;
   };

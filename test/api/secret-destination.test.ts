@@ -9,11 +9,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import request from 'supertest';
 import { connectionTestResultSchema } from '../../shared/contracts/connection-test';
 import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
-import { connectAccount, oauthSections } from '../helpers/oauth2';
+import { connectAccount, oauthSections, registerApp } from '../helpers/oauth2';
 import { startSecretTrap, type SecretTrap } from '../helpers/secret-trap';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
-import { clientSecret, guid } from '../mailstack/identity-platform';
 import type { IdentityClient, MailStack, MailUser } from '../mailstack/types';
 
 const GRAPH = ['https://graph.microsoft.com/.default'];
@@ -56,13 +55,7 @@ describe('secrets are bound to their destination', () => {
     stack = await startMailStack();
     trap = await startSecretTrap(stack);
     sender = stack.users.find((u) => u.address.startsWith('editor@'))!;
-    client = {
-      tenantId: stack.idp.client.tenantId,
-      clientId: guid(),
-      clientSecret: clientSecret(),
-      mailbox: sender.address,
-    };
-    stack.idp.registerClient(client);
+    client = registerApp(stack, { mailbox: sender.address });
     app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_RETRY_DELAY_MS: '20' });
     admin = await createAdmin(app.strapi, SUPER_ADMIN);
   });

@@ -19,10 +19,9 @@ import {
   type AdminCredentials,
 } from '../helpers/browser';
 import { blockedConnections } from '../helpers/no-internet';
-import { oauthSections } from '../helpers/oauth2';
+import { oauthSections, registerApp } from '../helpers/oauth2';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
-import { clientSecret, guid } from '../mailstack/identity-platform';
 import type { MailStack, MailUser } from '../mailstack/types';
 
 describe('Connect account in the browser', () => {
@@ -48,13 +47,7 @@ describe('Connect account in the browser', () => {
     await ensureAdminBuild();
     stack = await startMailStack({ imapMechanisms: ['xoauth2'] });
     user = stack.users.find((u) => u.address.startsWith('editor@'))!;
-    const client = {
-      tenantId: stack.idp.client.tenantId,
-      clientId: guid(),
-      clientSecret: clientSecret(),
-      mailbox: stack.idp.client.mailbox,
-    };
-    stack.idp.registerClient(client);
+    const client = registerApp(stack);
     app = await bootStrapi(
       { MAIL_SERVER_CA_FILE: stack.caFile },
       { serveAdminPanel: true, listen: true }
