@@ -144,8 +144,16 @@ const serverFields = {
   oauth2: oauth2InputSchema.default(() => oauth2InputSchema.parse({})),
 };
 
+/**
+ * How a section talks to the server: SMTP, or Microsoft Graph where a tenant keeps SMTP AUTH
+ * off. With Graph, host and port name the Graph endpoint (the cloud's Graph host, port 443),
+ * the username is the mailbox, and OAuth2 is required.
+ */
+export const SMTP_TRANSPORTS = ['smtp', 'graph'] as const;
+
 export const smtpInputSchema = z.object({
   ...serverFields,
+  transport: z.enum(SMTP_TRANSPORTS).default('smtp'),
   fromName: text(200).default(''),
   fromAddress: optionalEmail.default(''),
   replyTo: optionalEmail.default(''),
@@ -190,10 +198,22 @@ export const imapInputSchema = z.object({
   idle: z.boolean().default(true),
 });
 
-type SectionInput = { host: string; username: string; oauth2: z.infer<typeof oauth2InputSchema> };
+type SectionInput = {
+  host: string;
+  username: string;
+  transport?: string;
+  oauth2: z.infer<typeof oauth2InputSchema>;
+};
 
 /** Checks that only make sense across fields; paths are relative to the section. */
 function sectionRules(value: SectionInput, ctx: z.RefinementCtx) {
+  if (value.host !== '' && value.transport === 'graph' && !value.oauth2.enabled) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['oauth2', 'enabled'],
+      message: 'is required for Microsoft Graph',
+    });
+  }
   if (value.host === '' || !value.oauth2.enabled) return;
   for (const key of ['tenantId', 'clientId'] as const) {
     if (value.oauth2[key] === '') {

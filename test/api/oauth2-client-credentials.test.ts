@@ -13,6 +13,7 @@ import { connectionTestResultSchema } from '../../shared/contracts/connection-te
 import { oauthStatusSchema } from '../../shared/contracts/oauth';
 import { createAdmin, SUPER_ADMIN, type AdminSession } from '../helpers/admin';
 import { blockedConnections } from '../helpers/no-internet';
+import { createTokenSource } from '../../server/src/mail';
 import { assertNoSecrets, oauthSections, readWithToken, registerApp } from '../helpers/oauth2';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { startMailStack } from '../mailstack';
@@ -273,6 +274,58 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     ]);
     const after = (await auth(http().get('/mail-server/settings')).expect(200)).body.data;
     expect(after).toStrictEqual(before);
+  });
+
+  test('Microsoft Graph for sending: Test (token, mailbox, message), then Strapi’s email service with a 5 MB attachment', async () => {
+    const client = newClient();
+    // The app's own mailbox receives, read back over XOAUTH2 (this Dovecot takes nothing else).
+    const recipient = client.mailbox;
+    const [host, port] = stack.graph.host.split(':');
+    const { smtp } = oauthSections(stack, client);
+    await save({ smtp: { ...smtp, transport: 'graph', host, port: Number(port) } });
+
+    const test = await probe('smtp', { to: recipient });
+    expect([test.ok, test.error?.code]).toStrictEqual([true, undefined]);
+    expect(test.steps.filter((s) => s.status === 'ok').map((s) => s.name)).toStrictEqual([
+      'authenticate',
+      'mailbox',
+      'send',
+    ]);
+
+    const subject = `via graph ${crypto.randomBytes(6).toString('hex')}`;
+    const report = crypto.randomBytes(5 * 1024 * 1024);
+    const before = stack.graph.stats().sent;
+    await send({
+      to: recipient,
+      subject,
+      text: 'the monthly report',
+      attachments: [{ filename: 'report.bin', content: report }],
+    });
+    expect(stack.graph.stats().sent - before).toBe(1);
+    const reader = createTokenSource(
+      {
+        grant: 'client_credentials',
+        tenantId: client.tenantId,
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        authorityHost: stack.idp.authorityHost,
+        scopes: [],
+      },
+      { ca: [stack.caPem] }
+    );
+    const [mail] = await readWithToken(stack, recipient, await reader.getAccessToken(), subject);
+    reader.close();
+    expect(Buffer.compare(mail!.attachments[0]!.content, report)).toBe(0);
+
+    // An application access policy without this mailbox: the Test names Graph's refusal.
+    stack.graph.denyMailbox(client.mailbox);
+    const denied = await probe('smtp');
+    expect([denied.error?.code, denied.error?.reason]).toStrictEqual([
+      'EAUTH',
+      'ErrorAccessDenied',
+    ]);
+    expect(denied.steps.find((s) => s.name === 'mailbox')?.status).toBe('failed');
+    await save(oauthSections(stack, stack.idp.client)); // back to SMTP for the next tests
   });
 
   test('no secret or token in API responses or logs; nothing left loopback', async () => {

@@ -216,6 +216,37 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await f.saveThroughApi({ smtp: { ...smtpSettings(), password: f.sender.password } });
   });
 
+  test('Microsoft Graph: "Send through" Graph, the Graph host and mailbox, Save, Test SMTP signs in, finds the mailbox and sends', async () => {
+    const client = registerApp(f.stack);
+    const { smtp } = oauthSections(f.stack, client);
+    await f.saveThroughApi({ smtp }); // OAuth2 over SMTP, as a tenant had it
+    await f.openSettingsPage();
+    const section = f.smtp();
+    await f.choose(section, 'Send through', /Microsoft Graph/);
+    const [host, port] = f.stack.graph.host.split(':');
+    await f.field(section, 'Graph host').fill(host!);
+    await f.field(section, 'Port').fill(port!);
+    // The token now unlocks Graph, another resource: the secret is typed again (issue #11).
+    await section.getByRole('button', { name: 'Change Client secret' }).click();
+    await f.field(section, 'Client secret').fill(client.clientSecret);
+    expect(await section.getByRole('combobox', { name: 'Security' }).count()).toBe(0);
+    expect(await f.field(section, 'Mailbox').inputValue()).toBe(client.mailbox);
+    await f.save();
+    expect((await f.savedSettings()).smtp).toMatchObject({
+      transport: 'graph',
+      host,
+      port: Number(port),
+    });
+    const before = f.stack.graph.stats().sent;
+    await f.field(section, 'Send a test email to…').fill(client.mailbox);
+    await section.getByRole('button', { name: 'Test SMTP' }).click();
+    for (const name of ['Authenticate', 'Open the mailbox', 'Send the test email'])
+      await f.step(section, name, 'OK').waitFor();
+    expect(f.stack.graph.stats().sent - before).toBe(1);
+    await screenshot(f.page, 'settings-graph');
+    await f.saveThroughApi({ smtp: { ...smtpSettings(), password: f.sender.password } });
+  });
+
   test('read only: fields disabled, no Save, no Test buttons', async () => {
     const other = await f.pageAs(await createAdminUser(f.app.strapi, { actions: [ACTIONS.read] }));
     await f.openSettingsPage(other);

@@ -35,6 +35,7 @@ const change = (over: Partial<DestinationSection>, oauth2: object = {}) => ({
 
 describe('destinationChanges', () => {
   test.each([
+    ['transport', change({ transport: 'graph' })],
     ['host', change({ host: 'attacker.example' })],
     ['port', change({ port: 25 })],
     ['security', change({ security: 'none' })],

@@ -79,6 +79,18 @@ describe('stored ↔ effective ↔ view', () => {
     expect(normaliseStored('imap', null).mailbox).toBe('INBOX');
   });
 
+  test('a section sending through Microsoft Graph defaults to port 443, whatever the security', () => {
+    const stored = normaliseStored('smtp', {
+      host: 'graph.microsoft.com',
+      transport: 'graph',
+      security: 'starttls',
+      username: 'cms@contoso.example',
+    });
+    expect(toEffective('smtp', stored, {}, (v) => v).port).toBe(443);
+    const smtp = normaliseStored('smtp', { host: 'smtp.example.test', security: 'starttls' });
+    expect(toEffective('smtp', smtp, {}, (v) => v).port).toBe(587);
+  });
+
   test('stored secrets are ciphertext: the input schema never judges them', () => {
     const row = normaliseStored('smtp', {
       host: 'smtp.office365.com',

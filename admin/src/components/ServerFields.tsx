@@ -17,9 +17,12 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
   const security = useFormField<Security>(`${kind}.security`);
   const oauth2 = useFormField<boolean>(`${kind}.oauth2.enabled`);
   const grant = useFormField<string>(`${kind}.oauth2.grant`);
-  const defaultPort = DEFAULT_PORTS[kind][security.value];
+  const transport = useFormField<string | undefined>('smtp.transport');
+  // Microsoft Graph (SMTP section only): an HTTPS endpoint and a mailbox, signed in by OAuth2.
+  const graph = kind === 'smtp' && transport.value === 'graph';
+  const defaultPort = graph ? 443 : DEFAULT_PORTS[kind][security.value];
   // With OAuth2 the password is only used by the "username and password" grant.
-  const showPassword = !oauth2.value || grant.value === 'password';
+  const showPassword = !graph && (!oauth2.value || grant.value === 'password');
 
   const securityOptions = [
     {
@@ -45,12 +48,29 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
       <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
         <TextField
           path={`${kind}.host`}
-          label={msg('Settings.host.label', 'Host')}
-          placeholder={kind === 'smtp' ? 'smtp.example.com' : 'imap.example.com'}
-          hint={msg(
-            'Settings.host.hint',
-            'The name of the mail server, as your mail provider gives it.'
-          )}
+          label={
+            graph
+              ? msg('Settings.host.graph.label', 'Graph host')
+              : msg('Settings.host.label', 'Host')
+          }
+          placeholder={
+            graph
+              ? 'graph.microsoft.com'
+              : kind === 'smtp'
+                ? 'smtp.example.com'
+                : 'imap.example.com'
+          }
+          hint={
+            graph
+              ? msg(
+                  'Settings.host.graph.hint',
+                  "graph.microsoft.com, or your national cloud's Graph host."
+                )
+              : msg(
+                  'Settings.host.hint',
+                  'The name of the mail server, as your mail provider gives it.'
+                )
+          }
         />
       </Grid.Item>
       <Grid.Item col={3} xs={6} direction="column" alignItems="stretch">
@@ -64,21 +84,23 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
           })}
         />
       </Grid.Item>
-      <Grid.Item col={3} xs={6} direction="column" alignItems="stretch">
-        <SelectField
-          path={`${kind}.security`}
-          label={msg('Settings.security.label', 'Security')}
-          options={securityOptions}
-          hint={
-            security.value === 'none'
-              ? msg(
-                  'Settings.security.none.hint',
-                  'Passwords and mail travel unencrypted: only for a trusted local relay.'
-                )
-              : undefined
-          }
-        />
-      </Grid.Item>
+      {graph ? null : (
+        <Grid.Item col={3} xs={6} direction="column" alignItems="stretch">
+          <SelectField
+            path={`${kind}.security`}
+            label={msg('Settings.security.label', 'Security')}
+            options={securityOptions}
+            hint={
+              security.value === 'none'
+                ? msg(
+                    'Settings.security.none.hint',
+                    'Passwords and mail travel unencrypted: only for a trusted local relay.'
+                  )
+                : undefined
+            }
+          />
+        </Grid.Item>
+      )}
       {host.value ? (
         <Grid.Item col={12} direction="column" alignItems="stretch">
           <Microsoft365Warning kind={kind} host={host.value} oauth2Enabled={oauth2.value} />
@@ -87,7 +109,11 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
       <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
         <TextField
           path={`${kind}.username`}
-          label={msg('Settings.username.label', 'Username')}
+          label={
+            graph
+              ? msg('Settings.username.graph.label', 'Mailbox')
+              : msg('Settings.username.label', 'Username')
+          }
           hint={
             oauth2.value
               ? msg(

@@ -40,6 +40,7 @@ interface ServerForm {
 }
 
 export interface SmtpForm extends ServerForm {
+  transport: SmtpView['transport'];
   fromName: string;
   fromAddress: string;
   replyTo: string;
@@ -109,6 +110,7 @@ export function toForm(view: SettingsView): SettingsForm {
   return {
     smtp: {
       ...serverForm(view.smtp),
+      transport: view.smtp.transport,
       fromName: view.smtp.fromName,
       fromAddress: view.smtp.fromAddress,
       replyTo: view.smtp.replyTo,

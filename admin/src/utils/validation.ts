@@ -47,6 +47,10 @@ const KNOWN: Record<string, FieldError> = {
     'Settings.error.tenantAlias',
     'Client credentials need your own tenant ID or domain, not common or organizations'
   ),
+  'is required for Microsoft Graph': msg(
+    'Settings.error.oauth2ForGraph',
+    'Microsoft Graph needs OAuth2: tick it and fill in the app registration'
+  ),
   'must hold a PEM private key and its certificate': msg(
     'Settings.error.certificate',
     'Paste the private key and its certificate, both in PEM form'

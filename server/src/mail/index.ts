@@ -28,6 +28,7 @@ export { isMicrosoftHost } from './diagnose/microsoft';
 export { DEFAULT_TIMEOUT_MS } from './connection';
 export { probeSmtp, type SmtpProbeInput } from './probe/smtp';
 export { probeImap, type ImapProbeInput } from './probe/imap';
+export { probeGraph, type GraphProbeInput } from './probe/graph';
 export {
   createTokenSource,
   DEFAULT_SCOPE,

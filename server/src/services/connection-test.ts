@@ -8,14 +8,21 @@ import type {
   ImapTestRequest,
   SmtpTestRequest,
 } from '../../../shared/contracts/connection-test';
-import { probeImap, probeSmtp, type MailAuth, type ProbeResult } from '../mail';
+import {
+  isOAuth2,
+  probeGraph,
+  probeImap,
+  probeSmtp,
+  type MailAuth,
+  type ProbeResult,
+} from '../mail';
 import { errorInfo, PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
 import { formSection } from '../settings/form-section';
 import { replyTrust } from '../approvals/mailbox';
-import { isConfigured, type Effective, type SectionKind } from '../settings/model';
+import { graphHost, isConfigured, type Effective, type SectionKind } from '../settings/model';
 
 /**
  * How replies will prove their sender: not a connection step, but the IMAP Test is where an
@@ -110,20 +117,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     smtp(request: SmtpTestRequest): Promise<ConnectionTestResult> {
+      const send = (section: Effective<'smtp'>) =>
+        request.to
+          ? {
+              from: section.fromAddress || section.username,
+              to: request.to,
+              subject: 'Mail Server test message from Strapi',
+              text: 'This message was sent by the Test button in Settings → Mail Server. Sending works.',
+            }
+          : undefined;
       return run('smtp', request.smtp, (section, auth) =>
-        probeSmtp({
-          ...common(),
-          endpoint: { host: section.host, port: section.port, security: section.security },
-          auth,
-          send: request.to
-            ? {
-                from: section.fromAddress || section.username,
-                to: request.to,
-                subject: 'Mail Server test message from Strapi',
-                text: 'This message was sent by the Test button in Settings → Mail Server. Sending works.',
-              }
-            : undefined,
-        })
+        section.transport === 'graph' && isOAuth2(auth)
+          ? probeGraph({
+              ...common(),
+              host: graphHost(section),
+              mailbox: section.username,
+              auth,
+              send: send(section),
+            })
+          : probeSmtp({
+              ...common(),
+              endpoint: { host: section.host, port: section.port, security: section.security },
+              auth,
+              send: send(section),
+            })
       );
     },
 

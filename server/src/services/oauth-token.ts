@@ -31,7 +31,11 @@ const MAX_SOURCES = 16;
 /** What MSAL needs of a section: its OAuth2 block with the hosts its cloud decides. */
 export function tokenSettings(section: Effective<SectionKind>): OAuth2Settings {
   const { grant, tenantId, clientId, clientSecret, clientCertificate, scopes } = section.oauth2;
-  const { authority, outlook } = cloudHosts(section.oauth2);
+  const { authority, outlook, graph } = cloudHosts(section.oauth2);
+  // A section sending through Graph needs a token for Graph, not for Exchange's protocols.
+  const viaGraph = (section as { transport?: string }).transport === 'graph';
+  const graphScopes =
+    grant === 'client_credentials' ? [`https://${graph}/.default`] : [`https://${graph}/Mail.Send`];
   // Only the credential chosen is ever sent: a secret left saved beside a certificate is not.
   const certificate = section.oauth2.credential === 'certificate';
   return {
@@ -42,7 +46,7 @@ export function tokenSettings(section: Effective<SectionKind>): OAuth2Settings {
     clientCertificate: certificate ? (clientCertificate ?? '') : undefined,
     authorityHost: authority,
     resourceHost: outlook,
-    scopes,
+    scopes: scopes.length || !viaGraph ? scopes : graphScopes,
   };
 }
 

@@ -5,7 +5,9 @@
  */
 import type { Core } from '@strapi/strapi';
 import {
+  createGraphSender,
   createSmtpSender,
+  isOAuth2,
   isTransient,
   MailError,
   type MailSender,
@@ -16,7 +18,7 @@ import { PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
-import { isConfigured } from '../settings/model';
+import { graphHost, isConfigured } from '../settings/model';
 import { describeRecipients } from './outbound-messages';
 
 export interface SendDefaults {
@@ -81,14 +83,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     }
     const config = getPluginConfig(strapi);
-    const sender = createSmtpSender({
-      endpoint: { host: section.host, port: section.port, security: section.security },
-      auth: configAuth(() => getService(strapi, 'oauth-token').authFor('smtp', section)),
-      tls: { ca: trustedCas(config) },
-      timeoutMs: config.timeoutSeconds * 1000,
-      maxConnections: config.send.maxConnections,
-      maxMessages: config.send.maxMessagesPerConnection,
-    });
+    const auth = configAuth(() => getService(strapi, 'oauth-token').authFor('smtp', section));
+    const tls = { ca: trustedCas(config) };
+    const timeoutMs = config.timeoutSeconds * 1000;
+    const sender: MailSender =
+      section.transport === 'graph' && isOAuth2(auth)
+        ? createGraphSender({
+            host: graphHost(section),
+            mailbox: section.username,
+            auth,
+            tls,
+            timeoutMs,
+          })
+        : createSmtpSender({
+            endpoint: { host: section.host, port: section.port, security: section.security },
+            auth,
+            tls,
+            timeoutMs,
+            maxConnections: config.send.maxConnections,
+            maxMessages: config.send.maxMessagesPerConnection,
+          });
     const from = section.fromAddress
       ? section.fromName
         ? `"${section.fromName.replace(/["\\]/g, '')}" <${section.fromAddress}>`

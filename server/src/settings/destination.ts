@@ -13,6 +13,8 @@ import crypto from 'node:crypto';
 import { cloudHosts, type MicrosoftCloud } from '../../../shared/contracts/settings';
 
 export interface DestinationSection {
+  /** 'smtp' or 'graph' (SMTP section); absent for IMAP */
+  transport?: string;
   host: string;
   port: number;
   security: string;
@@ -31,6 +33,8 @@ export interface DestinationSection {
 
 /** Each field with its canonical form: names that are case-insensitive are compared so. */
 const DESTINATION_FIELDS = {
+  // The same host over another protocol is another destination; '' for SMTP, see LATER.
+  transport: (s) => (s.transport === 'graph' ? 'graph' : ''),
   host: (s) =>
     s.host
       .trim()
@@ -54,7 +58,7 @@ const DESTINATION_FIELDS = {
 } satisfies Record<string, (s: DestinationSection) => string>;
 
 export type DestinationField = keyof typeof DESTINATION_FIELDS;
-const LATER = new Set<DestinationField>(['oauth2.cloud']);
+const LATER = new Set<DestinationField>(['transport', 'oauth2.cloud']);
 const FIELDS = Object.keys(DESTINATION_FIELDS) as DestinationField[];
 
 /** The fields in which two sections' destinations differ; empty when a secret may follow. */
@@ -105,6 +109,7 @@ export function describeChanges(fields: DestinationField[]): string {
 }
 
 const FIELD_NAMES: Record<DestinationField, string> = {
+  transport: 'transport',
   host: 'host',
   port: 'port',
   security: 'security',

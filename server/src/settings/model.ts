@@ -205,7 +205,12 @@ export function toEffective<K extends SectionKind>(
   };
   return {
     ...merged,
-    port: merged.port ?? DEFAULT_PORTS[kind][merged.security],
+    // Graph is HTTPS: its default port is 443 whatever the security field says.
+    port:
+      merged.port ??
+      ((merged as { transport?: string }).transport === 'graph'
+        ? 443
+        : DEFAULT_PORTS[kind][merged.security]),
     password: open(override.password, stored.password),
     oauth2: {
       ...oauth2,
@@ -215,3 +220,7 @@ export function toEffective<K extends SectionKind>(
 }
 
 export const isConfigured = (section: { host: string }) => section.host !== '';
+
+/** The Graph endpoint of a section that sends through Graph: host, with its port unless 443. */
+export const graphHost = (section: { host: string; port: number }) =>
+  section.port === 443 ? section.host : `${section.host}:${section.port}`;

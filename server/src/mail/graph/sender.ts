@@ -184,6 +184,14 @@ export function createGraphSender(config: GraphSenderConfig) {
       await call((token) => client.request({ method: 'GET', path: user, token }));
     },
     isIdle: () => inFlight === 0,
+    description: {
+      host: config.host,
+      port: 443,
+      security: 'tls' as const,
+      authType: 'OAuth2 (Microsoft Graph)',
+      user: config.mailbox,
+      maxConnections: 4,
+    },
     async close() {
       closed = true;
       client.close();
