@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { APPROVER, replyAnalysis } from '../helpers/analysis';
 import { verdictFor, type RuleFacts } from '../../server/src/approvals/rules';
-import type { ApprovalRow } from '../../server/src/services/approvals';
+import type { ApprovalRow } from '../../server/src/approvals/types';
 import { noDecision, type ReplyAnalysis } from '../../server/src/mail';
 
 const NOW = new Date('2026-11-30T12:00:00Z');

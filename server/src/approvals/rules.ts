@@ -4,8 +4,7 @@
  * The first rule that fails names the reason (approvals/reasons.ts).
  */
 import type { ReplyAnalysis } from '../mail';
-import type { AdminUser } from '../services/approval-access';
-import type { ApprovalRow } from '../services/approvals';
+import type { AdminUser, ApprovalRow } from './types';
 import type { VerdictReason } from './reasons';
 
 export type Verdict =

@@ -14,6 +14,7 @@
  */
 import type { Core } from '@strapi/strapi';
 import { PluginError } from '../errors';
+import type { AdminUser } from '../approvals/types';
 
 /** A Content Manager action: what a role must be allowed on the entry. */
 export type EntryPermission = 'read' | 'create' | 'update' | 'delete' | 'publish';
@@ -23,7 +24,6 @@ type Checker = {
   can: Record<EntryPermission, (entity?: unknown) => boolean>;
 };
 type Target = { uid: string; documentId: string; locale?: string | null };
-export type AdminUser = { id: number; email: string };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const checker = (ability: Ability, uid: string): Checker =>

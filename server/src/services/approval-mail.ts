@@ -6,7 +6,7 @@
 import type { Core } from '@strapi/strapi';
 import { messageIdFor, referenceFor } from '../mail';
 import { getService } from '../utils/get-service';
-import type { ApprovalRow } from './approvals';
+import type { ApprovalRow } from '../approvals/types';
 import { approvalMailbox } from '../approvals/mailbox';
 import type { Answer } from '../approvals/reasons';
 

@@ -14,26 +14,9 @@ import { getPluginConfig } from '../utils/plugin-config';
 import { parseInput } from '../utils/validate';
 import type approvalAccess from './approval-access';
 import type { EntryPermission } from './approval-access';
+import type { ApprovalRow } from '../approvals/types';
 
 export const APPROVAL_UID = 'plugin::mail-server.approval';
-
-export interface ApprovalRow {
-  id: number;
-  targetUid: string;
-  targetDocumentId: string;
-  targetLocale: string | null;
-  title: string;
-  action: string;
-  approvers: string[];
-  policy: 'any' | 'all';
-  status: 'pending' | 'approved' | 'rejected' | 'expired' | 'cancelled';
-  expiresAt: string | null;
-  note: string | null;
-  requestedBy: { id?: number; email?: string } | null;
-  entryVersion: string | null;
-  decisions: ApprovalDecision[] | null;
-  decidedAt: string | null;
-}
 
 export type ApprovalAction = (ctx: {
   strapi: Core.Strapi;
