@@ -43,18 +43,21 @@ export const MICROSOFT_CLOUDS = {
 } as const;
 export type MicrosoftCloud = keyof typeof MICROSOFT_CLOUDS;
 const CLOUD_NAMES = Object.keys(MICROSOFT_CLOUDS) as [MicrosoftCloud, ...MicrosoftCloud[]];
-const CLOUD_AUTHORITIES = new Set<string>(Object.values(MICROSOFT_CLOUDS).map((c) => c.authority));
-
 /**
- * The hosts a section's OAuth2 uses. The authority host field is an override for what no cloud
- * names (a proxy, the tests' local identity platform); holding one of the clouds' own
- * authorities (the stored default), it follows the cloud.
+ * The hosts a section's OAuth2 uses. The authority host field is an override (a proxy, the
+ * tests' local identity platform, or a national cloud's authority saved before the cloud
+ * setting existed); left at the stored default, or at the chosen cloud's own, it follows the
+ * cloud.
  */
 export function cloudHosts(oauth2: { cloud: MicrosoftCloud; authorityHost: string }) {
   const cloud = MICROSOFT_CLOUDS[oauth2.cloud];
   const override = oauth2.authorityHost.trim().toLowerCase();
-  const authority = override && !CLOUD_AUTHORITIES.has(override) ? override : cloud.authority;
-  return { authority, outlook: cloud.outlook, graph: cloud.graph };
+  const follows = !override || override === DEFAULT_AUTHORITY_HOST || override === cloud.authority;
+  return {
+    authority: follows ? cloud.authority : override,
+    outlook: cloud.outlook,
+    graph: cloud.graph,
+  };
 }
 
 /** Exchange Online endpoints of every cloud (smtp.office365.com, outlook.office365.us, …). */

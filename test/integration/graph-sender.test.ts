@@ -97,32 +97,44 @@ describe('Microsoft Graph sender (mail core)', () => {
     await graph.close();
   });
 
-  test('over the 4 MB request limit: a draft, the attachment uploaded in chunks, then send', async () => {
+  test('over the 4 MB request limit: a draft, large attachments uploaded in chunks (to the upload host), small ones in one request, then send', async () => {
     const c = stack.idp.client;
     const graph = sender(c);
     const subject = `graph large ${crypto.randomBytes(6).toString('hex')}`;
     const big = crypto.randomBytes(MIME_LIMIT + 3 * 1024 * 1024); // ~6 MB
+    const logo = crypto.randomBytes(20_000);
     const before = stack.graph.stats().requests;
     const sent = await graph.send({
       to: recipient.address,
       subject,
-      text: 'a large report',
+      html: '<p>a large report <img src="cid:logo@strapi"></p>',
       headers: { 'X-Report': 'monthly' },
       attachments: [
         { filename: 'report.bin', content: big, contentType: 'application/octet-stream' },
+        { filename: 'logo.png', content: logo, cid: 'logo@strapi', contentType: 'image/png' },
+        {
+          filename: 'note.txt',
+          content: Buffer.from('a note').toString('base64'),
+          encoding: 'base64',
+        },
       ],
     });
     expect(sent.via).toBe('draft');
-    // draft + upload session + ceil(6 MB / 3.125 MB) chunks + send
+    // draft + upload session + ceil(6 MB / 3.125 MB) chunks + 2 small attachments + send
     expect(stack.graph.stats().requests - before).toBe(
-      3 + Math.ceil(big.length / (10 * 320 * 1024))
+      3 + Math.ceil(big.length / (10 * 320 * 1024)) + 2
     );
     const [mail] = await readMailbox(stack, recipient, { subject });
+    // Graph gives a draft its own Message-ID: the result reports that one, which replies carry.
+    expect(sent.messageId).toMatch(/@local\.graph>$/);
+    expect(mail?.messageId).toBe(sent.messageId);
     expect(mail?.headers.get('x-report')).toBe('monthly');
-    const received = mail!.attachments[0]!.content;
-    expect(crypto.createHash('sha256').update(received).digest('hex')).toBe(
-      crypto.createHash('sha256').update(big).digest('hex')
-    );
+    const byName = new Map(mail!.attachments.map((a) => [a.filename, a]));
+    const hash = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+    expect(hash(byName.get('report.bin')!.content)).toBe(hash(big));
+    expect(Buffer.compare(byName.get('logo.png')!.content, logo)).toBe(0);
+    expect(byName.get('logo.png')!.cid).toBe('logo@strapi');
+    expect(byName.get('note.txt')!.content.toString()).toBe('a note');
     await graph.close();
   });
 

@@ -38,13 +38,16 @@ export interface GraphOptions {
 
 interface Draft {
   mailbox: string;
+  /** Graph gives a draft its own Message-ID */
+  internetMessageId: string;
   message: GraphMessage;
-  attachments: Array<{ name: string; contentType: string; content: Buffer }>;
+  attachments: Array<{ name: string; contentType: string; content: Buffer; contentId?: string }>;
 }
 interface Upload {
   draft: string;
   name: string;
   contentType: string;
+  contentId?: string;
   size: number;
   chunks: Buffer[];
   received: number;
@@ -183,8 +186,43 @@ export class LocalGraph {
     }
     if (req.method === 'POST' && rest === '/messages') {
       const id = randomBytes(12).toString('base64url');
-      this.drafts.set(id, { mailbox, message: JSON.parse(body.toString('utf8')), attachments: [] });
-      return json(res, 201, { id });
+      const internetMessageId = `<${randomUUID()}@local.graph>`;
+      this.drafts.set(id, {
+        mailbox,
+        internetMessageId,
+        message: JSON.parse(body.toString('utf8')),
+        attachments: [],
+      });
+      return json(res, 201, { id, internetMessageId });
+    }
+    const draftPath = /^\/messages\/([\w-]+)$/.exec(rest);
+    if (req.method === 'DELETE' && draftPath) {
+      this.drafts.delete(draftPath[1]!);
+      res.writeHead(204).end();
+      return;
+    }
+    const small = /^\/messages\/([\w-]+)\/attachments$/.exec(rest);
+    if (req.method === 'POST' && small) {
+      const draft = this.drafts.get(small[1]!);
+      if (!draft)
+        throw new GraphError(
+          404,
+          'ErrorItemNotFound',
+          'The specified object was not found in the store.'
+        );
+      const a = JSON.parse(body.toString('utf8')) as {
+        name: string;
+        contentType?: string;
+        contentBytes: string;
+        contentId?: string;
+      };
+      draft.attachments.push({
+        name: a.name,
+        contentType: a.contentType ?? 'application/octet-stream',
+        content: Buffer.from(a.contentBytes, 'base64'),
+        contentId: a.contentId,
+      });
+      return json(res, 201, { id: randomUUID() });
     }
     const session = /^\/messages\/([\w-]+)\/attachments\/createUploadSession$/.exec(rest);
     if (req.method === 'POST' && session) {
@@ -197,19 +235,30 @@ export class LocalGraph {
         );
       const item = (
         JSON.parse(body.toString('utf8')) as {
-          AttachmentItem: { name: string; size: number; contentType?: string };
+          AttachmentItem: { name: string; size: number; contentType?: string; contentId?: string };
         }
       ).AttachmentItem;
+      // As Graph: an upload session is for attachments of 3 MB and more.
+      if (item.size < 3 * 1024 * 1024) {
+        throw new GraphError(
+          400,
+          'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize',
+          'Attachment size should not be less than 3 MB.'
+        );
+      }
       const id = randomBytes(12).toString('base64url');
       this.uploads.set(id, {
         draft: session[1]!,
         name: item.name,
         contentType: item.contentType ?? 'application/octet-stream',
+        contentId: item.contentId,
         size: item.size,
         chunks: [],
         received: 0,
       });
-      return json(res, 201, { uploadUrl: `${this.url}/upload/${id}`, nextExpectedRanges: ['0-'] });
+      // Like Graph's (outlook.office.com), the upload URL names another host than the API.
+      const other = this.url.replace('127.0.0.1', 'localhost');
+      return json(res, 201, { uploadUrl: `${other}/upload/${id}`, nextExpectedRanges: ['0-'] });
     }
     const send = /^\/messages\/([\w-]+)\/send$/.exec(rest);
     if (req.method === 'POST' && send) {
@@ -221,7 +270,10 @@ export class LocalGraph {
           'The specified object was not found in the store.'
         );
       this.drafts.delete(send[1]!);
-      await this.deliver(mailbox, await compose(mailbox, draft.message, draft.attachments));
+      await this.deliver(
+        mailbox,
+        await compose(mailbox, draft.message, draft.attachments, draft.internetMessageId)
+      );
       res.writeHead(202).end();
       return;
     }
@@ -286,6 +338,7 @@ export class LocalGraph {
       name: upload.name,
       contentType: upload.contentType,
       content: Buffer.concat(upload.chunks),
+      contentId: upload.contentId,
     });
     return json(res, 201, {});
   }
@@ -316,7 +369,8 @@ export class LocalGraph {
 function compose(
   mailbox: string,
   m: GraphMessage,
-  uploaded: Draft['attachments']
+  uploaded: Draft['attachments'],
+  messageId?: string
 ): Promise<Buffer> {
   const addresses = (r?: Recipient[]) => (r ?? []).map((x) => x.emailAddress.address);
   const html = m.body?.contentType?.toLowerCase() === 'html';
@@ -327,6 +381,7 @@ function compose(
     bcc: addresses(m.bccRecipients),
     replyTo: addresses(m.replyTo),
     subject: m.subject,
+    messageId,
     [html ? 'html' : 'text']: m.body?.content ?? '',
     headers: Object.fromEntries((m.internetMessageHeaders ?? []).map((h) => [h.name, h.value])),
     attachments: [
@@ -339,6 +394,7 @@ function compose(
         filename: a.name,
         contentType: a.contentType,
         content: a.content,
+        cid: a.contentId,
       })),
     ],
   }).compile();

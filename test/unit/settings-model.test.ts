@@ -202,6 +202,11 @@ describe('Microsoft clouds', () => {
     expect(cloudHosts(oauth2('usgov', 'Login.MicrosoftOnline.com')).authority).toBe(
       'login.microsoftonline.us'
     );
+    // A row saved before the cloud setting, reaching a national cloud by its authority alone,
+    // keeps signing in there (its stored cloud is the default, global).
+    expect(cloudHosts(oauth2('global', 'login.microsoftonline.us')).authority).toBe(
+      'login.microsoftonline.us'
+    );
   });
 
   test('client credentials refuse a tenant alias; delegated grants accept one', () => {

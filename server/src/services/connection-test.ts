@@ -126,8 +126,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               text: 'This message was sent by the Test button in Settings → Mail Server. Sending works.',
             }
           : undefined;
-      return run('smtp', request.smtp, (section, auth) =>
-        section.transport === 'graph' && isOAuth2(auth)
+      return run('smtp', request.smtp, (section, auth) => {
+        if (section.transport === 'graph' && !isOAuth2(auth)) {
+          throw new PluginError(
+            'ECONFIG',
+            'Microsoft Graph needs OAuth2.',
+            'Tick "Use OAuth2" in the SMTP section and fill in the app registration.'
+          );
+        }
+        return section.transport === 'graph' && isOAuth2(auth)
           ? probeGraph({
               ...common(),
               host: graphHost(section),
@@ -140,8 +147,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
               endpoint: { host: section.host, port: section.port, security: section.security },
               auth,
               send: send(section),
-            })
-      );
+            });
+      });
     },
 
     imap(request: ImapTestRequest): Promise<ConnectionTestResult> {

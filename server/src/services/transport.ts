@@ -86,6 +86,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const auth = configAuth(() => getService(strapi, 'oauth-token').authFor('smtp', section));
     const tls = { ca: trustedCas(config) };
     const timeoutMs = config.timeoutSeconds * 1000;
+    if (section.transport === 'graph' && !isOAuth2(auth)) {
+      throw new MailError('ECONFIG', 'Microsoft Graph needs OAuth2.', {
+        diagnosis: 'The SMTP section sends through Microsoft Graph, but OAuth2 is off.',
+        fix: 'Tick "Use OAuth2" in the SMTP section (or in the app config) and fill in the app registration.',
+      });
+    }
     const sender: MailSender =
       section.transport === 'graph' && isOAuth2(auth)
         ? createGraphSender({

@@ -123,6 +123,15 @@ export function applyInput<K extends SectionKind>(
   } as Stored<K>;
 }
 
+/** A broken certificate in the app's config shows no thumbprint; the Test says what is wrong. */
+function thumbprintOf(pem: string): string | null {
+  try {
+    return parseClientCertificate(pem).thumbprintSha256;
+  } catch {
+    return null;
+  }
+}
+
 /** Dotted paths of the fields the app's config provides (shown locked in the admin page). */
 export function lockedPaths(kind: SectionKind, override: Override[SectionKind]): string[] {
   const { oauth2, ...top } = override;
@@ -171,7 +180,7 @@ export function toView<K extends SectionKind>(
   const configCertificate = (override.oauth2 as { clientCertificate?: string } | undefined)
     ?.clientCertificate;
   const thumbprint = configCertificate
-    ? parseClientCertificate(configCertificate).thumbprintSha256
+    ? thumbprintOf(configCertificate)
     : (stored.oauth2.certificateThumbprint ?? null);
   return {
     ...rest,

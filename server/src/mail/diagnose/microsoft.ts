@@ -80,7 +80,7 @@ function smtpAuthRefused(f: Facts, ctx: DiagnoseContext): Finding {
       fix: 'Use OAuth2 for this section (client credentials), or have the Microsoft 365 admin replace Security defaults with Conditional Access policies that allow it.',
     };
   }
-  if (/lock/i.test(text)) {
+  if (/\blocked\b|lockout/i.test(text)) {
     return {
       code: 'EAUTH',
       reason: 'account-locked',

@@ -17,7 +17,7 @@ export interface GraphEndpoint {
 }
 
 export interface GraphCall {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** a path under /v1.0, or a whole https URL (an upload session's) */
   path: string;
   token?: string;
@@ -49,12 +49,27 @@ export function createGraphClient(endpoint: GraphEndpoint): GraphClient {
       ? new URL(call.path)
       : new URL(`https://${endpoint.host}/v1.0${call.path}`);
     const body = call.body === undefined ? undefined : Buffer.from(call.body);
+    // An upload session's URL may name another host (outlook.office.com): its own connection,
+    // with TLS checked against that host, never the Graph agent's.
+    const own = url.host === new URL(`https://${endpoint.host}`).host;
+    const connection = own
+      ? { agent }
+      : {
+          agent: false as const,
+          ...tlsOptions(
+            { host: url.hostname, port: Number(url.port || 443), security: 'tls' },
+            endpoint.tls
+          ),
+        };
     return new Promise((resolve, reject) => {
+      if (url.protocol !== 'https:') {
+        return reject(graphNetworkError(new Error(`not https: ${url.protocol}`), url.host));
+      }
       const req = https.request(
         url,
         {
           method: call.method,
-          agent,
+          ...connection,
           timeout: endpoint.timeoutMs,
           headers: {
             ...(call.token ? { Authorization: `Bearer ${call.token}` } : {}),

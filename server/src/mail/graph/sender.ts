@@ -8,8 +8,9 @@
  *
  * A request may not exceed 4 MB, and base64 grows MIME by a third. A larger message goes as a
  * draft instead: the JSON message (subject, body, recipients, reply-to, `x-` headers — Graph
- * takes no other custom header, and assigns its own Message-ID), each attachment uploaded in
- * chunks under 4 MB through an upload session, then `send`
+ * takes no other custom header, and assigns its own Message-ID, which the result reports), each
+ * attachment from 3 MB uploaded in chunks through an upload session and smaller ones in one
+ * request, then `send`; a draft that cannot be sent is deleted
  * (https://learn.microsoft.com/graph/outlook-large-attachments).
  */
 import { Readable } from 'node:stream';
@@ -21,6 +22,8 @@ import { createGraphClient, type GraphClient } from './http';
 
 /** The largest MIME sent in one request: its base64 stays under Graph's 4 MB. */
 export const MIME_LIMIT = 3 * 1024 * 1024 - 64 * 1024;
+/** Attachments from this size go through an upload session (Graph's lower bound). */
+const UPLOAD_FROM = 3 * 1024 * 1024;
 /** Upload chunks: a multiple of 320 KiB under 4 MB, as Graph asks. */
 const CHUNK = 10 * 320 * 1024;
 
@@ -72,7 +75,8 @@ export function createGraphSender(config: GraphSenderConfig) {
     );
   }
 
-  async function sendDraft(message: ReturnType<typeof toNodemailer>) {
+  /** Over the MIME limit: a draft, its attachments (small ones inline, large ones uploaded), send. */
+  async function sendDraft(message: ReturnType<typeof toNodemailer>): Promise<string | undefined> {
     const recipients = (v: unknown) =>
       (v === undefined ? [] : Array.isArray(v) ? v : [v]).map((a: Address) =>
         typeof a === 'string'
@@ -103,45 +107,78 @@ export function createGraphSender(config: GraphSenderConfig) {
           }),
         })
       )
-    ).json as { id: string };
-    for (const attachment of message.attachments ?? []) {
-      const content: Buffer = Buffer.isBuffer(attachment.content)
-        ? attachment.content
-        : Buffer.from(String(attachment.content ?? ''));
-      const session = (
-        await call((token) =>
-          client.request({
-            method: 'POST',
-            path: `${user}/messages/${draft.id}/attachments/createUploadSession`,
-            token,
-            body: JSON.stringify({
-              AttachmentItem: {
-                attachmentType: 'file',
-                name: attachment.filename || 'attachment',
-                size: content.length,
-                contentType: attachment.contentType || 'application/octet-stream',
-              },
-            }),
-          })
-        )
-      ).json as { uploadUrl: string };
-      for (let start = 0; start < content.length; start += CHUNK) {
-        const chunk = content.subarray(start, start + CHUNK);
-        // The upload URL carries its own authorization: no token is sent with it.
-        await client.request({
-          method: 'PUT',
-          path: session.uploadUrl,
-          body: chunk,
-          contentType: 'application/octet-stream',
-          headers: {
-            'Content-Range': `bytes ${start}-${start + chunk.length - 1}/${content.length}`,
-          },
-        });
-      }
+    ).json as { id: string; internetMessageId?: string };
+    const path = `${user}/messages/${draft.id}`;
+    try {
+      for (const attachment of message.attachments ?? []) await attach(path, attachment);
+      await call((token) => client.request({ method: 'POST', path: `${path}/send`, token }));
+    } catch (err) {
+      // A draft left behind would be sent by no one and seen by the mailbox owner: remove it.
+      await call((token) => client.request({ method: 'DELETE', path, token })).catch(
+        () => undefined
+      );
+      throw err;
     }
-    await call((token) =>
-      client.request({ method: 'POST', path: `${user}/messages/${draft.id}/send`, token })
-    );
+    // Graph gives the draft its own Message-ID: that is the one replies will carry.
+    return draft.internetMessageId;
+  }
+
+  type Attachment = NonNullable<ReturnType<typeof toNodemailer>['attachments']>[number];
+  async function attach(path: string, attachment: Attachment) {
+    const content: Buffer = Buffer.isBuffer(attachment.content)
+      ? attachment.content
+      : Buffer.from(
+          String(attachment.content ?? ''),
+          (attachment.encoding as BufferEncoding | undefined) ?? 'utf8'
+        );
+    const inline = attachment.contentDisposition === 'inline' || !!attachment.cid;
+    const item = {
+      name: attachment.filename || 'attachment',
+      contentType: attachment.contentType || 'application/octet-stream',
+      isInline: inline,
+      ...(attachment.cid ? { contentId: attachment.cid } : {}),
+    };
+    // Graph takes an upload session only from 3 MB on; smaller files go in one request.
+    if (content.length < UPLOAD_FROM) {
+      await call((token) =>
+        client.request({
+          method: 'POST',
+          path: `${path}/attachments`,
+          token,
+          body: JSON.stringify({
+            '@odata.type': '#microsoft.graph.fileAttachment',
+            ...item,
+            contentBytes: content.toString('base64'),
+          }),
+        })
+      );
+      return;
+    }
+    const session = (
+      await call((token) =>
+        client.request({
+          method: 'POST',
+          path: `${path}/attachments/createUploadSession`,
+          token,
+          body: JSON.stringify({
+            AttachmentItem: { attachmentType: 'file', size: content.length, ...item },
+          }),
+        })
+      )
+    ).json as { uploadUrl: string };
+    for (let start = 0; start < content.length; start += CHUNK) {
+      const chunk = content.subarray(start, start + CHUNK);
+      // The upload URL carries its own authorization: no token is sent with it.
+      await client.request({
+        method: 'PUT',
+        path: session.uploadUrl,
+        body: chunk,
+        contentType: 'application/octet-stream',
+        headers: {
+          'Content-Range': `bytes ${start}-${start + chunk.length - 1}/${content.length}`,
+        },
+      });
+    }
   }
 
   return {
@@ -173,8 +210,14 @@ export function createGraphSender(config: GraphSenderConfig) {
           await sendMime(raw);
           return { messageId, accepted, rejected: [], response: '202 Accepted', via: 'mime' };
         }
-        await sendDraft(message);
-        return { messageId, accepted, rejected: [], response: '202 Accepted', via: 'draft' };
+        const assigned = await sendDraft(message);
+        return {
+          messageId: assigned ?? messageId,
+          accepted,
+          rejected: [],
+          response: '202 Accepted',
+          via: 'draft',
+        };
       } finally {
         inFlight--;
       }
