@@ -82,6 +82,9 @@ describe('settings API', () => {
           pollInterval: 30,
           oauth2: {
             enabled: true,
+            // The inbox job's first tick reads this mailbox and signs in: on loopback, never
+            // at Microsoft (this suite runs no identity platform; the sign-in simply fails).
+            authorityHost: '127.0.0.1:9',
             tenantId: 'contoso.onmicrosoft.com',
             clientId: '00000000-0000-0000-0000-000000000001',
             clientSecret: CLIENT_SECRET,
