@@ -67,6 +67,14 @@ export class PluginError extends errors.ApplicationError {
 }
 
 /** Any error as what the page shows: code, message, diagnosis, fix (never a secret). */
+/** A section set to Microsoft Graph without OAuth2: Graph takes no password. */
+export const graphNeedsOAuth2 = (kind: 'smtp' | 'imap') =>
+  new PluginError(
+    'ECONFIG',
+    'Microsoft Graph needs OAuth2.',
+    `Tick "Use OAuth2" in the ${kind.toUpperCase()} section and fill in the app registration.`
+  );
+
 export function errorInfo(err: unknown): Omit<MailErrorInfo, 'code'> & { code: string } {
   if (isMailError(err)) return toInfo(err);
   if (err instanceof PluginError) {

@@ -153,6 +153,12 @@ const serverFields = {
  * the username is the mailbox, and OAuth2 is required.
  */
 export const SMTP_TRANSPORTS = ['smtp', 'graph'] as const;
+/**
+ * How the IMAP section reads the approvals mailbox: IMAP, or Microsoft Graph where a tenant
+ * keeps IMAP off. With Graph, the username is the mailbox (address or user ID) and the
+ * mailbox field names the folder read (INBOX is the Inbox).
+ */
+export const IMAP_TRANSPORTS = ['imap', 'graph'] as const;
 
 export const smtpInputSchema = z.object({
   ...serverFields,
@@ -179,6 +185,7 @@ export const authservIdsOf = (value: string): string[] =>
 
 export const imapInputSchema = z.object({
   ...serverFields,
+  transport: z.enum(IMAP_TRANSPORTS).default('imap'),
   senderCheck: z.enum(SENDER_CHECKS).default('verified'),
   /** authserv-ids (RFC 8601) of the receiving servers whose Authentication-Results count */
   authservId: z

@@ -10,7 +10,11 @@ describe('plugin config', () => {
   test('an empty config gets every default, timeoutSeconds 10', () => {
     const parsed = pluginConfigSchema.parse({});
     expect(parsed.timeoutSeconds).toBe(10);
-    expect(parsed.inbox).toStrictEqual({ idle: true, analysisTimeoutMs: 15_000 });
+    expect(parsed.inbox).toStrictEqual({
+      idle: true,
+      analysisTimeoutMs: 15_000,
+      graphPollSeconds: 3,
+    });
   });
 
   test('testTimeoutSeconds (the name up to 0.1) is read as timeoutSeconds', () => {

@@ -21,6 +21,8 @@ import {
   toEffective,
   toView,
 } from '../../server/src/settings/model';
+import { destinationChanges } from '../../server/src/settings/destination';
+import { tokenSettings } from '../../server/src/services/oauth-token';
 import { PluginError } from '../../server/src/errors';
 import { rejectionOf } from '../helpers/expect';
 
@@ -225,5 +227,51 @@ describe('Microsoft clouds', () => {
     }
     expect(section('authorization_code', 'organizations').success).toBe(true);
     expect(section('client_credentials', 'contoso.onmicrosoft.com').success).toBe(true);
+  });
+});
+
+describe('reading through Microsoft Graph', () => {
+  const imapGraph = (grant: 'client_credentials' | 'authorization_code', cloud: MicrosoftCloud) =>
+    toEffective(
+      'imap',
+      normaliseStored('imap', {
+        host: cloudHosts({ cloud, authorityHost: DEFAULT_AUTHORITY_HOST }).graph,
+        transport: 'graph',
+        username: 'approvals@contoso.example',
+        oauth2: { enabled: true, grant, cloud, tenantId: 't', clientId: 'c' },
+      }),
+      {},
+      (v) => v
+    );
+
+  test('the IMAP section reads through IMAP unless Graph is chosen; Graph needs OAuth2', () => {
+    expect(normaliseStored('imap', null).transport).toBe('imap');
+    const parsed = settingsInputSchema.safeParse({
+      imap: { host: 'graph.microsoft.com', transport: 'graph', username: 'a@contoso.example' },
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues[0]?.path).toStrictEqual(['imap', 'oauth2', 'enabled']);
+  });
+
+  test.each(['global', 'usgov', 'china'] as const)(
+    '%s: a Graph token for reading: .default app-only, Mail.ReadWrite delegated, port 443',
+    (cloud) => {
+      const { graph } = cloudHosts({ cloud, authorityHost: DEFAULT_AUTHORITY_HOST });
+      const appOnly = imapGraph('client_credentials', cloud);
+      expect(appOnly.port).toBe(443);
+      expect(tokenSettings(appOnly).scopes).toStrictEqual([`https://${graph}/.default`]);
+      expect(tokenSettings(imapGraph('authorization_code', cloud)).scopes).toStrictEqual([
+        `https://${graph}/Mail.ReadWrite`,
+      ]);
+    }
+  );
+
+  test('IMAP and Graph are different destinations for the same host and account', () => {
+    const graph = imapGraph('client_credentials', 'global');
+    const imap = { ...graph, transport: 'imap' as const };
+    expect(destinationChanges(imap, graph)).toStrictEqual(['transport']);
+    // 'imap' and a row saved before the choice existed are the same destination.
+    const { transport: _t, ...older } = imap;
+    expect(destinationChanges(imap, older)).toStrictEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { Flex, Link, Typography } from '@strapi/design-system';
+import { useFormField } from '../hooks/useFormField';
 import type { SectionKind } from '../utils/form';
-import { MICROSOFT_OAUTH_DOC } from '../utils/microsoft';
+import { MICROSOFT_GRAPH_MAIL_DOC, MICROSOFT_OAUTH_DOC } from '../utils/microsoft';
 import { useMsg } from '../hooks/useMsg';
 
 /**
@@ -9,7 +10,9 @@ import { useMsg } from '../hooks/useMsg';
  */
 export const AppRegistrationHelp = ({ kind, grant }: { kind: SectionKind; grant?: string }) => {
   const { msg } = useMsg();
+  const transport = useFormField<string | undefined>(`${kind}.transport`);
   const appOnly = grant === 'client_credentials';
+  if (transport.value === 'graph') return <GraphHelp kind={kind} appOnly={appOnly} />;
   const permission = appOnly
     ? kind === 'smtp'
       ? 'SMTP.SendAsApp'
@@ -34,6 +37,32 @@ export const AppRegistrationHelp = ({ kind, grant }: { kind: SectionKind; grant?
       </Typography>
       <Link href={MICROSOFT_OAUTH_DOC} isExternal>
         {msg('Settings.oauth2.help.link', 'Microsoft guide: authenticate IMAP and SMTP with OAuth')}
+      </Link>
+    </Flex>
+  );
+};
+
+/** Microsoft Graph: Mail.Send or Mail.ReadWrite, and the scoping that limits the app's reach. */
+const GraphHelp = ({ kind, appOnly }: { kind: SectionKind; appOnly: boolean }) => {
+  const { msg } = useMsg();
+  const permission = kind === 'smtp' ? 'Mail.Send' : 'Mail.ReadWrite';
+  return (
+    <Flex direction="column" alignItems="flex-start" gap={2}>
+      <Typography variant="omega" textColor="neutral700">
+        {appOnly
+          ? msg(
+              'Settings.oauth2.help.graph',
+              'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; under Certificates & secrets, upload a certificate (recommended) or create a client secret. Under API permissions, add Microsoft Graph → {permission} (application permission), then click Grant admin consent. Without more, the app may use every mailbox of the tenant: limit it to this one with RBAC for Applications (or an application access policy) in Exchange Online.',
+              { permission }
+            )
+          : msg(
+              'Settings.oauth2.help.graph.delegated',
+              'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; under Certificates & secrets, upload a certificate (recommended) or create a client secret. Under API permissions, add Microsoft Graph → {permission} and offline_access (delegated permissions), and grant consent. The token acts as the signed-in user, who must own the mailbox or have Full Access to it.',
+              { permission }
+            )}
+      </Typography>
+      <Link href={MICROSOFT_GRAPH_MAIL_DOC} isExternal>
+        {msg('Settings.oauth2.help.graph.link', 'Microsoft guide: mail in Microsoft Graph')}
       </Link>
     </Flex>
   );

@@ -2,14 +2,17 @@ import { Divider, Grid } from '@strapi/design-system';
 import { ConnectionTestPanel, type SectionTestProps } from './ConnectionTestPanel';
 import { OAuth2Fields } from './OAuth2Fields';
 import { SectionCard } from './SectionCard';
+import { SelectField } from './SelectField';
 import { SenderCheckFields } from './SenderCheckFields';
 import { ServerFields } from './ServerFields';
 import { TextField } from './TextField';
+import { useFormField } from '../hooks/useFormField';
 import { useMsg } from '../hooks/useMsg';
 
 /** IMAP Mailbox: only needed to read replies (approvals by email). */
 export const ImapSection = ({ test }: { test?: SectionTestProps }) => {
   const { msg } = useMsg();
+  const graph = useFormField<string>('imap.transport').value === 'graph';
   return (
     <SectionCard
       title={msg('Settings.imap.title', 'IMAP Mailbox')}
@@ -18,6 +21,25 @@ export const ImapSection = ({ test }: { test?: SectionTestProps }) => {
         'Only needed to read mail: approvals by email reply. Leave it empty if Strapi only sends email.'
       )}
     >
+      <Grid.Root gap={5}>
+        <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
+          <SelectField
+            path="imap.transport"
+            label={msg('Settings.imap.transport.label', 'Read through')}
+            options={[
+              { value: 'imap', label: msg('Settings.imap.transport.imap', 'IMAP') },
+              {
+                value: 'graph',
+                label: msg('Settings.imap.transport.graph', 'Microsoft Graph (Microsoft 365)'),
+              },
+            ]}
+            hint={msg(
+              'Settings.imap.transport.hint',
+              'Microsoft Graph for tenants that keep IMAP off: OAuth2 with the Mail.ReadWrite permission; new replies are looked for every few seconds.'
+            )}
+          />
+        </Grid.Item>
+      </Grid.Root>
       <ServerFields kind="imap" />
       <Grid.Root gap={5}>
         <Grid.Item col={4} xs={12} direction="column" alignItems="stretch">
@@ -25,7 +47,14 @@ export const ImapSection = ({ test }: { test?: SectionTestProps }) => {
             path="imap.mailbox"
             label={msg('Settings.imap.mailbox.label', 'Mailbox folder')}
             placeholder="INBOX"
-            hint={msg('Settings.imap.mailbox.hint', 'Where replies arrive.')}
+            hint={
+              graph
+                ? msg(
+                    'Settings.imap.mailbox.hint.graph',
+                    'Where replies arrive: INBOX for the Inbox, Inbox/Approvals for a folder inside it.'
+                  )
+                : msg('Settings.imap.mailbox.hint', 'Where replies arrive.')
+            }
           />
         </Grid.Item>
         <Grid.Item col={4} xs={12} direction="column" alignItems="stretch">

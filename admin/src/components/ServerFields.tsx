@@ -17,9 +17,9 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
   const security = useFormField<Security>(`${kind}.security`);
   const oauth2 = useFormField<boolean>(`${kind}.oauth2.enabled`);
   const grant = useFormField<string>(`${kind}.oauth2.grant`);
-  const transport = useFormField<string | undefined>('smtp.transport');
-  // Microsoft Graph (SMTP section only): an HTTPS endpoint and a mailbox, signed in by OAuth2.
-  const graph = kind === 'smtp' && transport.value === 'graph';
+  const transport = useFormField<string | undefined>(`${kind}.transport`);
+  // Microsoft Graph: an HTTPS endpoint and a mailbox, signed in by OAuth2.
+  const graph = transport.value === 'graph';
   const defaultPort = graph ? 443 : DEFAULT_PORTS[kind][security.value];
   // With OAuth2 the password is only used by the "username and password" grant.
   const showPassword = !graph && (!oauth2.value || grant.value === 'password');

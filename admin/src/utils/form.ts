@@ -47,6 +47,7 @@ export interface SmtpForm extends ServerForm {
 }
 
 export interface ImapForm extends ServerForm {
+  transport: ImapView['transport'];
   mailbox: string;
   processedFolder: string;
   pollInterval: string;
@@ -117,6 +118,7 @@ export function toForm(view: SettingsView): SettingsForm {
     },
     imap: {
       ...serverForm(view.imap),
+      transport: view.imap.transport,
       mailbox: view.imap.mailbox,
       processedFolder: view.imap.processedFolder,
       pollInterval: numberFrom(view.imap.pollInterval),

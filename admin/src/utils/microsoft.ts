@@ -10,3 +10,7 @@ export const MICROSOFT_SMTP_AUTH_TIMELINE =
 
 export const MICROSOFT_BASIC_AUTH_DOC =
   'https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/deprecation-of-basic-authentication-exchange-online';
+
+/** Mail in Microsoft Graph: sending, reading, folders, permissions. */
+export const MICROSOFT_GRAPH_MAIL_DOC =
+  'https://learn.microsoft.com/en-us/graph/outlook-mail-concept-overview';

@@ -122,9 +122,14 @@ const configObject = z
          * analysis-timeout. Any message up to 10 MB takes under 3 s on 2 cores (bench/hostile.ts)
          */
         analysisTimeoutMs: z.number().int().min(50).max(120_000).default(15_000),
+        /**
+         * Over Microsoft Graph (no IDLE), how often the folder is looked at while IDLE is on:
+         * one request each time, within Graph's 10,000 per 10 minutes per app and mailbox
+         */
+        graphPollSeconds: z.number().min(1).max(300).default(3),
       })
       .strict()
-      .default({ idle: true, analysisTimeoutMs: 15_000 }),
+      .default({ idle: true, analysisTimeoutMs: 15_000, graphPollSeconds: 3 }),
     approvals: z
       .object({
         /** approval requests one admin user may make per hour (each emails its approvers) */

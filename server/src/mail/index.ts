@@ -52,12 +52,9 @@ export {
   type SmtpSenderConfig,
 } from './smtp/sender';
 export { parseMessage, outgoingMessageSchema, type OutgoingMessage } from './message';
-export {
-  createMailboxReader,
-  type FetchedMessage,
-  type MailboxReader,
-  type MailboxReaderConfig,
-} from './imap/reader';
+export type { FetchedMessage, MailboxReader } from './mailbox';
+export { createMailboxReader, type MailboxReaderConfig } from './imap/reader';
+export { createGraphMailboxReader, type GraphReaderConfig } from './graph/reader';
 export {
   referenceFor,
   messageIdFor,

@@ -16,7 +16,7 @@ import {
   type MailAuth,
   type ProbeResult,
 } from '../mail';
-import { errorInfo, PluginError } from '../errors';
+import { errorInfo, graphNeedsOAuth2, PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
@@ -72,7 +72,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .getEffective(kind)
       .catch(() => null);
     const override = getPluginConfig(strapi)[kind];
-    return { source: 'form' as const, section: formSection(kind, form as never, saved, override) };
+    return {
+      source: 'form' as const,
+      // The config's section for this kind (indexing by a generic K widens it to both).
+      section: formSection(kind, form as never, saved, override as never),
+    };
   }
 
   async function run<K extends SectionKind>(
@@ -127,13 +131,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             }
           : undefined;
       return run('smtp', request.smtp, (section, auth) => {
-        if (section.transport === 'graph' && !isOAuth2(auth)) {
-          throw new PluginError(
-            'ECONFIG',
-            'Microsoft Graph needs OAuth2.',
-            'Tick "Use OAuth2" in the SMTP section and fill in the app registration.'
-          );
-        }
+        if (section.transport === 'graph' && !isOAuth2(auth)) throw graphNeedsOAuth2('smtp');
         return section.transport === 'graph' && isOAuth2(auth)
           ? probeGraph({
               ...common(),
@@ -153,13 +151,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     imap(request: ImapTestRequest): Promise<ConnectionTestResult> {
       return run('imap', request.imap, async (section, auth) => {
-        const result = await probeImap({
-          ...common(),
-          endpoint: { host: section.host, port: section.port, security: section.security },
-          auth,
-          mailbox: section.mailbox,
-          processedFolder: section.processedFolder,
-        });
+        if (section.transport === 'graph' && !isOAuth2(auth)) throw graphNeedsOAuth2('imap');
+        const result =
+          isOAuth2(auth) && section.transport === 'graph'
+            ? await probeGraph({
+                ...common(),
+                host: graphHost(section),
+                mailbox: section.username,
+                auth,
+                read: { folder: section.mailbox, processedFolder: section.processedFolder },
+              })
+            : await probeImap({
+                ...common(),
+                endpoint: { host: section.host, port: section.port, security: section.security },
+                auth,
+                mailbox: section.mailbox,
+                processedFolder: section.processedFolder,
+              });
         return { ...result, steps: [...result.steps, senderStep(section)] };
       });
     },

@@ -32,10 +32,15 @@ const MAX_SOURCES = 16;
 export function tokenSettings(section: Effective<SectionKind>): OAuth2Settings {
   const { grant, tenantId, clientId, clientSecret, clientCertificate, scopes } = section.oauth2;
   const { authority, outlook, graph } = cloudHosts(section.oauth2);
-  // A section sending through Graph needs a token for Graph, not for Exchange's protocols.
+  // A section using Graph needs a token for Graph, not for Exchange's protocols: app-only with
+  // the app's granted permissions (.default), delegated with the one permission the section
+  // uses (Mail.Send to send, Mail.ReadWrite to read and move the replies).
   const viaGraph = (section as { transport?: string }).transport === 'graph';
+  const permission = 'mailbox' in section ? 'Mail.ReadWrite' : 'Mail.Send';
   const graphScopes =
-    grant === 'client_credentials' ? [`https://${graph}/.default`] : [`https://${graph}/Mail.Send`];
+    grant === 'client_credentials'
+      ? [`https://${graph}/.default`]
+      : [`https://${graph}/${permission}`];
   // Only the credential chosen is ever sent: a secret left saved beside a certificate is not.
   const certificate = section.oauth2.credential === 'certificate';
   return {

@@ -13,7 +13,7 @@ import crypto from 'node:crypto';
 import { cloudHosts, type MicrosoftCloud } from '../../../shared/contracts/settings';
 
 export interface DestinationSection {
-  /** 'smtp' or 'graph' (SMTP section); absent for IMAP */
+  /** 'smtp' / 'imap', or 'graph'; absent in rows saved before the choice existed */
   transport?: string;
   host: string;
   port: number;

@@ -1,7 +1,8 @@
 /**
  * Graph's answers in plain words. Graph names its errors (`error.code`); that name is the
  * MailError's `reason`, and the fix is the one Microsoft documents for it:
- * - permissions and admin consent: https://learn.microsoft.com/graph/api/user-sendmail
+ * - permissions and admin consent: https://learn.microsoft.com/graph/api/user-sendmail,
+ *   https://learn.microsoft.com/graph/api/message-move, https://learn.microsoft.com/graph/api/message-get
  * - application access policies: https://learn.microsoft.com/graph/auth-limit-mailbox-access
  * - RBAC for Applications: https://learn.microsoft.com/exchange/permissions-exo/application-rbac
  * - throttling: https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits
@@ -10,10 +11,30 @@ import { MailError } from '../errors';
 
 const MAX_RETRY_AFTER_MS = 5 * 60_000;
 
+/** What a client does with Graph, so that a refusal names the permission it lacks. */
+export interface GraphAccess {
+  /** Mail.Send to send, Mail.ReadWrite to read and move the approvals mailbox's replies */
+  permission: 'Mail.Send' | 'Mail.ReadWrite';
+  /** a delegated grant (the permission is the user's, consented for the app) */
+  delegated: boolean;
+}
+
+/** The fix for a 403: the permission, its consent, and the scoping that can leave a mailbox out. */
+export function accessDeniedFix(access: GraphAccess | undefined): string {
+  if (!access) {
+    return 'Give the app the Microsoft Graph application permission Mail.Send (to send) or Mail.ReadWrite (to read) and click Grant admin consent; if an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, add this mailbox to its scope. Changes can take an hour.';
+  }
+  if (access.delegated) {
+    return `In Entra ID → App registrations → API permissions, add the Microsoft Graph delegated permission ${access.permission} and grant consent; the signed-in user must own the mailbox or hold Full Access${access.permission === 'Mail.Send' ? ' and Send As' : ''} on it (Add-MailboxPermission).`;
+  }
+  return `In Entra ID → App registrations → API permissions, add the Microsoft Graph application permission ${access.permission} and click Grant admin consent. If an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications (New-ManagementRoleAssignment) scopes the app, add this mailbox to that scope. Changes can take up to an hour to apply.`;
+}
+
 export function graphAnswerError(
   status: number,
   json: unknown,
-  retryAfter: string | string[] | undefined
+  retryAfter: string | string[] | undefined,
+  access?: GraphAccess
 ): MailError {
   const error = (json as { error?: { code?: string; message?: string } } | null)?.error ?? {};
   const code = error.code ?? `HTTP${status}`;
@@ -57,8 +78,10 @@ export function graphAnswerError(
   if (status === 403) {
     return new MailError('EAUTH', message, {
       ...base,
-      diagnosis: 'Microsoft Graph denied this app access to the mailbox.',
-      fix: 'Give the app the Microsoft Graph application permission Mail.Send (to send) or Mail.ReadWrite (to read) and click Grant admin consent; if an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, add this mailbox to its scope. Changes can take an hour.',
+      diagnosis: access
+        ? `Microsoft Graph denied this app access to the mailbox: it needs the ${access.delegated ? 'delegated' : 'application'} permission ${access.permission}, consented, with the mailbox in the app's scope.`
+        : 'Microsoft Graph denied this app access to the mailbox.',
+      fix: accessDeniedFix(access),
     });
   }
   if (status === 413) {

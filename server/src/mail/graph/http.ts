@@ -6,14 +6,17 @@
  */
 import https from 'node:https';
 import { tlsOptions } from '../connection';
-import type { TlsSettings } from '../types';
-import { graphAnswerError, graphNetworkError } from './errors';
+import { MailError } from '../errors';
+import type { MailAuth, TlsSettings } from '../types';
+import { graphAnswerError, graphNetworkError, type GraphAccess } from './errors';
 
 export interface GraphEndpoint {
   /** graph.microsoft.com, a national cloud's Graph host, or a test stand-in (host:port) */
   host: string;
   tls?: TlsSettings;
   timeoutMs: number;
+  /** what the client is for: a 403 then names the permission it lacks */
+  access?: GraphAccess;
 }
 
 export interface GraphCall {
@@ -24,16 +27,42 @@ export interface GraphCall {
   body?: Buffer | string;
   contentType?: string;
   headers?: Record<string, string>;
+  /**
+   * The answer's raw bytes (a message's MIME from `$value`) instead of JSON, read up to this
+   * many bytes: a larger body is cut off there and reported `truncated`, never held whole.
+   */
+  rawUpTo?: number;
 }
 
 export interface GraphAnswer {
   status: number;
   json: unknown;
+  /** the body, when the call asked for it raw */
+  raw?: Buffer;
+  truncated?: boolean;
 }
 
 export interface GraphClient {
   request(call: GraphCall): Promise<GraphAnswer>;
   close(): void;
+}
+
+export type GraphAuth = Extract<MailAuth, { getAccessToken: unknown }>;
+
+/** What a client is for, as the 403 diagnosis needs it: the permission, and the grant's kind. */
+export const accessOf = (auth: GraphAuth, permission: GraphAccess['permission']): GraphAccess => ({
+  permission,
+  delegated: (auth.grant ?? 'client_credentials') !== 'client_credentials',
+});
+
+/** A call with a token, renewed once when Graph refused the last one (expired, revoked). */
+export async function withToken<T>(auth: GraphAuth, work: (token: string) => Promise<T>) {
+  try {
+    return await work(await auth.getAccessToken());
+  } catch (err) {
+    if (!(err instanceof MailError) || err.responseCode !== 401) throw err;
+    return work(await auth.getAccessToken({ forceRefresh: true }));
+  }
 }
 
 export function createGraphClient(endpoint: GraphEndpoint): GraphClient {
@@ -80,8 +109,20 @@ export function createGraphClient(endpoint: GraphEndpoint): GraphClient {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          const status = res.statusCode ?? 0;
+          const limit = call.rawUpTo !== undefined && status >= 200 && status < 300;
+          res.on('data', (c: Buffer) => {
+            chunks.push(c);
+            size += c.length;
+            if (limit && size > call.rawUpTo!) {
+              // Enough to know it is too large: the rest is not read.
+              res.destroy();
+              resolve({ status, json: null, raw: Buffer.concat(chunks), truncated: true });
+            }
+          });
           res.on('end', () => {
+            if (limit) return resolve({ status, json: null, raw: Buffer.concat(chunks) });
             const text = Buffer.concat(chunks).toString('utf8');
             let json: unknown = null;
             try {
@@ -89,9 +130,8 @@ export function createGraphClient(endpoint: GraphEndpoint): GraphClient {
             } catch {
               json = null;
             }
-            const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) return resolve({ status, json });
-            reject(graphAnswerError(status, json, res.headers['retry-after']));
+            reject(graphAnswerError(status, json, res.headers['retry-after'], endpoint.access));
           });
           res.on('error', (err) => reject(graphNetworkError(err, endpoint.host)));
         }

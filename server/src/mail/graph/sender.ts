@@ -17,8 +17,8 @@ import { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { MailError } from '../errors';
 import { parseMessage, toNodemailer, type OutgoingMessage } from '../message';
-import type { MailAuth, TlsSettings } from '../types';
-import { createGraphClient, type GraphClient } from './http';
+import type { TlsSettings } from '../types';
+import { accessOf, createGraphClient, withToken, type GraphAuth, type GraphClient } from './http';
 
 /** The largest MIME sent in one request: its base64 stays under Graph's 4 MB. */
 export const MIME_LIMIT = 3 * 1024 * 1024 - 64 * 1024;
@@ -31,7 +31,7 @@ export interface GraphSenderConfig {
   host: string;
   /** the mailbox that sends: an address or a user id */
   mailbox: string;
-  auth: Extract<MailAuth, { getAccessToken: unknown }>;
+  auth: GraphAuth;
   tls?: TlsSettings;
   timeoutMs: number;
 }
@@ -48,20 +48,14 @@ export interface GraphSendResult {
 type Address = string | { name?: string; address: string };
 
 export function createGraphSender(config: GraphSenderConfig) {
-  const client: GraphClient = createGraphClient(config);
+  const client: GraphClient = createGraphClient({
+    ...config,
+    access: accessOf(config.auth, 'Mail.Send'),
+  });
   const user = `/users/${encodeURIComponent(config.mailbox)}`;
   let inFlight = 0;
   let closed = false;
-
-  /** A token, renewed once when Graph refused the last one. */
-  async function call<T>(work: (token: string) => Promise<T>): Promise<T> {
-    try {
-      return await work(await config.auth.getAccessToken());
-    } catch (err) {
-      if (!(err instanceof MailError) || err.responseCode !== 401) throw err;
-      return work(await config.auth.getAccessToken({ forceRefresh: true }));
-    }
-  }
+  const call = <T>(work: (token: string) => Promise<T>) => withToken(config.auth, work);
 
   async function sendMime(raw: Buffer) {
     await call((token) =>

@@ -7,6 +7,7 @@ import { ImapFlow } from 'imapflow';
 import { tlsOptions } from '../connection';
 import { diagnose } from '../diagnose';
 import { MailError } from '../errors';
+import type { FetchedMessage, MailboxReader } from '../mailbox';
 import { authContext, isOAuth2, type Endpoint, type MailAuth, type TlsSettings } from '../types';
 
 export type MailboxReaderConfig = {
@@ -16,21 +17,6 @@ export type MailboxReaderConfig = {
   timeoutMs: number;
   mailbox: string;
 };
-
-export type FetchedMessage = { uid: number; source: Buffer; size: number };
-
-export interface MailboxReader {
-  /** Connects and selects the mailbox; returns its UIDVALIDITY (a change means UIDs reset). */
-  open(): Promise<{ uidValidity: string; exists: number }>;
-  /** The first `limit` messages still in the mailbox, oldest UID first, read with PEEK. */
-  fetchBatch(limit: number, maxBytes: number): Promise<FetchedMessage[]>;
-  /** Moves messages to a folder, creating the folder when it does not exist yet. */
-  move(uids: number | number[], folder: string): Promise<void>;
-  /** Resolves when the server announces new mail or `ms` passes (IMAP IDLE). */
-  waitForMail(ms: number): Promise<boolean>;
-  readonly usable: boolean;
-  close(): Promise<void>;
-}
 
 export function createMailboxReader(config: MailboxReaderConfig): MailboxReader {
   const { endpoint, auth, timeoutMs, mailbox } = config;

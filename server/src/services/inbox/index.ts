@@ -8,20 +8,25 @@
  *
  * Two ways in: the cron tick at the poll interval (the safety net, on every instance), and,
  * when IDLE is on, a loop that keeps the connection open and drains the mailbox as soon as the
- * server announces new mail (near-instant decisions), reconnecting with backoff.
+ * server announces new mail (near-instant decisions), reconnecting with backoff. Over
+ * Microsoft Graph, which has no IDLE, the same loop looks at the folder every few seconds
+ * (inbox.graphPollSeconds).
  */
 import type { Core } from '@strapi/strapi';
 import {
   createBoundedAnalyzer,
+  createGraphMailboxReader,
   createMailboxReader,
+  isOAuth2,
   type BoundedAnalyzer,
   type MailboxReader,
 } from '../../mail';
+import { graphNeedsOAuth2 } from '../../errors';
 import { approvalMailbox } from '../../approvals/mailbox';
 import { getPluginConfig } from '../../utils/plugin-config';
 import { getService } from '../../utils/get-service';
 import { trustedCas } from '../../utils/tls';
-import { isConfigured, type Effective } from '../../settings/model';
+import { graphHost, isConfigured, type Effective } from '../../settings/model';
 import { recordBatch, type Source } from './batch';
 import { analyzeMessage, MAX_BYTES, type Analyzed } from './message';
 
@@ -83,13 +88,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       timeoutMs: getPluginConfig(strapi).inbox.analysisTimeoutMs,
     }));
 
+  /** A reader over IMAP, or over Microsoft Graph (the section's transport). */
   function openReader(imap: Imap): MailboxReader {
     const config = getPluginConfig(strapi);
+    const auth = svc('oauth-token').authFor('imap', imap)!;
+    const common = { tls: { ca: trustedCas(config) }, timeoutMs: config.timeoutSeconds * 1000 };
+    if (imap.transport === 'graph') {
+      if (!isOAuth2(auth)) throw graphNeedsOAuth2('imap');
+      return createGraphMailboxReader({
+        ...common,
+        host: graphHost(imap),
+        mailbox: imap.username,
+        folder: imap.mailbox,
+        auth,
+        pollMs: config.inbox.graphPollSeconds * 1000,
+      });
+    }
     return createMailboxReader({
+      ...common,
       endpoint: { host: imap.host, port: imap.port, security: imap.security },
-      auth: svc('oauth-token').authFor('imap', imap)!,
-      tls: { ca: trustedCas(config) },
-      timeoutMs: config.timeoutSeconds * 1000,
+      auth,
       mailbox: imap.mailbox,
     });
   }
@@ -147,14 +165,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!isConfigured(imap)) return { ...report, skipped: 'not-configured' };
     if (state.idle.open?.reader.usable) return drainIdle(report);
     if (!(await svc('lease').acquire(LEASE, LEASE_MS))) return { ...report, skipped: 'lease' };
-    const reader = openReader(imap);
+    let reader: MailboxReader | undefined;
     try {
+      reader = openReader(imap);
       const { uidValidity } = await reader.open();
       await drain(reader, { imap, uidValidity }, report);
     } catch (err) {
       fail(report, err);
     } finally {
-      await reader.close();
+      await reader?.close();
       await svc('lease')
         .release(LEASE)
         .catch(() => undefined);
@@ -210,8 +229,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await sleep(10_000);
         continue;
       }
-      const reader = openReader(imap);
+      let reader: MailboxReader | undefined;
       try {
+        reader = openReader(imap);
         const { uidValidity } = await reader.open();
         state.idle.open = { reader, source: { imap, uidValidity } };
         backoff = 1_000;
@@ -236,7 +256,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       } finally {
         state.idle.open = null;
-        await reader.close();
+        await reader?.close();
         await svc('lease')
           .release(LEASE)
           .catch(() => undefined);

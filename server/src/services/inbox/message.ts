@@ -247,8 +247,9 @@ function auditRow(
   return {
     messageKey,
     messageId: analysis.messageId,
-    uid: message.uid,
-    uidValidity: batch.uidValidity,
+    // Over Graph the number is the reader's own (message.ref is Graph's id): not kept.
+    uid: message.ref ? null : message.uid,
+    uidValidity: batch.uidValidity.slice(0, 255),
     mailbox: batch.imap.mailbox,
     fromAddress: analysis.from.slice(0, 255),
     subject: analysis.subject.slice(0, 2000),
