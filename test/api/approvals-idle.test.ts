@@ -1,6 +1,7 @@
 /**
  * With IMAP IDLE on, a reply is decided within seconds without anyone running the job, and
- * the IDLE loop survives the IMAP server going away and coming back.
+ * the IDLE loop survives the IMAP server going away and coming back. Over Microsoft Graph,
+ * which has no IDLE, the same loop watches the folder every few seconds.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
@@ -8,6 +9,7 @@ import { ensureApprover } from '../helpers/admin';
 import { readMailbox } from '../helpers/mailbox';
 import { configureMailbox } from '../helpers/approval-load';
 import { sendReply } from '../helpers/replies';
+import { registerApp } from '../helpers/oauth2';
 import { startMailStack } from '../mailstack';
 import type { MailStack, MailUser } from '../mailstack/types';
 
@@ -81,5 +83,40 @@ describe('approvals with IMAP IDLE', () => {
     const { published, latencyMs } = await approve('After the restart');
     expect(published).toBeTruthy(); // published by the IDLE loop after it reconnected
     expect(latencyMs < 15_000).toBeTruthy();
+  });
+
+  test('read through Microsoft Graph: a settings change moves the loop to Graph, which decides within seconds', async () => {
+    const client = registerApp(stack, { mailbox: mailbox.address, graphRoles: ['Mail.ReadWrite'] });
+    const [host, port] = stack.graph.host.split(':');
+    const before = stack.graph.stats();
+    // No restart: the saved settings reach the loop, which reconnects through Graph.
+    await app.strapi
+      .plugin('mail-server')
+      .service('settings')
+      .save({
+        imap: {
+          transport: 'graph',
+          host,
+          port: Number(port),
+          username: mailbox.address,
+          password: null,
+          authservId: stack.authservId,
+          oauth2: {
+            enabled: true,
+            grant: 'client_credentials',
+            tenantId: client.tenantId,
+            clientId: client.clientId,
+            clientSecret: client.clientSecret,
+            authorityHost: stack.idp.authorityHost,
+          },
+        },
+      });
+    const { published, latencyMs } = await approve('Through Graph');
+    expect(published).toBeTruthy(); // published by the loop, reading through Graph
+    // The default watch interval is 3 s: a reply is decided within one interval and the work.
+    expect(latencyMs < 10_000).toBeTruthy();
+    const after = stack.graph.stats();
+    expect(after.fetched - before.fetched).toBeGreaterThanOrEqual(1);
+    expect(after.moved - before.moved).toBeGreaterThanOrEqual(1);
   });
 });

@@ -284,13 +284,25 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     const { smtp } = oauthSections(stack, client);
     await save({ smtp: { ...smtp, transport: 'graph', host, port: Number(port) } });
 
+    // Mail.Send alone: the lookup (User.Read.All) is skipped, the test message proves the mailbox.
     const test = await probe('smtp', { to: recipient });
     expect([test.ok, test.error?.code]).toStrictEqual([true, undefined]);
-    expect(test.steps.filter((s) => s.status === 'ok').map((s) => s.name)).toStrictEqual([
-      'authenticate',
-      'mailbox',
-      'send',
+    expect(test.steps.map((s) => [s.name, s.status])).toStrictEqual([
+      ['authenticate', 'ok'],
+      ['mailbox', 'skipped'],
+      ['send', 'ok'],
     ]);
+    // With User.Read.All the mailbox is looked up first.
+    const directory = newClient({ graphRoles: ['Mail.Send', 'User.Read.All'] });
+    const withLookup = oauthSections(stack, directory).smtp;
+    await save({ smtp: { ...withLookup, transport: 'graph', host, port: Number(port) } });
+    const looked = await probe('smtp');
+    expect(looked.steps.map((s) => [s.name, s.status])).toStrictEqual([
+      ['authenticate', 'ok'],
+      ['mailbox', 'ok'],
+      ['send', 'skipped'],
+    ]);
+    await save({ smtp: { ...smtp, transport: 'graph', host, port: Number(port) } });
 
     const subject = `via graph ${crypto.randomBytes(6).toString('hex')}`;
     const report = crypto.randomBytes(5 * 1024 * 1024);
@@ -317,14 +329,16 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     reader.close();
     expect(Buffer.compare(mail!.attachments[0]!.content, report)).toBe(0);
 
-    // An application access policy without this mailbox: the Test names Graph's refusal.
+    // An application access policy without this mailbox: the Test names Graph's refusal and
+    // the permission the app needs.
     stack.graph.denyMailbox(client.mailbox);
-    const denied = await probe('smtp');
+    const denied = await probe('smtp', { to: recipient });
     expect([denied.error?.code, denied.error?.reason]).toStrictEqual([
       'EAUTH',
       'ErrorAccessDenied',
     ]);
-    expect(denied.steps.find((s) => s.name === 'mailbox')?.status).toBe('failed');
+    expect(denied.error?.fix).toContain('Mail.Send');
+    expect(denied.steps.find((s) => s.name === 'send')?.status).toBe('failed');
     await save(oauthSections(stack, stack.idp.client)); // back to SMTP for the next tests
   });
 

@@ -13,6 +13,7 @@ import { screenshot } from '../helpers/browser';
 import { ensureApprover } from '../helpers/admin';
 import { readMailbox } from '../helpers/mailbox';
 import { quoted, sendReply } from '../helpers/replies';
+import { oauthSections, registerApp } from '../helpers/oauth2';
 import { startFixture, type SettingsFixture } from './fixture';
 import { redactRefs } from '../../server/src/mail/reply/token';
 
@@ -213,5 +214,71 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
     );
     expect(String(byRequest.get(toAccept.row.id)?.resolution)).toMatch(/^accepted by /);
     expect(String(byRequest.get(toDiscard.row.id)?.resolution)).toMatch(/^discarded by /);
+  });
+
+  test('read through Microsoft Graph: "Read through" Graph, Save, Test IMAP; a reply read through Graph decides the request', async () => {
+    const { page, reader: approver } = f;
+    const mailbox = f.stack.users.find((u) => u.address.startsWith('mailbox@'))!;
+    const client = registerApp(f.stack, {
+      mailbox: mailbox.address,
+      graphRoles: ['Mail.ReadWrite'],
+    });
+    // OAuth2 over IMAP, as the tenant had it before turning IMAP off.
+    const { imap } = oauthSections(f.stack, client);
+    await f.saveThroughApi({ imap: { ...imap, authservId: f.stack.authservId } });
+    await f.openSettingsPage();
+    const section = f.imap();
+    await f.choose(section, 'Read through', /Microsoft Graph/);
+    const [host, port] = f.stack.graph.host.split(':');
+    await f.field(section, 'Graph host').fill(host!);
+    await f.field(section, 'Port').fill(port!);
+    // Another resource for the token: the client secret is typed again (issue #11).
+    await section.getByRole('button', { name: 'Change Client secret' }).click();
+    await f.field(section, 'Client secret').fill(client.clientSecret);
+    expect(await section.getByRole('combobox', { name: 'Security' }).count()).toBe(0);
+    await f.save();
+    expect((await f.savedSettings()).imap).toMatchObject({
+      transport: 'graph',
+      host,
+      port: Number(port),
+    });
+    await section.getByRole('button', { name: 'Test IMAP' }).click();
+    for (const name of ['Authenticate', 'Open the mailbox', 'Processed folder'])
+      await f.step(section, name, 'OK').waitFor();
+    await screenshot(page, 'settings-graph-read');
+
+    // A request, the approver's reply through SMTP, "Check the mailbox now" reads it via Graph.
+    const title = `Graph e2e ${Date.now()}`;
+    const entry = (await f.app.strapi.documents(ARTICLE).create({ data: { title } })) as {
+      documentId: string;
+    };
+    const approvals = f.app.strapi.plugin('mail-server').service('approvals');
+    const row = await approvals.request({
+      uid: ARTICLE,
+      documentId: entry.documentId,
+      approvers: [approver.address],
+    });
+    const [notification] = await readMailbox(f.stack, approver, { subject: `Ref: APR-${row.id}-` });
+    expectTruthy(notification);
+    await sendReply(f.stack, approver, mailbox.address, notification, 'APPROVE');
+    const before = f.stack.graph.stats();
+    await page.goto(f.url('/admin/plugins/mail-server'));
+    await page.getByRole('heading', { name: 'Approvals', level: 1 }).waitFor();
+    const item = page
+      .getByRole('list', { name: 'Requests' })
+      .getByRole('listitem', { name: `Request ${row.id}: ${title}` });
+    await item.waitFor();
+    await page.getByRole('button', { name: 'Check the mailbox now' }).click();
+    await item.waitFor({ state: 'detached' }); // decided: gone from the pending list
+    expect((await approvals.findOne(row.id)).status).toBe('approved');
+    const published = await f.app.strapi
+      .documents(ARTICLE)
+      .findOne({ documentId: entry.documentId, status: 'published' } as never);
+    expect(published).toBeTruthy();
+    const after = f.stack.graph.stats();
+    expect([after.fetched > before.fetched, after.moved > before.moved]).toStrictEqual([
+      true,
+      true,
+    ]);
   });
 });

@@ -217,7 +217,8 @@ describe('Settings → Mail Server: the form and the permissions', () => {
   });
 
   test('Microsoft Graph: "Send through" Graph, the Graph host and mailbox, Save, Test SMTP signs in, finds the mailbox and sends', async () => {
-    const client = registerApp(f.stack);
+    // User.Read.All beside Mail.Send: the Test may look the mailbox up first.
+    const client = registerApp(f.stack, { graphRoles: ['Mail.Send', 'User.Read.All'] });
     const { smtp } = oauthSections(f.stack, client);
     await f.saveThroughApi({ smtp }); // OAuth2 over SMTP, as a tenant had it
     await f.openSettingsPage();

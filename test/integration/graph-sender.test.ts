@@ -156,12 +156,17 @@ describe('Microsoft Graph sender (mail core)', () => {
   test('refusals carry Graph’s own code: access policy, no Mail.Send, unknown mailbox, wrong audience', async () => {
     const denied = register({ mailbox: 'reports@example.test' });
     stack.graph.denyMailbox('reports@example.test');
-    const policy = (await rejectionOf(sender(denied).verify())) as MailError;
+    const policy = (await rejectionOf(
+      sender(denied).send({ to: recipient.address, subject: 'x', text: 'x' })
+    )) as MailError;
     expect([policy.code, policy.responseCode, policy.reason]).toStrictEqual([
       'EAUTH',
       403,
       'ErrorAccessDenied',
     ]);
+    // Looking the mailbox up is the directory's: without User.Read.All, its own refusal.
+    const lookup = (await rejectionOf(sender(denied).verify())) as MailError;
+    expect([lookup.code, lookup.reason]).toStrictEqual(['EAUTH', 'Authorization_RequestDenied']);
 
     const noRole = register({ graphRoles: [] });
     const role = (await rejectionOf(
@@ -170,7 +175,11 @@ describe('Microsoft Graph sender (mail core)', () => {
     expect([role.code, role.reason]).toStrictEqual(['EAUTH', 'ErrorAccessDenied']);
 
     const nobody = (await rejectionOf(
-      sender(stack.idp.client, 'nobody@example.test').verify()
+      sender(stack.idp.client, 'nobody@example.test').send({
+        to: recipient.address,
+        subject: 'x',
+        text: 'x',
+      })
     )) as MailError;
     expect([nobody.code, nobody.reason]).toStrictEqual(['ECONFIG', 'ErrorInvalidUser']);
 

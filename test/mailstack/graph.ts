@@ -2,15 +2,26 @@
  * A local Microsoft Graph for the mail endpoints the plugin uses, as the identity platform
  * stands in for Entra: HTTPS on loopback, tokens from the local identity platform checked as
  * Graph checks them (audience https://graph.microsoft.com, the app's `roles` or the user's
- * `scp`, Mail.Send to send), errors in Graph's JSON shape. Mail sent here is delivered into the
- * recipients' Dovecot mailboxes over LMTP, stamped like the submission server stamps it.
+ * `scp`: Mail.Send to send, Mail.Read or Mail.ReadWrite to read, Mail.ReadWrite to create a
+ * folder or move), errors in Graph's JSON shape. Mail sent here is delivered into the
+ * recipients' Dovecot mailboxes over LMTP, stamped like the submission server stamps it; mail
+ * read here is read from those mailboxes over IMAP (graph-mailbox.ts).
  *
- * Endpoints (https://learn.microsoft.com/graph/api/resources/mail-api-overview):
- * - GET  /v1.0/users/{id}                                   the mailbox lookup of the Test
- * - POST /v1.0/users/{id}/sendMail                          JSON message, or MIME (text/plain, base64)
- * - POST /v1.0/users/{id}/messages                          a draft (JSON)
- * - POST /v1.0/users/{id}/messages/{m}/attachments/createUploadSession, PUT on its uploadUrl
- * - POST /v1.0/users/{id}/messages/{m}/send
+ * Endpoints (https://learn.microsoft.com/graph/api/resources/mail-api-overview), each under
+ * /v1.0/users/{id}, {id} being the mailbox address:
+ * - GET  (the user itself)                      the mailbox lookup of the Test
+ * - POST /sendMail                              JSON message, or MIME (text/plain, base64)
+ * - POST /messages                              a draft (JSON)
+ * - POST /messages/{m}/attachments/createUploadSession, PUT on its uploadUrl
+ * - POST /messages/{m}/send
+ * - GET  /mailFolders[?$filter=displayName eq '…'] the top-level folders, paged ($top, $skip)
+ * - POST /mailFolders                           { displayName } → 201; 409 ErrorFolderExists
+ * - GET  /mailFolders/{f}                       {f}: a folder id or a well-known name (inbox…)
+ * - GET  /mailFolders/{f}/childFolders[?$filter=displayName eq '…']
+ * - POST /mailFolders/{f}/childFolders          { displayName } → 201; 409 ErrorFolderExists
+ * - GET  /mailFolders/{f}/messages              $orderby=receivedDateTime asc|desc, $top, $skip
+ * - GET  /messages/{m}/$value                   the message's MIME from Dovecot, byte for byte
+ * - POST /messages/{m}/move                     { destinationId } → 201, a real IMAP MOVE
  * Requests over 4 MB answer 413, as Graph does; `throttle()` makes the next requests answer 429
  * with Retry-After; `denyMailbox()` answers 403 ErrorAccessDenied (an application access policy).
  */
@@ -21,9 +32,22 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { simpleParser } from 'mailparser';
 import type { JWTPayload } from 'jose';
 import { stampAuthResults } from './auth-results';
+import { GraphError, MailboxStore, mailboxRoute, type MailboxStoreOptions } from './graph-mailbox';
 import { lmtpTransport } from './smtp';
 
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
+/** What the mailbox lookup (GET /users/{id}) takes: any mail permission, or User.Read.All. */
+/**
+ * Looking a user up is the directory's business, not the mailbox's: User.Read.All (app-only) or
+ * User.Read (delegated, one's own), refused as Authorization_RequestDenied; an application
+ * access policy does not apply to it (https://learn.microsoft.com/graph/api/user-get).
+ */
+const LOOKUP_PERMISSIONS = [
+  'User.Read.All',
+  'User.ReadBasic.All',
+  'Directory.Read.All',
+  'User.Read',
+];
 /** Graph's limit on a request body (sendMail, a draft, an upload chunk). */
 const MAX_REQUEST = 4 * 1024 * 1024;
 
@@ -34,6 +58,8 @@ export interface GraphOptions {
   lmtp: { host: string; port: number };
   verifyToken(token: string, audience: string): Promise<JWTPayload | undefined>;
   isMailbox(address: string): boolean;
+  /** Dovecot over implicit TLS, and the users' passwords: the mailboxes read through Graph */
+  imap: MailboxStoreOptions;
 }
 
 interface Draft {
@@ -64,17 +90,6 @@ interface GraphMessage {
   attachments?: Array<{ name: string; contentType?: string; contentBytes: string }>;
 }
 
-class GraphError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {}
-  ) {
-    super(message);
-  }
-}
-
 export class LocalGraph {
   readonly url: string;
   private server?: https.Server;
@@ -85,10 +100,12 @@ export class LocalGraph {
   private readonly denied = new Set<string>();
   private readonly counts = { requests: 0, sent: 0, throttled: 0 };
   private readonly lmtp;
+  private readonly mailboxes: MailboxStore;
 
   constructor(private readonly o: GraphOptions) {
     this.url = `https://${o.host}:${o.port}`;
     this.lmtp = lmtpTransport(o.lmtp);
+    this.mailboxes = new MailboxStore(o.imap);
   }
 
   /** The host:port the plugin uses as its Graph host. */
@@ -108,7 +125,7 @@ export class LocalGraph {
   }
 
   stats() {
-    return { ...this.counts };
+    return { ...this.counts, ...this.mailboxes.counts };
   }
 
   async listen(): Promise<void> {
@@ -118,6 +135,7 @@ export class LocalGraph {
           err instanceof GraphError
             ? err
             : new GraphError(500, 'InternalServerError', (err as Error).message);
+        if (res.headersSent) return void res.destroy();
         res.writeHead(e.status, { 'Content-Type': 'application/json', ...e.headers });
         res.end(JSON.stringify({ error: { code: e.code, message: e.message } }));
       });
@@ -127,6 +145,7 @@ export class LocalGraph {
 
   async close(): Promise<void> {
     this.lmtp.close();
+    this.mailboxes.close();
     await new Promise<void>((resolve) =>
       this.server ? this.server.close(() => resolve()) : resolve()
     );
@@ -158,15 +177,33 @@ export class LocalGraph {
     if (!m) throw new GraphError(400, 'BadRequest', `Invalid request ${url.pathname}`);
     const mailbox = decodeURIComponent(m[1]!).toLowerCase();
     const rest = m[2] ?? '';
-    await this.authorize(req, mailbox, rest === '' ? 'read' : 'send');
+    const route = mailboxRoute(req.method, rest);
+    await this.authorize(
+      req,
+      mailbox,
+      route ? route.permissions : rest === '' ? LOOKUP_PERMISSIONS : ['Mail.Send']
+    );
     if (!this.o.isMailbox(mailbox)) {
       throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${mailbox}' is invalid.`);
     }
-    if (this.denied.has(mailbox)) {
+    if (this.denied.has(mailbox) && rest !== '') {
       throw new GraphError(403, 'ErrorAccessDenied', 'Access to OData is disabled.');
     }
     if (body.length > MAX_REQUEST) {
       throw new GraphError(413, 'RequestEntityTooLarge', 'The request body is larger than 4 MB.');
+    }
+    if (route) {
+      const reply = await this.mailboxes.run(mailbox, route, {
+        query: url.searchParams,
+        body,
+        url,
+      });
+      if (reply.raw) {
+        res.writeHead(reply.status, { 'Content-Type': 'text/plain' });
+        res.end(reply.raw);
+        return;
+      }
+      return json(res, reply.status, reply.json);
     }
     if (req.method === 'GET' && rest === '') {
       return json(res, 200, { id: randomUUID(), mail: mailbox, userPrincipalName: mailbox });
@@ -280,8 +317,8 @@ export class LocalGraph {
     throw new GraphError(400, 'BadRequest', `Unsupported ${req.method} ${rest}`);
   }
 
-  /** Graph's checks: a token for Graph, from this tenant's platform, with Mail.Send to send. */
-  private async authorize(req: IncomingMessage, mailbox: string, need: 'read' | 'send') {
+  /** Graph's checks: a token for Graph, from this tenant's platform, with one of `needed`. */
+  private async authorize(req: IncomingMessage, mailbox: string, needed: string[]) {
     const header = String(req.headers.authorization ?? '');
     const token = /^Bearer (.+)$/.exec(header)?.[1];
     if (!token) throw new GraphError(401, 'InvalidAuthenticationToken', 'Access token is empty.');
@@ -296,16 +333,18 @@ export class LocalGraph {
     const roles = (claims.roles as string[] | undefined) ?? [];
     const scopes = String(claims.scp ?? '').split(' ');
     const granted = [...roles, ...scopes];
-    const needed =
-      need === 'send'
-        ? ['Mail.Send']
-        : ['Mail.Send', 'Mail.ReadWrite', 'User.Read.All', 'Mail.Read'];
     if (!needed.some((p) => granted.includes(p))) {
-      throw new GraphError(
-        403,
-        'ErrorAccessDenied',
-        'Access is denied. Check credentials and try again.'
-      );
+      throw needed === LOOKUP_PERMISSIONS
+        ? new GraphError(
+            403,
+            'Authorization_RequestDenied',
+            'Insufficient privileges to complete the operation.'
+          )
+        : new GraphError(
+            403,
+            'ErrorAccessDenied',
+            'Access is denied. Check credentials and try again.'
+          );
     }
     // A delegated token acts for its user only.
     if (scopes[0] && claims.email && String(claims.email).toLowerCase() !== mailbox) {

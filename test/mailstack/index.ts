@@ -1,7 +1,8 @@
 /**
  * The real mail test stack: a private Dovecot (IMAP + LMTP), an SMTP submission server that
  * delivers through Dovecot's LMTP, and a local Microsoft-Entra-like identity platform whose
- * access tokens both mail servers accept for XOAUTH2. See ./types.ts for the contract and
+ * access tokens both mail servers accept for XOAUTH2, and a local Microsoft Graph that sends
+ * into and reads from the same mailboxes (graph.ts). See ./types.ts for the contract and
  * test/integration/mailstack.test.ts for how it is exercised.
  *
  *   const stack = await startMailStack();      // in before()
@@ -205,6 +206,13 @@ async function startServers(p: Prepared, ports: number[]): Promise<Running> {
     lmtp: { host: HOST, port: lmtpPort },
     verifyToken: (token, audience) => idp.verifyAccessToken(token, audience),
     isMailbox: (address) => !!findUser(address),
+    // Graph reads a mailbox as its user would over IMAP: the same Dovecot, the same mail.
+    imap: {
+      host: HOST,
+      port: imapsPort,
+      ca: p.certs.caPem,
+      password: (address) => findUser(address)?.password,
+    },
   });
   const graphP = graph.listen().then(() => {
     stoppers.push(() => graph.close());

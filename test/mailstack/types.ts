@@ -117,7 +117,10 @@ export interface MailStack {
     /** `iss` of the tenant's tokens (`<url>/<tenantId>/v2.0`) */
     issuer?(tenantId: string): string;
   };
-  /** the local Microsoft Graph (mail endpoints), backed by the same Dovecot (graph.ts) */
+  /**
+   * the local Microsoft Graph (mail endpoints: sending, and reading a mailbox's folders and
+   * messages), backed by the same Dovecot (graph.ts, graph-mailbox.ts)
+   */
   graph: {
     /** https://127.0.0.1:<port> */
     url: string;
@@ -127,7 +130,23 @@ export interface MailStack {
     throttle(count: number, seconds?: number): void;
     /** an application access policy without this mailbox: 403 ErrorAccessDenied */
     denyMailbox(address: string): void;
-    stats(): { requests: number; sent: number; throttled: number };
+    /**
+     * Counters since start: requests answered (429s included), messages sent, requests
+     * throttled; and of the mailbox-reading endpoints: pages of messages `listed`, messages
+     * `fetched` as MIME ($value), messages `moved`, `foldersCreated`, and `imapLogins` (the
+     * local Graph keeps one IMAP connection per mailbox: this grows by one per mailbox, and again
+     * only after a connection closed, e.g. Dovecot restarted).
+     */
+    stats(): {
+      requests: number;
+      sent: number;
+      throttled: number;
+      listed: number;
+      fetched: number;
+      moved: number;
+      foldersCreated: number;
+      imapLogins: number;
+    };
   };
   /** authserv-id of the SMTP server's Authentication-Results (what the IMAP settings trust) */
   authservId: string;

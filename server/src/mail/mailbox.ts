@@ -27,8 +27,11 @@ export interface MailboxReader {
   fetchBatch(limit: number, maxBytes: number): Promise<FetchedMessage[]>;
   /** Moves messages to a folder, creating the folder when it does not exist yet. */
   move(uids: number | number[], folder: string): Promise<void>;
-  /** Resolves true when new mail is there, false when `ms` passed (or the reader closed). */
-  waitForMail(ms: number): Promise<boolean>;
+  /**
+   * Resolves true when new mail is there, false when `ms` passed, the reader closed or
+   * `signal` aborted (the settings changed: the caller reconnects).
+   */
+  waitForMail(ms: number, signal?: AbortSignal): Promise<boolean>;
   readonly usable: boolean;
   close(): Promise<void>;
 }

@@ -32,6 +32,7 @@ module.exports = ({ env }) => ({
       // API suites drive the inbox job themselves; the IDLE suite and the demo switch it on.
       inbox: {
         idle: env.bool('MAIL_SERVER_IDLE', false),
+        graphPollSeconds: env.float('MAIL_SERVER_GRAPH_POLL_SECONDS'),
         analysisTimeoutMs: env.int('MAIL_SERVER_ANALYSIS_TIMEOUT_MS'),
       },
       approvals: { maxRequestsPerHour: env.int('MAIL_SERVER_MAX_REQUESTS_PER_HOUR') },

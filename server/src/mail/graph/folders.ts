@@ -8,7 +8,7 @@
  * https://learn.microsoft.com/graph/api/user-post-mailfolders
  */
 import { MailError } from '../errors';
-import type { GraphClient } from './http';
+import type { GraphAnswer, GraphCall } from './http';
 
 export interface GraphFolder {
   id: string;
@@ -17,35 +17,34 @@ export interface GraphFolder {
   unreadItemCount?: number;
 }
 
-type Call = <T>(work: (token: string) => Promise<T>) => Promise<T>;
+/** A Graph call with its token (and its throttling handled) by the caller. */
+type Request = (call: Omit<GraphCall, 'token'>) => Promise<GraphAnswer>;
 
 /** OData string literal: a quote inside is doubled. */
 const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
-export function graphFolders(client: GraphClient, user: string, call: Call) {
+export function graphFolders(request: Request, user: string) {
   const ids = new Map<string, string>();
 
   async function child(parent: string | undefined, name: string): Promise<GraphFolder | null> {
     if (!parent && name.toLowerCase() === 'inbox') {
-      const { json } = await call((token) =>
-        client.request({ method: 'GET', path: `${user}/mailFolders/inbox`, token })
-      );
+      const { json } = await request({ method: 'GET', path: `${user}/mailFolders/inbox` });
       return json as GraphFolder;
     }
     const base = parent ? `${user}/mailFolders/${parent}/childFolders` : `${user}/mailFolders`;
     const filter = encodeURIComponent(`displayName eq ${literal(name)}`);
-    const { json } = await call((token) =>
-      client.request({ method: 'GET', path: `${base}?$filter=${filter}`, token })
-    );
+    const { json } = await request({ method: 'GET', path: `${base}?$filter=${filter}` });
     return (json as { value?: GraphFolder[] }).value?.[0] ?? null;
   }
 
   async function create(parent: string | undefined, name: string): Promise<GraphFolder> {
     const path = parent ? `${user}/mailFolders/${parent}/childFolders` : `${user}/mailFolders`;
     try {
-      const { json } = await call((token) =>
-        client.request({ method: 'POST', path, token, body: JSON.stringify({ displayName: name }) })
-      );
+      const { json } = await request({
+        method: 'POST',
+        path,
+        body: JSON.stringify({ displayName: name }),
+      });
       return json as GraphFolder;
     } catch (err) {
       // Another instance created it meanwhile: use theirs.

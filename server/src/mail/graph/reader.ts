@@ -52,7 +52,6 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
   const client = createGraphClient({ ...config, access: accessOf(config.auth, 'Mail.ReadWrite') });
   const user = `/users/${encodeURIComponent(config.mailbox)}`;
   const pollMs = config.pollMs ?? DEFAULT_POLL_MS;
-  const folders = graphFolders(client, user, (work) => withToken(config.auth, work));
   /** Graph ids of the messages handed out on this connection, by the number given them. */
   const refs = new Map<number, string>();
   let next = 1;
@@ -76,6 +75,8 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
       }
     }
   }
+
+  const folders = graphFolders(request, user);
 
   const opened = () => {
     if (closed || !folderId) {
@@ -184,13 +185,14 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
       }
     },
 
-    async waitForMail(ms) {
+    async waitForMail(ms, signal) {
       const until = Date.now() + ms;
+      const ended = signal ? AbortSignal.any([stop.signal, signal]) : stop.signal;
       while (!closed && Date.now() < until) {
         const waited = await sleep(Math.min(pollMs, until - Date.now()), true, {
-          signal: stop.signal,
+          signal: ended,
         }).catch(() => false);
-        if (!waited || closed) return false;
+        if (!waited || ended.aborted) return false;
         if ((await oldest(1)).length > 0) return true;
       }
       return false;

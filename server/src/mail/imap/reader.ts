@@ -144,7 +144,7 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
       }
     },
 
-    async waitForMail(ms) {
+    async waitForMail(ms, signal) {
       const c = connected();
       return new Promise<boolean>((resolve) => {
         let settled = false;
@@ -154,6 +154,7 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
           clearTimeout(timer);
           c.off('exists', onExists);
           c.off('close', onClose);
+          signal?.removeEventListener('abort', onClose);
           resolve(value);
         };
         const onExists = () => finish(true);
@@ -161,6 +162,8 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
         const timer = setTimeout(() => finish(false), ms);
         c.on('exists', onExists);
         c.on('close', onClose);
+        if (signal?.aborted) return finish(false);
+        signal?.addEventListener('abort', onClose);
         // idle() resolves when IDLE ends; any command (or the timer's noop) breaks it.
         c.idle().catch(() => finish(false));
       }).finally(async () => {

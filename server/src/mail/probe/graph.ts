@@ -93,7 +93,10 @@ async function reading(
 ): Promise<ProbeResult> {
   const client = createGraphClient({ ...input, access: accessOf(input.auth, 'Mail.ReadWrite') });
   const user = `/users/${encodeURIComponent(input.mailbox)}`;
-  const folders = graphFolders(client, user, (work) => withToken(input.auth, work));
+  const folders = graphFolders(
+    (call) => withToken(input.auth, (token) => client.request({ ...call, token })),
+    user
+  );
   try {
     const folder = await steps.run('mailbox', async () => {
       const found = await folders.find(read.folder);

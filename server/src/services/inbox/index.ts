@@ -77,8 +77,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       loop: null as Promise<void> | null,
       /** the IDLE connection, open and selected: a pass drains through it instead of its own */
       open: null as { reader: MailboxReader; source: Omit<Source, 'mailbox'> } | null,
-      /** ends the loop's current wait (a settings change, stop) */
+      /** ends the loop's current sleep (a settings change, stop) */
       wake: null as (() => void) | null,
+      /** ends the current wait for new mail (a settings change: reconnect with the new ones) */
+      interrupt: null as AbortController | null,
       unsubscribe: null as (() => void) | null,
     },
   };
@@ -242,14 +244,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           reader.usable &&
           (await svc('settings').getRevision()) === revision
         ) {
-          const woke = await reader.waitForMail(IDLE_CYCLE_MS);
+          state.idle.interrupt = new AbortController();
+          const woke = await reader.waitForMail(IDLE_CYCLE_MS, state.idle.interrupt.signal);
           if (!(await svc('lease').acquire(LEASE, LEASE_MS))) break;
           if (woke && !state.stopped) await exclusive(() => drainIdle(emptyReport()));
         }
       } catch (err) {
         if (!state.stopped) {
           strapi.log.warn(
-            `[mail-server] IMAP IDLE: ${(err as Error).message}; retrying in ${backoff / 1000} s`
+            `[mail-server] watching the approvals mailbox: ${(err as Error).message}; retrying in ${backoff / 1000} s`
           );
           await sleep(backoff);
           backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
@@ -287,7 +290,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Starts the IDLE loop (it waits by itself while IMAP is not configured or IDLE is off). */
     startIdle() {
       if (!getPluginConfig(strapi).inbox.idle || state.idle.loop) return;
-      state.idle.unsubscribe = svc('settings').onChange(() => state.idle.wake?.());
+      state.idle.unsubscribe = svc('settings').onChange(() => {
+        state.idle.wake?.();
+        state.idle.interrupt?.abort();
+      });
       state.idle.loop = idleLoop();
     },
 
