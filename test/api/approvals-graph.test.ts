@@ -179,6 +179,23 @@ describe('approvals read through Microsoft Graph', () => {
     expect(await isPublished(entry.documentId)).toBe(true);
   });
 
+  test('delegated: the mailbox user signs in (password grant), Mail.ReadWrite as the user; the reply decides', async () => {
+    const delegated = await newApp('graph-delegated', []); // no application permission at all
+    const section = graphSection(delegated);
+    await save({
+      ...section,
+      password: mailbox.password,
+      oauth2: { ...section.oauth2, grant: 'password' },
+    });
+    const { entry, notification } = await ask('Delegated through Graph');
+    await sendReply(stack, approver, mailbox.address, notification, 'APPROVE');
+    const report = await runInbox();
+    expect([report.applied, report.error?.code]).toStrictEqual([1, undefined]);
+    expect(await isPublished(entry.documentId)).toBe(true);
+    expect((await probe()).ok).toBe(true);
+    await save(graphSection(reader));
+  });
+
   test('a folder that does not exist is EMAILBOX, in the Test and in the run', async () => {
     await save(graphSection(reader, { mailbox: 'Approvals/Replies' }));
     const result = await probe();
