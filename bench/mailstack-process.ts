@@ -10,7 +10,13 @@ import type { MailStack } from '../test/mailstack/types';
 export type RemoteMailStack = Pick<
   MailStack,
   'dir' | 'caPem' | 'caFile' | 'users' | 'imap' | 'smtp' | 'lmtp' | 'authservId'
-> & { stop(): Promise<void> };
+> & {
+  /** the local Graph's host:port */
+  graph: { host: string };
+  /** the local identity platform and its default app (Mail.Send, Mail.ReadWrite) */
+  idp: Pick<MailStack['idp'], 'authorityHost' | 'client'>;
+  stop(): Promise<void>;
+};
 
 type Ready = Omit<RemoteMailStack, 'stop'>;
 
@@ -18,7 +24,18 @@ async function child() {
   const { startMailStack } = await import('../test/mailstack');
   const stack = await startMailStack();
   const { dir, caPem, caFile, users, imap, smtp, lmtp, authservId } = stack;
-  process.send!({ dir, caPem, caFile, users, imap, smtp, lmtp, authservId } satisfies Ready);
+  process.send!({
+    dir,
+    caPem,
+    caFile,
+    users,
+    imap,
+    smtp,
+    lmtp,
+    authservId,
+    graph: { host: stack.graph.host },
+    idp: { authorityHost: stack.idp.authorityHost, client: stack.idp.client },
+  } satisfies Ready);
   const stop = async () => {
     await stack.stop();
     process.exit(0);

@@ -1,6 +1,8 @@
 /** One client of bench/send.ts, in its own process: sends N messages, prints its figures. */
 import nodemailer from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { bootStrapi } from '../test/helpers/strapi';
+import { rawGraphClient, type GraphTarget } from './graph-raw';
 
 const [variant, portText, nText, concurrencyText, maxConnText] = process.argv.slice(2);
 const port = Number(portText);
@@ -18,7 +20,58 @@ const message = (i: number) => ({
   html: `<p>Hello ${i}</p>`.repeat(20),
 });
 
+/** The local Graph and its app, and the recipient (bench/send.ts passes them). */
+const graph = (): GraphTarget & { to: string } => JSON.parse(process.env.BENCH_GRAPH ?? '{}');
+
+/**
+ * The limit for Graph: what any client must do — compose the MIME, POST it base64 to sendMail
+ * over four keep-alive connections (Graph's concurrency per mailbox) with one app-only token.
+ */
+async function rawGraph(): Promise<{ send: Send; close: () => Promise<void> }> {
+  const g = graph();
+  const client = await rawGraphClient(g);
+  const send = async (i: number) => {
+    const raw = await new MailComposer({ ...message(i), from: g.mailbox, to: g.to })
+      .compile()
+      .build();
+    await client.request('POST', '/sendMail', raw.toString('base64'), 'text/plain');
+  };
+  return { send, close: async () => client.close() };
+}
+
 async function setup(): Promise<{ send: Send; close: () => Promise<void> }> {
+  if (variant === 'f') return rawGraph();
+  if (variant === 'g') {
+    // The plugin sending through the local Graph, settings saved as an admin would.
+    const g = graph();
+    const app = await bootStrapi({ MAIL_SERVER_CA_FILE: g.caFile });
+    const [host, port] = g.host.split(':');
+    await app.strapi
+      .plugin('mail-server')
+      .service('settings')
+      .save({
+        smtp: {
+          transport: 'graph',
+          host,
+          port: Number(port),
+          username: g.mailbox,
+          fromAddress: g.mailbox,
+          oauth2: {
+            enabled: true,
+            grant: 'client_credentials',
+            tenantId: g.tenantId,
+            clientId: g.clientId,
+            clientSecret: g.clientSecret,
+            authorityHost: g.authorityHost,
+          },
+        },
+      });
+    const email = app.strapi.plugin('email').service('email');
+    return {
+      send: (i) => email.send({ ...message(i), from: g.mailbox, to: g.to }),
+      close: () => app.stop(),
+    };
+  }
   const rawPool = () => {
     const t = nodemailer.createTransport({
       pool: true,

@@ -6,17 +6,24 @@
  *   c  the same with `pool: true`
  *   d  this plugin, through Strapi's email service (settings from the database, delivery log)
  *   e  the raw pool of (a) inside a process running Strapi: what the process alone costs
- * a, e and d run in turn for several rounds (the machine's slow moments hit all alike) and
- * the median run of each is reported. Prints messages/s, client CPU per message, p50/p99
- * latency and peak RSS, and the ratios d/a, d/b, d/c (plus e/a and d/e).
+ * and, against the local Microsoft Graph of the test stack (in a process of its own; it
+ * delivers into Dovecot, so both rows pay the same delivery):
+ *   f  raw Graph: the MIME composed and POSTed to sendMail over 4 keep-alive connections
+ *   g  this plugin sending through Graph, through Strapi's email service
+ * a, e and d run in turn for several rounds (the machine's slow moments hit all alike), then
+ * f and g, and the median run of each is reported. Prints messages/s, client CPU per message,
+ * p50/p99 latency and peak RSS, and the ratios d/a, d/b, d/c, e/a, d/e and g/f.
+ * `--graph-n 500 --graph-rounds 3`; `--no-graph` leaves the Graph rows out.
  * A benchmark, not a test: it never fails on time.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { connect } from '../test/helpers/mailbox';
+import { startRemoteMailStack, type RemoteMailStack } from './mailstack-process';
 
-type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
+type Variant = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
 type Figures = {
   variant: Variant;
   n: number;
@@ -38,12 +45,17 @@ const N = arg('n', 2000);
 const CONCURRENCY = arg('concurrency', 16);
 const MAX_CONNECTIONS = 5;
 const ROUNDS = arg('rounds', 5);
+const GRAPH_N = arg('graph-n', 500);
+const GRAPH_ROUNDS = arg('graph-rounds', 3);
+const GRAPH = !args.includes('--no-graph');
 const LABELS: Record<Variant, string> = {
   a: 'raw nodemailer, pooled',
   b: '@strapi/provider-email-nodemailer (default)',
   c: '@strapi/provider-email-nodemailer, pool: true',
   d: 'mail-server plugin via Strapi email service',
   e: 'raw nodemailer, pooled, in a process running Strapi (no plugin)',
+  f: 'raw Microsoft Graph sendMail (MIME), 4 connections',
+  g: 'mail-server plugin via Strapi email service, through Microsoft Graph',
 };
 
 async function startSink() {
@@ -76,7 +88,7 @@ async function startSink() {
   };
 }
 
-function runChild(variant: Variant, port: number): Promise<Figures> {
+function runChild(variant: Variant, port: number, n = N, env: object = {}): Promise<Figures> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -87,13 +99,13 @@ function runChild(variant: Variant, port: number): Promise<Figures> {
         path.join(__dirname, 'send-client.ts'),
         variant,
         String(port),
-        String(N),
+        String(n),
         String(CONCURRENCY),
         String(MAX_CONNECTIONS),
       ],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
-        env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true' },
+        env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true', ...env },
       }
     );
     let out = '';
@@ -124,6 +136,47 @@ async function measure(sink: Awaited<ReturnType<typeof startSink>>, variant: Var
   return figures;
 }
 
+/** Messages in the Graph rows' recipient mailbox (Dovecot), to check every one arrived. */
+async function delivered(stack: RemoteMailStack, to: string): Promise<number> {
+  const client = await connect(
+    stack,
+    stack.users.find((u) => u.address === to)!
+  );
+  try {
+    const status = await client.status('INBOX', { messages: true });
+    return status ? (status.messages ?? 0) : 0;
+  } finally {
+    await client.logout();
+  }
+}
+
+/** Runs a Graph variant against the local Graph and checks that every message arrived. */
+async function measureGraph(stack: RemoteMailStack, variant: 'f' | 'g') {
+  const client = stack.idp.client;
+  const to = stack.users.find((u) => u.address !== client.mailbox)!.address;
+  const target = {
+    host: stack.graph.host,
+    caFile: stack.caFile,
+    authorityHost: stack.idp.authorityHost,
+    tenantId: client.tenantId,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    mailbox: client.mailbox,
+    to,
+  };
+  const before = await delivered(stack, to);
+  const figures = await runChild(variant, 0, GRAPH_N, { BENCH_GRAPH: JSON.stringify(target) });
+  // Delivery into Dovecot is asynchronous to Graph's 202: wait a moment for the last ones.
+  let got = 0;
+  for (let i = 0; i < 50 && got < GRAPH_N + 1; i++) {
+    got = (await delivered(stack, to)) - before;
+    if (got < GRAPH_N + 1) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (got !== GRAPH_N + 1)
+    throw new Error(`variant ${variant}: ${got}/${GRAPH_N + 1} delivered (incl. warm-up)`);
+  return figures;
+}
+
 const rate = (f: Figures) => f.n / f.seconds;
 /** The run with the median throughput (its latencies and memory go in the table). */
 const medianRun = (runs: Figures[]) =>
@@ -131,7 +184,7 @@ const medianRun = (runs: Figures[]) =>
 
 async function main() {
   const sink = await startSink();
-  const runs: Record<Variant, Figures[]> = { a: [], b: [], c: [], d: [], e: [] };
+  const runs: Record<Variant, Figures[]> = { a: [], b: [], c: [], d: [], e: [], f: [], g: [] };
   try {
     // Strapi's provider is far from any target: once each.
     for (const variant of ['b', 'c'] as const) runs[variant].push(await measure(sink, variant));
@@ -147,6 +200,21 @@ async function main() {
   } finally {
     await sink.close();
   }
+  if (GRAPH) {
+    const stack = await startRemoteMailStack();
+    try {
+      for (let round = 1; round <= GRAPH_ROUNDS; round++) {
+        for (const variant of ['f', 'g'] as const)
+          runs[variant].push(await measureGraph(stack, variant));
+        const [f, g] = [runs.f.at(-1)!, runs.g.at(-1)!];
+        process.stderr.write(
+          `[bench:send] Graph round ${round}/${GRAPH_ROUNDS}: f ${rate(f).toFixed(0)} msg/s, g ${rate(g).toFixed(0)} msg/s\n`
+        );
+      }
+    } finally {
+      await stack.stop();
+    }
+  }
   console.log(
     `\nsend benchmark: ${N} messages, concurrency ${CONCURRENCY}, pools of ${MAX_CONNECTIONS} connections, ${ROUNDS} alternating rounds of a and d (medians), node ${process.version}\n`
   );
@@ -155,10 +223,13 @@ async function main() {
   );
   console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   const median = {} as Record<Variant, Figures>;
-  for (const variant of ['a', 'b', 'c', 'd', 'e'] as const) {
+  const shown = GRAPH
+    ? (['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const)
+    : (['a', 'b', 'c', 'd', 'e'] as const);
+  for (const variant of shown) {
     const f = (median[variant] = medianRun(runs[variant]));
     console.log(
-      `| (${f.variant}) ${LABELS[f.variant]} | ${rate(f).toFixed(0)} | ${f.cpuMs.toFixed(2)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMb.toFixed(0)} | ${f.connections} |`
+      `| (${f.variant}) ${LABELS[f.variant]} | ${rate(f).toFixed(0)} | ${f.cpuMs.toFixed(2)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMb.toFixed(0)} | ${f.connections ?? '– (HTTPS)'} |`
     );
   }
   const by = (v: Variant) => rate(median[v]);
@@ -170,6 +241,12 @@ async function main() {
   console.log(
     `the Strapi process alone: e/a = ${(by('e') / by('a')).toFixed(2)}; the plugin's own path: d/e = ${(by('d') / by('e')).toFixed(2)}`
   );
+  if (GRAPH) {
+    const pairedGraph = runs.g.map((g, i) => (rate(g) / rate(runs.f[i]!)).toFixed(2)).join(', ');
+    console.log(
+      `Graph (${GRAPH_N} messages, ${GRAPH_ROUNDS} rounds): g/f = ${(by('g') / by('f')).toFixed(2)}, round by round ${pairedGraph}`
+    );
+  }
 }
 
 main().catch((err) => {
