@@ -66,7 +66,6 @@ export class PluginError extends errors.ApplicationError {
   }
 }
 
-/** Any error as what the page shows: code, message, diagnosis, fix (never a secret). */
 /** A section set to Microsoft Graph without OAuth2: Graph takes no password. */
 export const graphNeedsOAuth2 = (kind: 'smtp' | 'imap') =>
   new PluginError(
@@ -75,6 +74,7 @@ export const graphNeedsOAuth2 = (kind: 'smtp' | 'imap') =>
     `Tick "Use OAuth2" in the ${kind.toUpperCase()} section and fill in the app registration.`
   );
 
+/** Any error as what the page shows: code, message, diagnosis, fix (never a secret). */
 export function errorInfo(err: unknown): Omit<MailErrorInfo, 'code'> & { code: string } {
   if (isMailError(err)) return toInfo(err);
   if (err instanceof PluginError) {

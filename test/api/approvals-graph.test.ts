@@ -179,7 +179,7 @@ describe('approvals read through Microsoft Graph', () => {
     expect(await isPublished(entry.documentId)).toBe(true);
   });
 
-  test('delegated: the mailbox user signs in (password grant), Mail.ReadWrite as the user; the reply decides', async () => {
+  test('delegated: the mailbox user signs in (password grant), Mail.ReadWrite.Shared as the user; the reply decides', async () => {
     const delegated = await newApp('graph-delegated', []); // no application permission at all
     const section = graphSection(delegated);
     await save({

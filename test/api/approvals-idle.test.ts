@@ -115,8 +115,9 @@ describe('approvals with IMAP IDLE', () => {
     expect(published).toBeTruthy(); // published by the loop, reading through Graph
     // The default watch interval is 3 s: a reply is decided within one interval and the work.
     expect(latencyMs < 10_000).toBeTruthy();
-    const after = stack.graph.stats();
-    expect(after.fetched - before.fetched).toBeGreaterThanOrEqual(1);
-    expect(after.moved - before.moved).toBeGreaterThanOrEqual(1);
+    // Moved after the commit that published it: wait for the move, then compare.
+    const moved = await until(async () => stack.graph.stats().moved > before.moved, 5_000);
+    expect(moved).toBe(true);
+    expect(stack.graph.stats().fetched - before.fetched).toBeGreaterThanOrEqual(1);
   });
 });

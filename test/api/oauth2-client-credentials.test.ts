@@ -342,6 +342,27 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
     await save(oauthSections(stack, stack.idp.client)); // back to SMTP for the next tests
   });
 
+  test('Microsoft Graph with a certificate credential: Test and send sign in with a client assertion', async () => {
+    const pair = await createClientCertificate(`${stack.dir}/app-certs`, 'graph-send');
+    secrets.push(pair.key, pair.bundle);
+    // The secret registered is one the plugin never saw: only the certificate can sign in.
+    // A mailbox of its own: the test before left an access policy on the shared one.
+    const client = newClient({
+      clientSecret: clientSecret(),
+      certificates: [pair.certificate],
+      mailbox: 'graph-certificate@example.test',
+    });
+    const [host, port] = stack.graph.host.split(':');
+    const { smtp } = oauthSections(stack, client, { certificate: pair.bundle });
+    await save({ smtp: { ...smtp, transport: 'graph', host, port: Number(port) } });
+    const sent = stack.graph.stats().sent;
+    const test = await probe('smtp', { to: client.mailbox });
+    expect([test.ok, test.error?.code]).toStrictEqual([true, undefined]);
+    await send({ to: client.mailbox, subject: 'graph, certificate', text: 'signed' });
+    expect(stack.graph.stats().sent - sent).toBe(2);
+    await save(oauthSections(stack, stack.idp.client)); // back to SMTP for the next tests
+  });
+
   test('no secret or token in API responses or logs; nothing left loopback', async () => {
     responses.push((await auth(http().get('/mail-server/settings')).expect(200)).text);
     await status();

@@ -41,8 +41,15 @@ export interface MailboxStoreOptions {
 }
 
 /** Permissions a request needs (app `roles` or delegated `scp`), any one of them. */
-export const MAIL_READ = ['Mail.Read', 'Mail.ReadWrite'];
-export const MAIL_WRITE = ['Mail.ReadWrite'];
+// The .Shared delegated permissions cover the user's own mailbox too (and others' they may open).
+export const MAIL_READ = [
+  'Mail.Read',
+  'Mail.ReadWrite',
+  'Mail.Read.Shared',
+  'Mail.ReadWrite.Shared',
+];
+export const MAIL_WRITE = ['Mail.ReadWrite', 'Mail.ReadWrite.Shared'];
+export const MAIL_SEND = ['Mail.Send', 'Mail.Send.Shared'];
 
 export interface Reply {
   status: number;

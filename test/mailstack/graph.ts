@@ -32,7 +32,13 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { simpleParser } from 'mailparser';
 import type { JWTPayload } from 'jose';
 import { stampAuthResults } from './auth-results';
-import { GraphError, MailboxStore, mailboxRoute, type MailboxStoreOptions } from './graph-mailbox';
+import {
+  GraphError,
+  MAIL_SEND,
+  MailboxStore,
+  mailboxRoute,
+  type MailboxStoreOptions,
+} from './graph-mailbox';
 import { lmtpTransport } from './smtp';
 
 export const GRAPH_AUDIENCE = 'https://graph.microsoft.com';
@@ -181,7 +187,7 @@ export class LocalGraph {
     await this.authorize(
       req,
       mailbox,
-      route ? route.permissions : rest === '' ? LOOKUP_PERMISSIONS : ['Mail.Send']
+      route ? route.permissions : rest === '' ? LOOKUP_PERMISSIONS : MAIL_SEND
     );
     if (!this.o.isMailbox(mailbox)) {
       throw new GraphError(404, 'ErrorInvalidUser', `The requested user '${mailbox}' is invalid.`);

@@ -38,7 +38,10 @@ export function clientInfo(oid: string, tid: string): string {
 }
 
 const OIDC_SCOPES = ['openid', 'profile', 'offline_access', 'email'];
-/** Exchange Online's delegated permissions for the legacy protocols, plus `.default`. */
+/**
+ * Delegated permissions: Exchange Online's for the legacy protocols, plus `.default`, and
+ * Microsoft Graph's mail permissions (the .Shared forms reach mailboxes the user was given).
+ */
 const DELEGATED_PERMISSIONS = [
   'IMAP.AccessAsUser.All',
   'SMTP.Send',
@@ -46,6 +49,8 @@ const DELEGATED_PERMISSIONS = [
   '.default',
   'Mail.Send',
   'Mail.ReadWrite',
+  'Mail.Send.Shared',
+  'Mail.ReadWrite.Shared',
 ];
 
 export interface ParsedScope {

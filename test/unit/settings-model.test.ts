@@ -254,14 +254,14 @@ describe('reading through Microsoft Graph', () => {
   });
 
   test.each(['global', 'usgov', 'china'] as const)(
-    '%s: a Graph token for reading: .default app-only, Mail.ReadWrite delegated, port 443',
+    '%s: a Graph token for reading: .default app-only, Mail.ReadWrite.Shared delegated, port 443',
     (cloud) => {
       const { graph } = cloudHosts({ cloud, authorityHost: DEFAULT_AUTHORITY_HOST });
       const appOnly = imapGraph('client_credentials', cloud);
       expect(appOnly.port).toBe(443);
       expect(tokenSettings(appOnly).scopes).toStrictEqual([`https://${graph}/.default`]);
       expect(tokenSettings(imapGraph('authorization_code', cloud)).scopes).toStrictEqual([
-        `https://${graph}/Mail.ReadWrite`,
+        `https://${graph}/Mail.ReadWrite.Shared`,
       ]);
     }
   );

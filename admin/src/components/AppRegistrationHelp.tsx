@@ -45,7 +45,8 @@ export const AppRegistrationHelp = ({ kind, grant }: { kind: SectionKind; grant?
 /** Microsoft Graph: Mail.Send or Mail.ReadWrite, and the scoping that limits the app's reach. */
 const GraphHelp = ({ kind, appOnly }: { kind: SectionKind; appOnly: boolean }) => {
   const { msg } = useMsg();
-  const permission = kind === 'smtp' ? 'Mail.Send' : 'Mail.ReadWrite';
+  const permission =
+    (kind === 'smtp' ? 'Mail.Send' : 'Mail.ReadWrite') + (appOnly ? '' : '.Shared');
   return (
     <Flex direction="column" alignItems="flex-start" gap={2}>
       <Typography variant="omega" textColor="neutral700">
@@ -57,7 +58,7 @@ const GraphHelp = ({ kind, appOnly }: { kind: SectionKind; appOnly: boolean }) =
             )
           : msg(
               'Settings.oauth2.help.graph.delegated',
-              'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; under Certificates & secrets, upload a certificate (recommended) or create a client secret. Under API permissions, add Microsoft Graph → {permission} and offline_access (delegated permissions), and grant consent. The token acts as the signed-in user, who must own the mailbox or have Full Access to it.',
+              'In the Azure portal, open Microsoft Entra ID → App registrations and register an app (or open yours). Its Overview page shows the Directory (tenant) ID and the Application (client) ID; under Certificates & secrets, upload a certificate (recommended) or create a client secret. Under API permissions, add Microsoft Graph → {permission} and offline_access (delegated permissions), and grant consent. The token acts as the signed-in user, who must own the mailbox or have Full Access to it (Send As to send from it).',
               { permission }
             )}
       </Typography>

@@ -79,9 +79,13 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
           inputMode="numeric"
           label={msg('Settings.port.label', 'Port')}
           placeholder={String(defaultPort)}
-          hint={msg('Settings.port.hint', 'Empty: {port}, the standard port for this security.', {
-            port: defaultPort,
-          })}
+          hint={
+            graph
+              ? msg('Settings.port.hint.graph', 'Empty: 443 (HTTPS).')
+              : msg('Settings.port.hint', 'Empty: {port}, the standard port for this security.', {
+                  port: defaultPort,
+                })
+          }
         />
       </Grid.Item>
       {graph ? null : (

@@ -15,6 +15,11 @@ export interface FetchedMessage {
   /** the raw MIME; empty when the message was too large to read (`size` says how large) */
   source: Buffer;
   size: number;
+  /**
+   * A message too large to read: its Message-ID as the server gives it (IMAP's envelope,
+   * Graph's internetMessageId), the key it is recorded under.
+   */
+  messageId?: string;
 }
 
 export interface MailboxReader {

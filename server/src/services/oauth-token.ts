@@ -34,9 +34,11 @@ export function tokenSettings(section: Effective<SectionKind>): OAuth2Settings {
   const { authority, outlook, graph } = cloudHosts(section.oauth2);
   // A section using Graph needs a token for Graph, not for Exchange's protocols: app-only with
   // the app's granted permissions (.default), delegated with the one permission the section
-  // uses (Mail.Send to send, Mail.ReadWrite to read and move the replies).
+  // uses (to send; to read and move the replies), in its .Shared form, which covers the user's
+  // own mailbox and one they were given Full Access / Send As to
+  // (https://learn.microsoft.com/graph/outlook-share-messages-folders).
   const viaGraph = (section as { transport?: string }).transport === 'graph';
-  const permission = 'mailbox' in section ? 'Mail.ReadWrite' : 'Mail.Send';
+  const permission = 'mailbox' in section ? 'Mail.ReadWrite.Shared' : 'Mail.Send.Shared';
   const graphScopes =
     grant === 'client_credentials'
       ? [`https://${graph}/.default`]

@@ -25,7 +25,7 @@ export function accessDeniedFix(access: GraphAccess | undefined): string {
     return 'Give the app the Microsoft Graph application permission Mail.Send (to send) or Mail.ReadWrite (to read) and click Grant admin consent; if an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, add this mailbox to its scope. Changes can take an hour.';
   }
   if (access.delegated) {
-    return `In Entra ID → App registrations → API permissions, add the Microsoft Graph delegated permission ${access.permission} and grant consent; the signed-in user must own the mailbox or hold Full Access${access.permission === 'Mail.Send' ? ' and Send As' : ''} on it (Add-MailboxPermission).`;
+    return `In Entra ID → App registrations → API permissions, add the Microsoft Graph delegated permission ${access.permission}.Shared and grant consent; the signed-in user must own the mailbox or hold ${access.permission === 'Mail.Send' ? 'Send As (Add-RecipientPermission)' : 'Full Access (Add-MailboxPermission)'} on it.`;
   }
   return `In Entra ID → App registrations → API permissions, add the Microsoft Graph application permission ${access.permission} and click Grant admin consent. If an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications (New-ManagementRoleAssignment) scopes the app, add this mailbox to that scope. Changes can take up to an hour to apply.`;
 }
@@ -68,6 +68,14 @@ export function graphAnswerError(
       fix: 'Use a mailbox hosted in Exchange Online (with a licence), or send over SMTP.',
     });
   }
+  if (code === 'ErrorItemNotFound') {
+    return new MailError('EMAILBOX', message, {
+      ...base,
+      diagnosis:
+        'Microsoft Graph found no such message or folder: it was moved or deleted meanwhile.',
+      fix: 'Nothing to change when it happens once; check that nothing else moves mail out of the folders the job uses.',
+    });
+  }
   if (status === 404 || code === 'ErrorInvalidUser' || code === 'Request_ResourceNotFound') {
     return new MailError('ECONFIG', message, {
       ...base,
@@ -79,7 +87,7 @@ export function graphAnswerError(
     return new MailError('EAUTH', message, {
       ...base,
       diagnosis: access
-        ? `Microsoft Graph denied this app access to the mailbox: it needs the ${access.delegated ? 'delegated' : 'application'} permission ${access.permission}, consented, with the mailbox in the app's scope.`
+        ? `Microsoft Graph denied this app access to the mailbox: it needs the ${access.delegated ? `delegated permission ${access.permission}.Shared` : `application permission ${access.permission}`}, consented, with the mailbox in the app's scope.`
         : 'Microsoft Graph denied this app access to the mailbox.',
       fix: accessDeniedFix(access),
     });

@@ -31,14 +31,18 @@ export function graphFolders(request: Request, user: string) {
       const { json } = await request({ method: 'GET', path: `${user}/mailFolders/inbox` });
       return json as GraphFolder;
     }
-    const base = parent ? `${user}/mailFolders/${parent}/childFolders` : `${user}/mailFolders`;
+    const base = parent
+      ? `${user}/mailFolders/${encodeURIComponent(parent)}/childFolders`
+      : `${user}/mailFolders`;
     const filter = encodeURIComponent(`displayName eq ${literal(name)}`);
     const { json } = await request({ method: 'GET', path: `${base}?$filter=${filter}` });
     return (json as { value?: GraphFolder[] }).value?.[0] ?? null;
   }
 
   async function create(parent: string | undefined, name: string): Promise<GraphFolder> {
-    const path = parent ? `${user}/mailFolders/${parent}/childFolders` : `${user}/mailFolders`;
+    const path = parent
+      ? `${user}/mailFolders/${encodeURIComponent(parent)}/childFolders`
+      : `${user}/mailFolders`;
     try {
       const { json } = await request({
         method: 'POST',

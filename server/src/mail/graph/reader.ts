@@ -44,8 +44,10 @@ export interface GraphReaderConfig {
 /** Graph's limit is 4 concurrent requests per app and mailbox. */
 const CONCURRENCY = 4;
 const DEFAULT_POLL_MS = 3_000;
-/** A 429 is waited out this many times within one step before the step fails. */
+/** A 429 is waited out this many times within one step before the step fails… */
 const THROTTLE_RETRIES = 3;
+/** …when it asks for at most this long (well within the job's 60 s lease). */
+const MAX_THROTTLE_WAIT_MS = 15_000;
 const PREFER = { Prefer: 'IdType="ImmutableId"' };
 
 export function createGraphMailboxReader(config: GraphReaderConfig): MailboxReader {
@@ -59,17 +61,22 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
   let closed = false;
   const stop = new AbortController();
 
-  /** One request with a token, Graph's Retry-After waited out a few times. */
+  /**
+   * One request with a token. A 429 is waited out a few times when Graph asks for a short
+   * pause; a longer one fails the step (the lease is 60 s: the next pass resumes instead).
+   */
   async function request(call: Omit<GraphCall, 'token'>) {
     for (let attempt = 0; ; attempt++) {
+      if (closed) throw readerClosed();
       try {
         return await withToken(config.auth, (token) =>
           client.request({ ...call, token, headers: { ...PREFER, ...call.headers } })
         );
       } catch (err) {
         if (!(err instanceof MailError) || err.code !== 'ETHROTTLED') throw err;
-        if (attempt >= THROTTLE_RETRIES || closed) throw err;
-        await sleep(err.retryAfterMs ?? 1000, undefined, { signal: stop.signal }).catch(() => {
+        const wait = err.retryAfterMs ?? 1000;
+        if (attempt >= THROTTLE_RETRIES || wait > MAX_THROTTLE_WAIT_MS) throw err;
+        await sleep(wait, undefined, { signal: stop.signal }).catch(() => {
           throw err;
         });
       }
@@ -79,42 +86,32 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
   const folders = graphFolders(request, user);
 
   const opened = () => {
-    if (closed || !folderId) {
-      throw new MailError('ECONNECTION', 'The Graph reader is closed.', {
-        diagnosis: 'The connection to Microsoft Graph was closed.',
-        fix: 'It is opened again on the next run.',
-      });
-    }
+    if (closed || !folderId) throw readerClosed();
     return folderId;
   };
 
   async function oldest(limit: number) {
-    const id = opened();
+    const id = encodeURIComponent(opened());
     const query = `$select=id,internetMessageId&$orderby=receivedDateTime asc&$top=${limit}`;
     const { json } = await request({
       method: 'GET',
       path: `${user}/mailFolders/${id}/messages?${query}`,
     });
-    return (json as { value?: Array<{ id: string }> }).value ?? [];
+    return (json as { value?: Listed[] }).value ?? [];
   }
 
-  /** `work` on each item, CONCURRENCY at a time, results in order. */
-  async function pooled<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
-    const out: R[] = new Array(items.length);
-    let i = 0;
-    const lane = async () => {
-      while (i < items.length) {
-        const at = i++;
-        out[at] = await work(items[at]!);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, lane));
-    return out;
-  }
+  const messagePath = (id: string) => `${user}/messages/${encodeURIComponent(id)}`;
 
-  /** A message gone since the list (another instance, the owner) is nothing to do. */
-  const gone = (err: unknown) =>
-    err instanceof MailError && err.responseCode === 404 && err.reason === 'ErrorItemNotFound';
+  /** Whether a message is still in the mailbox (a 404 on move may be its folder's, not its own). */
+  async function exists(id: string): Promise<boolean> {
+    try {
+      await request({ method: 'GET', path: `${messagePath(id)}?$select=id` });
+      return true;
+    } catch (err) {
+      if (notFound(err)) return false;
+      throw err;
+    }
+  }
 
   return {
     get usable() {
@@ -129,22 +126,32 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
     },
 
     async fetchBatch(limit, maxBytes) {
+      // The job moves the batch it has just read: only this batch's ids are kept.
+      refs.clear();
       const listed = await oldest(limit);
-      const fetched = await pooled(listed, async ({ id }): Promise<FetchedMessage | null> => {
+      const fetched = await pooled(listed, async (m): Promise<FetchedMessage | null> => {
         try {
           const { raw = Buffer.alloc(0), truncated } = await request({
             method: 'GET',
-            path: `${user}/messages/${encodeURIComponent(id)}/$value`,
+            path: `${messagePath(m.id)}/$value`,
             rawUpTo: maxBytes,
           });
           const uid = next++;
-          refs.set(uid, id);
-          // Too big to analyse: handed back without content so the job files it.
+          refs.set(uid, m.id);
+          // Too big to analyse: handed back without content (but with its Message-ID, the
+          // key it is recorded under) so the job files it.
           return truncated
-            ? { uid, ref: id, source: Buffer.alloc(0), size: raw.length }
-            : { uid, ref: id, source: raw, size: raw.length };
+            ? {
+                uid,
+                ref: m.id,
+                source: Buffer.alloc(0),
+                size: raw.length,
+                messageId: m.internetMessageId ?? undefined,
+              }
+            : { uid, ref: m.id, source: raw, size: raw.length };
         } catch (err) {
-          if (gone(err)) return null;
+          // Gone since the list (another instance, the mailbox's owner): nothing to do.
+          if (notFound(err)) return null;
           throw err;
         }
       });
@@ -155,34 +162,32 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
       const list = ([] as number[]).concat(uids);
       if (list.length === 0) return;
       opened();
-      const moveAll = async () => {
-        const target = await folders.find(folder, { create: true });
-        if (!target) throw folderMissing(folder, config.mailbox);
-        await pooled(list, async (uid) => {
-          const id = refs.get(uid);
-          if (!id) return;
-          try {
-            await request({
-              method: 'POST',
-              path: `${user}/messages/${encodeURIComponent(id)}/move`,
-              body: JSON.stringify({ destinationId: target.id }),
-            });
-            refs.delete(uid);
-          } catch (err) {
-            // The message was moved already (a retry after a lost answer): done.
-            if (!gone(err)) throw err;
-            refs.delete(uid);
-          }
-        });
-      };
-      try {
-        await moveAll();
-      } catch (err) {
-        // A folder id kept from earlier may name a folder deleted since: look it up once more.
-        if (!(err instanceof MailError) || err.responseCode !== 404) throw err;
-        folders.forget(folder);
-        await moveAll();
-      }
+      const ids = list.map((uid) => {
+        const id = refs.get(uid);
+        if (!id) throw new Error(`message ${uid} was not read by this batch`);
+        return { uid, id };
+      });
+      let target = await folders.find(folder, { create: true });
+      await pooled(ids, async ({ uid, id }) => {
+        const moveTo = (destination: string) =>
+          request({
+            method: 'POST',
+            path: `${messagePath(id)}/move`,
+            body: JSON.stringify({ destinationId: destination }),
+          });
+        try {
+          await moveTo(target!.id);
+        } catch (err) {
+          if (!notFound(err)) throw err;
+          // Either the message is gone (moved already: a retry after a lost answer), or the
+          // folder id kept from earlier names a folder deleted since: look it up again.
+          if (!(await exists(id))) return refs.delete(uid);
+          folders.forget(folder);
+          target = await folders.find(folder, { create: true });
+          await moveTo(target!.id);
+        }
+        refs.delete(uid);
+      });
     },
 
     async waitForMail(ms, signal) {
@@ -193,7 +198,11 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
           signal: ended,
         }).catch(() => false);
         if (!waited || ended.aborted) return false;
-        if ((await oldest(1)).length > 0) return true;
+        // New mail is a message this connection has not handed out already: what a batch
+        // could not move (its pass failed and said so) does not wake the job every few seconds.
+        const head = await oldest(refs.size + 1);
+        const left = new Set(refs.values());
+        if (head.some((m) => !left.has(m.id))) return true;
       }
       return false;
     },
@@ -205,4 +214,43 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
       client.close();
     },
   };
+}
+
+type Listed = { id: string; internetMessageId?: string | null };
+
+const readerClosed = () =>
+  new MailError('ECONNECTION', 'The Graph reader is closed.', {
+    diagnosis: 'The connection to Microsoft Graph was closed.',
+    fix: 'It is opened again on the next run.',
+  });
+
+/** Graph's "no such item": a message or folder deleted or moved since. */
+const notFound = (err: unknown) =>
+  err instanceof MailError && err.responseCode === 404 && err.reason === 'ErrorItemNotFound';
+
+/**
+ * `work` on each item, CONCURRENCY at a time (Graph's limit per app and mailbox), results in
+ * order. After a failure no lane takes another item, and the first failure is thrown.
+ */
+async function pooled<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let i = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && i < items.length) {
+      const at = i++;
+      try {
+        out[at] = await work(items[at]!);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const lanes = await Promise.allSettled(
+    Array.from({ length: Math.min(CONCURRENCY, items.length) }, lane)
+  );
+  const rejected = lanes.find((l): l is PromiseRejectedResult => l.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return out;
 }

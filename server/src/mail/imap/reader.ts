@@ -99,10 +99,23 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
       }
       const out: FetchedMessage[] = [];
       const wanted: number[] = [];
-      for (const [uid, size] of sizes) {
-        // Too big to analyse: handed back without content so the job can file it.
-        if (size > maxBytes) out.push({ uid, source: Buffer.alloc(0), size });
-        else wanted.push(uid);
+      const tooLarge: number[] = [];
+      for (const [uid, size] of sizes) (size > maxBytes ? tooLarge : wanted).push(uid);
+      if (tooLarge.length) {
+        // Too big to analyse: handed back without content, with the Message-ID it is
+        // recorded under, so the job files it (rare: one more round trip then).
+        for await (const msg of c.fetch(
+          tooLarge.join(','),
+          { uid: true, envelope: true },
+          { uid: true }
+        )) {
+          out.push({
+            uid: msg.uid,
+            source: Buffer.alloc(0),
+            size: sizes.get(msg.uid) ?? 0,
+            messageId: msg.envelope?.messageId || undefined,
+          });
+        }
       }
       if (wanted.length) {
         // One FETCH for the whole batch (BODY.PEEK[]): a round trip per message would

@@ -239,13 +239,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         backoff = 1_000;
         await exclusive(() => drainIdle(emptyReport()));
         // Until stopped or the settings change: wait for new mail, drain, renew the lease.
-        while (
-          !state.stopped &&
-          reader.usable &&
-          (await svc('settings').getRevision()) === revision
-        ) {
-          state.idle.interrupt = new AbortController();
-          const woke = await reader.waitForMail(IDLE_CYCLE_MS, state.idle.interrupt.signal);
+        for (;;) {
+          // Made before the revision is read: a change saved meanwhile aborts this wait.
+          const interrupt = (state.idle.interrupt = new AbortController());
+          if (state.stopped || !reader.usable) break;
+          if ((await svc('settings').getRevision()) !== revision) break;
+          const woke = await reader.waitForMail(IDLE_CYCLE_MS, interrupt.signal);
           if (!(await svc('lease').acquire(LEASE, LEASE_MS))) break;
           if (woke && !state.stopped) await exclusive(() => drainIdle(emptyReport()));
         }

@@ -88,7 +88,12 @@ export async function analyzeMessage(
           trust: mailbox.trust.trust,
         });
   const rawHash = crypto.createHash('sha256').update(message.source).digest('hex');
-  const messageKey = (analysis.messageId ?? `sha256:${rawHash}`).slice(0, 255);
+  // A message read has its Message-ID or its hash as key; one too large to read has no bytes
+  // to hash: its Message-ID from the server, else where it lies (all would share one hash).
+  const fallback = message.source.length
+    ? `sha256:${rawHash}`
+    : (message.messageId ?? `unread:${message.ref ?? message.uid}:${message.size}`);
+  const messageKey = (analysis.messageId ?? fallback).slice(0, 255);
   return { message, analysis, rawHash, messageKey };
 }
 
@@ -246,7 +251,7 @@ function auditRow(
 ) {
   return {
     messageKey,
-    messageId: analysis.messageId,
+    messageId: analysis.messageId ?? message.messageId,
     // Over Graph the number is the reader's own (message.ref is Graph's id): not kept.
     uid: message.ref ? null : message.uid,
     uidValidity: batch.uidValidity.slice(0, 255),
