@@ -3,7 +3,8 @@ import { ACTION_DEFINITIONS } from './permissions';
 import { installEmailProvider } from './provider';
 import { getPluginConfig } from './utils/plugin-config';
 import { getService } from './utils/get-service';
-import { ensureUniqueIndex } from './utils/unique-index';
+import { ensureIndex, ensureUniqueIndex } from './utils/unique-index';
+import { OUTBOUND_UID } from './services/outbound-messages';
 import { INBOUND_UID } from './services/inbound-messages';
 import { LEASE_UID } from './services/lease';
 import { OAUTH_CHECK_JOB, OAUTH_CHECK_RULE } from './services/oauth-check';
@@ -23,6 +24,9 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   // The idempotence of the approvals job rests on these being enforced by the database.
   await ensureUniqueIndex(strapi, INBOUND_UID, 'messageKey');
   await ensureUniqueIndex(strapi, LEASE_UID, 'name');
+  // The outbox looks for due rows every few seconds: by index, not through the whole log.
+  await ensureIndex(strapi, OUTBOUND_UID, ['status', 'nextAttemptMs']);
+  getService(strapi, 'outbox').start();
 
   getService(strapi, 'inbox').startIdle();
 

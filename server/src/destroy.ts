@@ -13,6 +13,8 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await getService(strapi, 'inbox').stop();
   // Answers to approvers still queued get a moment to go out before the pools close.
   await getService(strapi, 'approval-mail').flush(ANSWER_FLUSH_MS);
+  // The outbox finishes its sends in flight and gives back what it had claimed.
+  await getService(strapi, 'outbox').stop();
   await getService(strapi, 'transport').close();
   await getService(strapi, 'outbound-messages').flush();
   await getService(strapi, 'oauth-check').close();

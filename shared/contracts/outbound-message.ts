@@ -1,9 +1,15 @@
-/** The delivery log as the admin API serves it. */
+/** The delivery log (and outbox) as the admin API serves it. */
 import { z } from 'zod';
+
+/**
+ * queued: kept for its next attempt; sending: an instance is sending it now; sent; failed:
+ * refused for good or queued past its lifetime; cancelled: by an admin.
+ */
+export const OUTBOUND_STATUSES = ['queued', 'sending', 'sent', 'failed', 'cancelled'] as const;
 
 export const outboundMessageQuerySchema = z
   .object({
-    status: z.enum(['sent', 'failed']).optional(),
+    status: z.enum(OUTBOUND_STATUSES).optional(),
     /** part of an address; case-insensitive */
     recipient: z.string().trim().max(320).optional(),
     page: z.coerce.number().int().min(1).max(100_000).default(1),
@@ -16,12 +22,14 @@ export const outboundMessageSchema = z.object({
   recipients: z.string().nullable(),
   subject: z.string().nullable(),
   messageId: z.string().nullable(),
-  status: z.enum(['sent', 'failed']),
+  status: z.enum(OUTBOUND_STATUSES),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   response: z.string().nullable(),
   attempts: z.number().nullable(),
   durationMs: z.number().nullable(),
+  /** when a queued message is tried next */
+  nextAttemptAt: z.string().nullable(),
   createdAt: z.string(),
 });
 

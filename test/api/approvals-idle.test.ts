@@ -10,23 +10,11 @@ import { readMailbox } from '../helpers/mailbox';
 import { configureMailbox } from '../helpers/approval-load';
 import { sendReply } from '../helpers/replies';
 import { registerApp } from '../helpers/oauth2';
+import { until } from '../helpers/wait';
 import { startMailStack } from '../mailstack';
 import type { MailStack, MailUser } from '../mailstack/types';
 
 const ARTICLE = 'api::article.article';
-
-async function until<T>(
-  probe: () => Promise<T | null | undefined | false>,
-  ms: number
-): Promise<T | null> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > end) return null;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('approvals with IMAP IDLE', () => {
   let stack: MailStack;

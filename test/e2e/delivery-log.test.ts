@@ -1,7 +1,8 @@
 /**
  * The delivery log in a real browser: one message goes out through the real mail stack, one
- * fails against a port where nothing listens; the page lists both, newest first, and its status
- * and recipient filters narrow the list the way the API does.
+ * is refused for good (no such mailbox), one waits in the outbox (nothing listens on the port);
+ * the page lists them, newest first, and its status and recipient filters narrow the list the
+ * way the API does.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { expectTruthy } from '../helpers/expect';
@@ -54,13 +55,16 @@ describe('Delivery log: list, filter by status and recipient', () => {
     await f.saveThroughApi({ smtp });
     await send({ to: reader.address, subject: sentSubject, text: 'hello' });
 
-    // …and one refused: nothing listens on the port.
+    // …one refused for good: the server has no such mailbox (550 at RCPT TO)…
     const failedTo = `nobody-${token}@example.test`;
     const failedSubject = `Refused ${token}`;
-    await f.saveThroughApi({ smtp: { ...smtp, port: await closedPort(), security: 'none' } });
     await expect(
       send({ to: failedTo, subject: failedSubject, text: 'hello' })
     ).rejects.toBeDefined();
+    // …and one kept in the outbox: nothing listens on the port, so it waits for the next attempt.
+    const queuedSubject = `Waiting ${token}`;
+    await f.saveThroughApi({ smtp: { ...smtp, port: await closedPort(), security: 'none' } });
+    await send({ to: reader.address, subject: queuedSubject, text: 'hello' });
     await f.app.strapi.plugin('mail-server').service('outbound-messages').flush();
 
     // What the API says, to compare the page with.
@@ -71,10 +75,14 @@ describe('Delivery log: list, filter by status and recipient', () => {
     const log = outboundMessageListSchema.parse(res.body);
     const sent = log.data.find((m) => m.subject === sentSubject);
     const failed = log.data.find((m) => m.subject === failedSubject);
+    const queued = log.data.find((m) => m.subject === queuedSubject);
     expectTruthy(sent);
     expectTruthy(failed);
+    expectTruthy(queued);
     expect(sent.status).toBe('sent');
     expect(failed.status).toBe('failed');
+    expect([queued.status, queued.errorCode]).toStrictEqual(['queued', 'ECONNECTION']);
+    expectTruthy(queued.nextAttemptAt); // when it is tried next
     const errorCode = failed.errorCode;
     expectTruthy(errorCode); // the failure has an error code
     // the newest message comes first
@@ -92,6 +100,10 @@ describe('Delivery log: list, filter by status and recipient', () => {
     await row(sentSubject).getByText(reader.address.toLowerCase(), { exact: false }).waitFor();
     await row(failedSubject).getByText('Failed', { exact: true }).waitFor();
     await row(failedSubject).getByText(errorCode, { exact: true }).waitFor();
+    await row(queuedSubject).getByText('Queued', { exact: true }).waitFor();
+    await row(queuedSubject)
+      .getByText(/^Next attempt /)
+      .waitFor();
     if (failed.errorMessage) {
       await row(failedSubject).getByText(failed.errorMessage, { exact: true }).waitFor();
     }

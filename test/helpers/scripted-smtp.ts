@@ -18,7 +18,9 @@ export interface ScriptedSmtp {
 export type Answer = { code: number; message: string } | { delayMs: number } | null;
 
 export async function startScriptedSmtp(
-  answer: (attempt: number) => Answer
+  answer: (attempt: number) => Answer,
+  /** a port to listen on again (the server "comes back"); any free port by default */
+  { port: wanted = 0 }: { port?: number } = {}
 ): Promise<ScriptedSmtp> {
   const accepted: Buffer[] = [];
   let attempts = 0;
@@ -58,7 +60,7 @@ export async function startScriptedSmtp(
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(wanted, '127.0.0.1', () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
   return {

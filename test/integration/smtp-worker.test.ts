@@ -13,6 +13,8 @@ import { Readable } from 'node:stream';
 import { simpleParser } from 'mailparser';
 import { createSmtpSender, type MailSender } from '../../server/src/mail/smtp/sender';
 import { MailError } from '../../server/src/mail/errors';
+import { composedOf } from '../../server/src/mail/compose';
+import { isTransient } from '../../server/src/mail/smtp/retry';
 import { startScriptedSmtp, type Answer, type ScriptedSmtp } from '../helpers/scripted-smtp';
 import { startMailStack } from '../mailstack';
 import type { MailStack } from '../mailstack/types';
@@ -93,6 +95,37 @@ describe('the SMTP pool in a worker thread', () => {
     expect(down instanceof MailError).toBeTruthy();
     expect(down.code).toBe('ECONNECTION');
     await expect(dead.verify()).rejects.toMatchObject({ code: 'ECONNECTION' });
+  });
+
+  test('a failed attempt hands back the composed message; sent again it arrives byte for byte, same Message-ID', async () => {
+    const s = sender(server.port);
+    answers = [...Array(server.attempts()).fill(null), { code: 421, message: 'Try again later' }];
+    const failed = await s
+      .send({
+        from: 'app@example.test',
+        to: 'someone@example.test',
+        bcc: 'hidden@example.test',
+        subject: 'composed once',
+        text: 'the same bytes every time',
+      })
+      .catch((e) => e);
+    expect([failed instanceof MailError, failed.responseCode, isTransient(failed)]).toStrictEqual([
+      true,
+      421,
+      true,
+    ]);
+    const composed = composedOf(failed);
+    expect(composed?.envelope).toStrictEqual({
+      from: 'app@example.test',
+      to: ['someone@example.test', 'hidden@example.test'],
+    });
+    // Never in what is logged or serialised.
+    expect(JSON.stringify(failed)).not.toContain('the same bytes every time');
+    const again = await s.sendRaw(composed!);
+    expect(again.messageId).toBe(composed!.messageId);
+    expect(Buffer.compare(server.accepted.at(-1)!, composed!.raw)).toBe(0);
+    const mail = await simpleParser(server.accepted.at(-1)!);
+    expect([mail.messageId, mail.bcc]).toStrictEqual([composed!.messageId, undefined]);
   });
 
   test('an OAuth2 token failure comes back as the token source raised it', async () => {

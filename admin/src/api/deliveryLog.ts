@@ -8,13 +8,14 @@ import { useFetchClient } from '@strapi/strapi/admin';
 import { z } from 'zod';
 import {
   outboundMessageListSchema,
+  type OutboundMessage,
   type OutboundMessageList,
 } from '../../../shared/contracts/outbound-message';
 import { PLUGIN_ID } from '../pluginId';
 import { toApiError } from './client';
 
 export interface DeliveryLogFilters {
-  status?: 'sent' | 'failed';
+  status?: OutboundMessage['status'];
   recipient?: string;
   page: number;
   pageSize: number;

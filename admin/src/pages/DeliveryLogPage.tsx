@@ -19,7 +19,10 @@ import {
 import { ArrowLeft, ArrowRight } from '@strapi/icons';
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { QueryClientProvider } from '@tanstack/react-query';
-import type { OutboundMessage } from '../../../shared/contracts/outbound-message';
+import {
+  OUTBOUND_STATUSES,
+  type OutboundMessage,
+} from '../../../shared/contracts/outbound-message';
 import type { DeliveryLogFilters } from '../api/deliveryLog';
 import { DeliveryStatusBadge } from '../components/DeliveryStatusBadge';
 import { DELIVERY_LOG_PERMISSIONS } from '../constants';
@@ -50,7 +53,16 @@ const Row = ({ message }: { message: OutboundMessage }) => {
         <Cell>{message.subject || '—'}</Cell>
       </Td>
       <Td>
-        <DeliveryStatusBadge status={message.status} />
+        <Flex direction="column" alignItems="flex-start" gap={1}>
+          <DeliveryStatusBadge status={message.status} />
+          {message.nextAttemptAt && (
+            <Typography variant="pi" textColor="neutral600">
+              {msg('DeliveryLog.nextAttempt', 'Next attempt {time}', {
+                time: date(message.nextAttemptAt),
+              })}
+            </Typography>
+          )}
+        </Flex>
       </Td>
       <Td>
         <Cell>{message.attempts ?? '—'}</Cell>
@@ -106,6 +118,9 @@ export const DeliveryLogPage = () => {
     all: msg('DeliveryLog.status.all', 'All'),
     sent: msg('DeliveryLog.status.sent', 'Sent'),
     failed: msg('DeliveryLog.status.failed', 'Failed'),
+    queued: msg('DeliveryLog.status.queued', 'Queued'),
+    sending: msg('DeliveryLog.status.sending', 'Sending'),
+    cancelled: msg('DeliveryLog.status.cancelled', 'Cancelled'),
   };
   const headers = [
     msg('DeliveryLog.column.time', 'Time'),
@@ -137,7 +152,7 @@ export const DeliveryLogPage = () => {
                   value={status}
                   onChange={(value: string | number) => setStatus(String(value) as Status)}
                 >
-                  {([ALL, 'sent', 'failed'] as const).map((s) => (
+                  {([ALL, ...OUTBOUND_STATUSES] as const).map((s) => (
                     <SingleSelectOption key={s} value={s}>
                       {statusLabels[s]}
                     </SingleSelectOption>

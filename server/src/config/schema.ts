@@ -98,13 +98,28 @@ const configObject = z
       .object({
         maxConnections: z.number().int().min(1).max(50).default(5),
         maxMessagesPerConnection: z.number().int().min(1).max(10_000).default(100),
-        /** retries of a transient failure (connection lost, timeout, 4xx reply) */
-        retries: z.number().int().min(0).max(5).default(2),
-        /** first retry delay; each next one is four times longer */
+        /**
+         * immediate retries of a transient failure (connection lost, timeout, 4xx reply) before
+         * the message goes to the outbox, which retries it from then on
+         */
+        retries: z.number().int().min(0).max(5).default(0),
+        /** first retry delay; each next one is four times longer (at most 15 minutes) */
         retryDelayMs: z.number().int().min(0).max(60_000).default(500),
+        /** a message the server keeps refusing for a passing reason fails after this long */
+        queueLifetimeHours: z
+          .number()
+          .min(0.01)
+          .max(24 * 30)
+          .default(48),
       })
       .strict()
-      .default({ maxConnections: 5, maxMessagesPerConnection: 100, retries: 2, retryDelayMs: 500 }),
+      .default({
+        maxConnections: 5,
+        maxMessagesPerConnection: 100,
+        retries: 0,
+        retryDelayMs: 500,
+        queueLifetimeHours: 48,
+      }),
     deliveryLog: z
       .object({
         enabled: z.boolean().default(true),

@@ -52,6 +52,7 @@ export {
   type SmtpSenderConfig,
 } from './smtp/sender';
 export { parseMessage, outgoingMessageSchema, type OutgoingMessage } from './message';
+export { composedOf, type ComposedMessage } from './compose';
 export type { FetchedMessage, MailboxReader } from './mailbox';
 export { createMailboxReader, type MailboxReaderConfig } from './imap/reader';
 export { createGraphMailboxReader, type GraphReaderConfig } from './graph/reader';

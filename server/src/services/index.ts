@@ -7,6 +7,7 @@ import oauth from './oauth';
 import oauthCheck from './oauth-check';
 import transport from './transport';
 import outboundMessages from './outbound-messages';
+import outbox from './outbox';
 import approvals from './approvals';
 import approvalMail from './approval-mail';
 import approvalRules from './approval-rules';
@@ -26,6 +27,7 @@ const services = {
   'oauth-check': oauthCheck,
   transport,
   'outbound-messages': outboundMessages,
+  outbox,
   approvals,
   'approval-mail': approvalMail,
   'approval-rules': approvalRules,

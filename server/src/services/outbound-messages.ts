@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type {
+  OutboundMessage,
   OutboundMessageList,
   OutboundMessageQuery,
 } from '../../../shared/contracts/outbound-message';
@@ -140,12 +141,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           recipients: (row.recipients as string) ?? null,
           subject: (row.subject as string) ?? null,
           messageId: (row.messageId as string) ?? null,
-          status: row.status as 'sent' | 'failed',
+          status: row.status as OutboundMessage['status'],
           errorCode: (row.errorCode as string) ?? null,
           errorMessage: (row.errorMessage as string) ?? null,
           response: (row.response as string) ?? null,
           attempts: (row.attempts as number) ?? null,
           durationMs: (row.durationMs as number) ?? null,
+          nextAttemptAt:
+            row.status === 'queued' && row.nextAttemptMs != null
+              ? new Date(Number(row.nextAttemptMs)).toISOString()
+              : null,
           createdAt: new Date(row.createdAt as string).toISOString(),
         })),
         meta: {
@@ -159,13 +164,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
     },
 
-    /** Deletes rows past the retention; returns how many. */
+    /** Deletes finished rows past the retention (never a queued one); returns how many. */
     async prune(now = Date.now()): Promise<number> {
       const days = getPluginConfig(strapi).deliveryLog.retentionDays;
       const before = new Date(now - days * DAY_MS);
-      const result = await strapi.db
-        .query(OUTBOUND_UID)
-        .deleteMany({ where: { createdAt: { $lt: before } } });
+      const result = await strapi.db.query(OUTBOUND_UID).deleteMany({
+        where: { createdAt: { $lt: before }, status: { $in: ['sent', 'failed', 'cancelled'] } },
+      });
       return result.count;
     },
   };

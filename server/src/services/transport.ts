@@ -1,15 +1,19 @@
 /**
- * Sending: the SMTP sender built from the saved settings, rebuilt when they change (the next
- * send uses the new settings; sends in flight finish on the old pool, which then closes),
- * transient failures retried with backoff, every outcome written to the delivery log.
+ * Sending: the SMTP (or Graph) sender built from the saved settings, rebuilt when they change
+ * (the next send uses the new settings; sends in flight finish on the old pool, which then
+ * closes). The first attempt goes out at once; a transient failure hands the composed message
+ * to the outbox (services/outbox.ts) before send() resolves; every outcome is in the delivery
+ * log, which is the outbox's table.
  */
 import type { Core } from '@strapi/strapi';
 import {
+  composedOf,
   createGraphSender,
   createSmtpSender,
   isOAuth2,
   isTransient,
   MailError,
+  type ComposedMessage,
   type MailSender,
   type OutgoingMessage,
   type SendResult,
@@ -54,6 +58,14 @@ const given = <T>(v: T): T | undefined =>
   typeof v === 'string' && v.trim() === '' ? undefined : v;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const asMailError = (err: unknown): MailError =>
+  err instanceof MailError
+    ? err
+    : new MailError('EUNKNOWN', (err as Error)?.message ?? String(err), {
+        diagnosis: 'Unexpected error while sending.',
+        cause: err,
+      });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   type Active = { revision: number; sender: MailSender; from?: string; replyTo?: string };
@@ -137,26 +149,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
-    async send(options: OutgoingMessage, defaults: SendDefaults = {}): Promise<SendResult> {
+    /**
+     * Sends now, and what cannot go now goes to the outbox: resolved means sent, or kept in
+     * the database for the next attempts (`queued: true`); a permanent refusal throws.
+     */
+    async send(
+      options: OutgoingMessage,
+      defaults: SendDefaults = {}
+    ): Promise<SendResult & { queued?: boolean }> {
       const started = Date.now();
       const { retries, retryDelayMs } = getPluginConfig(strapi).send;
       const log = getService(strapi, 'outbound-messages');
+      const entry = {
+        recipients: describeRecipients(options),
+        subject: String(options.subject ?? ''),
+      };
       let attempts = 0;
       let revision = 0;
+      let composed: ComposedMessage | undefined;
       for (;;) {
         attempts++;
         try {
           const target = await active();
           revision = target.revision;
-          const message = {
-            ...options,
-            from: given(options.from) ?? target.from ?? defaults.from,
-            replyTo: given(options.replyTo) ?? target.replyTo ?? defaults.replyTo,
-          };
-          const result = await target.sender.send(message);
+          const result = composed
+            ? await target.sender.sendRaw(composed)
+            : await target.sender.send({
+                ...options,
+                from: given(options.from) ?? target.from ?? defaults.from,
+                replyTo: given(options.replyTo) ?? target.replyTo ?? defaults.replyTo,
+              });
           log.record({
-            recipients: describeRecipients(options),
-            subject: String(options.subject ?? ''),
+            ...entry,
             messageId: result.messageId,
             status: 'sent',
             response: result.response,
@@ -166,21 +190,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           });
           return result;
         } catch (err) {
-          const error =
-            err instanceof MailError
-              ? err
-              : new MailError('EUNKNOWN', (err as Error)?.message ?? String(err), {
-                  diagnosis: 'Unexpected error while sending.',
-                  cause: err,
-                });
-          if (attempts <= retries && isTransient(error)) {
-            // A server that says how long to wait (Graph's Retry-After) is taken at its word.
+          const error = asMailError(err);
+          // Composed once: every later attempt sends these bytes, with this Message-ID.
+          composed ??= composedOf(err);
+          if (isTransient(error) && attempts <= retries) {
             await sleep(Math.max(retryDelayMs * 4 ** (attempts - 1), error.retryAfterMs ?? 0));
             continue;
           }
+          if (isTransient(error) && composed) {
+            // Kept before send() resolves: the outbox takes it from here.
+            await getService(strapi, 'outbox').enqueue({
+              ...entry,
+              composed,
+              displayMessageId: composed.messageId,
+              attempts,
+              error,
+              revision,
+            });
+            strapi.log.warn(
+              `[mail-server] email queued for a later attempt (${error.code}): ${error.diagnosis}`
+            );
+            return {
+              messageId: composed.messageId,
+              accepted: [],
+              rejected: [],
+              response: `queued: ${error.code}`,
+              queued: true,
+            };
+          }
           log.record({
-            recipients: describeRecipients(options),
-            subject: String(options.subject ?? ''),
+            ...entry,
             status: 'failed',
             errorCode: error.code,
             errorMessage: `${error.diagnosis}${error.fix ? ` ${error.fix}` : ''}`.slice(0, 2000),
@@ -195,6 +234,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           throw error;
         }
       }
+    },
+
+    /** A message composed before, through the current settings' sender (the outbox). */
+    async sendComposed(composed: ComposedMessage): Promise<SendResult> {
+      const target = await active();
+      return target.sender.sendRaw(composed);
     },
 
     async verify(): Promise<void> {

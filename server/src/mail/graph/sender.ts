@@ -15,6 +15,8 @@
  */
 import { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { simpleParser, type AddressObject } from 'mailparser';
+import { withComposed, type ComposedMessage } from '../compose';
 import { MailError } from '../errors';
 import { parseMessage, toNodemailer, type OutgoingMessage } from '../message';
 import type { TlsSettings } from '../types';
@@ -56,6 +58,17 @@ export function createGraphSender(config: GraphSenderConfig) {
   let inFlight = 0;
   let closed = false;
   const call = <T>(work: (token: string) => Promise<T>) => withToken(config.auth, work);
+
+  async function sendComposedMime(composed: ComposedMessage): Promise<GraphSendResult> {
+    await sendMime(composed.raw);
+    return {
+      messageId: composed.messageId,
+      accepted: composed.envelope.to,
+      rejected: [],
+      response: '202 Accepted',
+      via: 'mime',
+    };
+  }
 
   async function sendMime(raw: Buffer) {
     await call((token) =>
@@ -184,6 +197,7 @@ export function createGraphSender(config: GraphSenderConfig) {
       }
       const message = toNodemailer(parseMessage(input));
       inFlight++;
+      let composed: ComposedMessage | undefined;
       try {
         // Attachments given as streams are read once, here, so both paths see bytes.
         message.attachments = (await Promise.all(
@@ -194,24 +208,46 @@ export function createGraphSender(config: GraphSenderConfig) {
         )) as typeof message.attachments;
         const node = new MailComposer(message).compile();
         node.keepBcc = true;
-        const raw = await node.build();
-        const messageId = node.messageId();
-        const accepted = [message.to, message.cc, message.bcc]
-          .flat()
-          .filter(Boolean)
-          .map((a) => (typeof a === 'string' ? a : (a as { address: string }).address));
-        if (raw.length <= MIME_LIMIT) {
-          await sendMime(raw);
-          return { messageId, accepted, rejected: [], response: '202 Accepted', via: 'mime' };
-        }
+        const envelope = node.getEnvelope() as { from: string | false; to: string[] };
+        composed = {
+          raw: await node.build(),
+          envelope: { from: envelope.from || '', to: envelope.to },
+          messageId: node.messageId(),
+        };
+        if (composed.raw.length <= MIME_LIMIT) return await sendComposedMime(composed);
         const assigned = await sendDraft(message);
         return {
-          messageId: assigned ?? messageId,
-          accepted,
+          messageId: assigned ?? composed.messageId,
+          accepted: composed.envelope.to,
           rejected: [],
           response: '202 Accepted',
           via: 'draft',
         };
+      } catch (err) {
+        throw withComposed(err as Error, composed);
+      } finally {
+        inFlight--;
+      }
+    },
+    /**
+     * A message composed before (the outbox): its MIME as it is, or over the MIME limit, the
+     * draft built again from it (the draft path keeps what Graph's JSON message can carry).
+     */
+    async sendRaw(composed: ComposedMessage): Promise<GraphSendResult> {
+      inFlight++;
+      try {
+        if (composed.raw.length <= MIME_LIMIT) return await sendComposedMime(composed);
+        const message = await fromMime(composed);
+        const assigned = await sendDraft(message);
+        return {
+          messageId: assigned ?? composed.messageId,
+          accepted: composed.envelope.to,
+          rejected: [],
+          response: '202 Accepted',
+          via: 'draft',
+        };
+      } catch (err) {
+        throw withComposed(err as Error, composed);
       } finally {
         inFlight--;
       }
@@ -242,4 +278,46 @@ async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
+}
+
+/**
+ * A composed message back into the fields of a draft: the MIME parsed (mailparser), Bcc taken
+ * from the envelope (it is not in the headers).
+ */
+async function fromMime(composed: ComposedMessage): Promise<ReturnType<typeof toNodemailer>> {
+  const parsed = await simpleParser(composed.raw);
+  const addresses = (v: AddressObject | AddressObject[] | undefined) =>
+    (Array.isArray(v) ? v : v ? [v] : []).flatMap((a) =>
+      a.value.map((x) => ({ name: x.name, address: x.address ?? '' }))
+    );
+  const to = addresses(parsed.to);
+  const cc = addresses(parsed.cc);
+  const shown = new Set([...to, ...cc].map((a) => a.address.toLowerCase()));
+  const bcc = composed.envelope.to
+    .filter((a) => !shown.has(a.toLowerCase()))
+    .map((address) => ({ name: '', address }));
+  const headers: Record<string, string> = {};
+  for (const [name, value] of parsed.headers) {
+    if (/^x-/i.test(name) && typeof value === 'string') headers[name] = value;
+  }
+  return {
+    // Only what the message holds: never a file or URL to fetch.
+    disableFileAccess: true,
+    disableUrlAccess: true,
+    subject: parsed.subject ?? '',
+    text: parsed.text,
+    html: typeof parsed.html === 'string' ? parsed.html : undefined,
+    to,
+    cc,
+    bcc,
+    replyTo: addresses(parsed.replyTo),
+    headers,
+    attachments: parsed.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+      cid: a.cid,
+      contentDisposition: a.contentDisposition as 'inline' | 'attachment' | undefined,
+    })),
+  } as unknown as ReturnType<typeof toNodemailer>;
 }

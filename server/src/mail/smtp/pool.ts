@@ -1,10 +1,12 @@
 /**
  * The nodemailer pool behind a sender, with the same face whether it runs in this thread or in
- * a worker thread of its own (smtp-worker.ts): send a prepared message, verify, close. Errors
- * are nodemailer's own; the sender explains them.
+ * a worker thread of its own (smtp-worker.ts): send a prepared message (composed here, once,
+ * and handed back with the error when the attempt fails, for the outbox to keep), send
+ * composed bytes again, verify, close. Errors are nodemailer's own; the sender explains them.
  */
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool';
+import { composeMessage, rawOptions, withComposed, type ComposedMessage } from '../compose';
 import { tlsOptions } from '../connection';
 import type { Endpoint, TlsSettings } from '../types';
 
@@ -27,7 +29,10 @@ export type SentInfo = {
 };
 
 export interface Pool {
+  /** composes, then sends; a failure carries the composed message (compose.ts) */
   sendMail(mail: SendMailOptions): Promise<SentInfo>;
+  /** sends composed bytes as they are (a retry, the outbox) */
+  sendRaw(composed: ComposedMessage): Promise<SentInfo>;
   verify(): Promise<void>;
   close(): Promise<void>;
 }
@@ -74,16 +79,24 @@ export function createLocalPool(config: PoolConfig, token?: TokenSource): Pool {
     debug: false,
   };
   const transporter = nodemailer.createTransport(options);
-  return {
-    async sendMail(mail) {
-      const info: SMTPPool.SentMessageInfo = await transporter.sendMail(mail);
+  async function sendRaw(composed: ComposedMessage): Promise<SentInfo> {
+    try {
+      const info: SMTPPool.SentMessageInfo = await transporter.sendMail(rawOptions(composed));
       return {
-        messageId: info.messageId,
+        messageId: composed.messageId,
         accepted: list(info.accepted),
         rejected: list(info.rejected),
         response: String(info.response ?? ''),
       };
+    } catch (err) {
+      throw withComposed(err as Error, composed);
+    }
+  }
+  return {
+    async sendMail(mail) {
+      return sendRaw(await composeMessage(mail));
     },
+    sendRaw,
     async verify() {
       await transporter.verify();
     },

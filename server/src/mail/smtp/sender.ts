@@ -9,6 +9,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { SendMailOptions } from 'nodemailer';
+import { composedOf, withComposed, type ComposedMessage } from '../compose';
 import { diagnose } from '../diagnose';
 import { MailError } from '../errors';
 import { parseMessage, toNodemailer, type OutgoingMessage } from '../message';
@@ -39,7 +40,13 @@ export type SmtpSenderConfig = {
 export type SendResult = SentInfo;
 
 export interface MailSender {
+  /**
+   * Composes and sends; a failure is a MailError that carries the composed message
+   * (`composedOf`), so the caller can keep it for a later attempt with the same bytes.
+   */
   send(message: OutgoingMessage): Promise<SendResult>;
+  /** Sends a message composed before (a retry, the outbox), bytes and Message-ID unchanged. */
+  sendRaw(composed: ComposedMessage): Promise<SendResult>;
   /** resolves when a connection can be opened and the login succeeds; throws MailError */
   verify(): Promise<void>;
   /** no message in flight */
@@ -79,7 +86,10 @@ async function transferable(mail: SendMailOptions): Promise<SendMailOptions> {
 }
 
 /** A request to the worker before its id is given. */
-type Request = { type: 'send'; mail: Record<string, unknown> } | { type: 'verify' };
+type Request =
+  | { type: 'send'; mail: Record<string, unknown> }
+  | { type: 'sendRaw'; composed: ComposedMessage }
+  | { type: 'verify' };
 
 function createWorkerPool(
   file: string,
@@ -115,8 +125,11 @@ function createWorkerPool(
       const entry = waiting.get(m.id);
       waiting.delete(m.id);
       if (!entry) return;
-      if (m.error) entry.reject(Object.assign(new Error(String(m.error.message)), m.error));
-      else entry.resolve(m.info);
+      if (m.error) {
+        const err = Object.assign(new Error(String(m.error.message)), m.error);
+        const composed = m.composed && { ...m.composed, raw: Buffer.from(m.composed.raw) };
+        entry.reject(withComposed(err, composed));
+      } else entry.resolve(m.info);
     });
     const fail = (err: Error) => {
       thread.ended ??= Object.assign(err, { code: 'ECONNECTION' });
@@ -145,6 +158,14 @@ function createWorkerPool(
   return {
     async sendMail(mail) {
       return (await call({ type: 'send', mail: (await transferable(mail)) as never })) as SentInfo;
+    },
+    async sendRaw(composed) {
+      try {
+        return (await call({ type: 'sendRaw', composed })) as SentInfo;
+      } catch (err) {
+        // The thread itself failed (not the attempt): the message is still the caller's.
+        throw composedOf(err) ? err : withComposed(err as Error, composed);
+      }
     },
     async verify() {
       await call({ type: 'verify' });
@@ -208,8 +229,45 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
     });
   };
 
-  const sendOnce = (message: OutgoingMessage) =>
-    pool.sendMail(toNodemailer(parseMessage(message)) as SendMailOptions);
+  /**
+   * One attempt; a refused token is renewed once and the same composed message sent again
+   * (the token may have been revoked or rotated before its expiry). A failure is explained and
+   * carries the composed message.
+   */
+  async function attempt(
+    first: () => Promise<SendResult>,
+    message?: OutgoingMessage
+  ): Promise<SendResult> {
+    if (closing)
+      throw new MailError('ECONNECTION', 'This sender is closed.', {
+        diagnosis: 'The SMTP connection pool was closed.',
+      });
+    inFlight++;
+    try {
+      try {
+        return await first();
+      } catch (err) {
+        const composed = composedOf(err);
+        const explained = err instanceof MailError ? err : explain(err, 'send', message);
+        if (
+          composed &&
+          isOAuth2(auth) &&
+          (explained.code === 'EAUTH' || explained.code === 'EOAUTH2')
+        ) {
+          forceRefresh = true;
+          try {
+            return await pool.sendRaw(composed);
+          } catch (again) {
+            throw withComposed(explain(again, 'send', message), composed);
+          }
+        }
+        throw withComposed(explained, composed);
+      }
+    } finally {
+      inFlight--;
+      if (inFlight === 0) drained.splice(0).forEach((resolve) => resolve());
+    }
+  }
 
   return {
     description: {
@@ -221,34 +279,15 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
       maxConnections: config.maxConnections,
     },
 
-    async send(message) {
-      if (closing)
-        throw new MailError('ECONNECTION', 'This sender is closed.', {
-          diagnosis: 'The SMTP connection pool was closed.',
-        });
-      inFlight++;
-      try {
-        try {
-          return await sendOnce(message);
-        } catch (err) {
-          if (err instanceof MailError) throw err;
-          const explained = explain(err, 'send', message);
-          // A refused token is renewed once and the message sent again (the token may have
-          // been revoked or rotated before its expiry).
-          if (isOAuth2(auth) && (explained.code === 'EAUTH' || explained.code === 'EOAUTH2')) {
-            forceRefresh = true;
-            try {
-              return await sendOnce(message);
-            } catch (again) {
-              throw explain(again, 'send', message);
-            }
-          }
-          throw explained;
-        }
-      } finally {
-        inFlight--;
-        if (inFlight === 0) drained.splice(0).forEach((resolve) => resolve());
-      }
+    send(message) {
+      return attempt(
+        () => pool.sendMail(toNodemailer(parseMessage(message)) as SendMailOptions),
+        message
+      );
+    },
+
+    sendRaw(composed) {
+      return attempt(() => pool.sendRaw(composed));
     },
 
     async verify() {

@@ -4,20 +4,37 @@
  * message, costs about a tenth more there than in a thread of its own (bench/send.ts, variant
  * e). The main thread validates and posts; this thread composes and speaks SMTP.
  *
- * Messages in: { type: 'send' | 'verify', id, mail? }, { type: 'token', id, token?, error? },
- * { type: 'close' }. Out: { type: 'done', id, info? , error? }, { type: 'token', id, renew }.
+ * Messages in: { type: 'send' | 'verify', id, mail? }, { type: 'sendRaw', id, composed },
+ * { type: 'token', id, token?, error? }, { type: 'close' }. Out: { type: 'done', id, info?,
+ * error?, composed? }, { type: 'token', id, renew }.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { composedOf } from '../compose';
 import { createLocalPool, type PoolConfig } from './pool';
+
+/** A composed message as it crosses between threads (a Buffer arrives as a Uint8Array). */
+export type ComposedData = {
+  raw: Uint8Array;
+  envelope: { from: string; to: string[] };
+  messageId: string;
+};
 
 export type ToWorker =
   | { type: 'send'; id: number; mail: Record<string, unknown> }
+  | { type: 'sendRaw'; id: number; composed: ComposedData }
   | { type: 'verify'; id: number }
   | { type: 'token'; id: number; token?: string; error?: string }
   | { type: 'close' };
 
 export type FromWorker =
-  | { type: 'done'; id: number; info?: unknown; error?: Record<string, unknown> }
+  | {
+      type: 'done';
+      id: number;
+      info?: unknown;
+      error?: Record<string, unknown>;
+      /** what the failed attempt composed, for the outbox to keep */
+      composed?: ComposedData;
+    }
   | { type: 'token'; id: number; renew: boolean };
 
 /** An error as plain data: its message and every primitive property diagnose() reads. */
@@ -51,10 +68,12 @@ function run() {
   const settle = (id: number, work: Promise<unknown>) =>
     work.then(
       (info) => post({ type: 'done', id, info }),
-      (err) => post({ type: 'done', id, error: errorToData(err) })
+      (err) => post({ type: 'done', id, error: errorToData(err), composed: composedOf(err) })
     );
   port.on('message', (m: ToWorker) => {
     if (m.type === 'send') void settle(m.id, pool.sendMail(m.mail));
+    else if (m.type === 'sendRaw')
+      void settle(m.id, pool.sendRaw({ ...m.composed, raw: Buffer.from(m.composed.raw) }));
     else if (m.type === 'verify') void settle(m.id, pool.verify());
     else if (m.type === 'token') {
       const waiting = tokens.get(m.id);

@@ -1,0 +1,45 @@
+/**
+ * A message composed once: the MIME bytes, the envelope and the Message-ID every attempt
+ * sends, whatever the transport (SMTP pool, Microsoft Graph) and however late (the outbox).
+ * nodemailer composes it as it would for a send (Bcc in the envelope, not in the headers).
+ */
+import type { SendMailOptions } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+
+export interface ComposedMessage {
+  raw: Buffer;
+  envelope: { from: string; to: string[] };
+  messageId: string;
+}
+
+export async function composeMessage(mail: SendMailOptions): Promise<ComposedMessage> {
+  const node = new MailComposer(mail).compile();
+  const envelope = node.getEnvelope() as { from: string | false; to: string[] };
+  const raw = await node.build();
+  return {
+    raw,
+    envelope: { from: envelope.from || '', to: envelope.to },
+    messageId: node.messageId(),
+  };
+}
+
+/** nodemailer's options for sending composed bytes as they are. */
+export const rawOptions = (composed: ComposedMessage): SendMailOptions => ({
+  envelope: composed.envelope,
+  raw: composed.raw,
+});
+
+const COMPOSED = Symbol('composed message');
+
+/**
+ * Attaches the message an attempt composed to the error that ended it, so the caller can keep
+ * it for a later attempt with the same bytes. Not enumerable: an error that is logged or
+ * serialised never carries a message body.
+ */
+export function withComposed<E extends object>(err: E, composed: ComposedMessage | undefined): E {
+  if (composed) Object.defineProperty(err, COMPOSED, { value: composed, enumerable: false });
+  return err;
+}
+
+export const composedOf = (err: unknown): ComposedMessage | undefined =>
+  err && typeof err === 'object' ? (err as { [COMPOSED]?: ComposedMessage })[COMPOSED] : undefined;

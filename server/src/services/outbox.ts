@@ -1,0 +1,295 @@
+/**
+ * The outbox: messages accepted by `send()` that could not go out at once, kept in the
+ * plugin's own table (the delivery log's rows: queued → sending → sent | failed | cancelled)
+ * until the mail server takes them. Composed once: the row holds the raw MIME and its
+ * envelope, so every attempt sends the same bytes with the same Message-ID.
+ *
+ * Every instance runs this loop. A claim marks rows `sending` with this instance's id and a
+ * deadline, in one transaction; on PostgreSQL and MySQL the rows are read `FOR UPDATE SKIP
+ * LOCKED`, so two instances never claim the same row and neither waits for the other; SQLite
+ * has one writer at a time, and the transaction is enough. A claim whose instance died is
+ * taken over once its deadline passes: if the crash fell between the server's acceptance and
+ * the row's update, that message goes out twice (at-least-once, one round trip wide).
+ */
+import crypto from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import { isTransient, MailError, type ComposedMessage } from '../mail';
+import { getPluginConfig } from '../utils/plugin-config';
+import { getService } from '../utils/get-service';
+import { OUTBOUND_UID } from './outbound-messages';
+
+/** Rows claimed at once, and sent this many at a time. */
+const CLAIM = 20;
+const PARALLEL = 5;
+/** How often an idle loop looks for rows other instances queued or left behind. */
+const POLL_MS = 5_000;
+/** A claim lasts this long: far beyond one send (timeouts are at most 60 s per phase). */
+const CLAIM_MS = 5 * 60_000;
+/** Backoff is capped here. */
+const MAX_BACKOFF_MS = 15 * 60_000;
+
+/** A message to keep until it is sent. */
+export interface QueuedMessage {
+  composed: ComposedMessage;
+  /** "to; cc; bcc", and the subject, as the delivery log shows them (redacted by the caller) */
+  recipients: string;
+  subject: string;
+  displayMessageId: string;
+  /** what the failed attempts so far ended with */
+  attempts: number;
+  error?: MailError;
+  revision: number;
+}
+
+type Row = {
+  id: number;
+  raw: string | null;
+  envelope: string | { from: string; to: string[] } | null;
+  attempts: number | null;
+  created_at: unknown;
+};
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const instance = crypto.randomUUID();
+  const state = {
+    stopped: false,
+    loop: null as Promise<void> | null,
+    /** ends the loop's sleep: a message was queued, or stop */
+    wake: null as (() => void) | null,
+    /** the earliest attempt this process knows to be due */
+    due: Infinity,
+    inFlight: new Set<Promise<unknown>>(),
+  };
+
+  const meta = () => strapi.db.metadata.get(OUTBOUND_UID as never);
+  const column = (attribute: string) =>
+    (meta().attributes[attribute] as { columnName?: string } | undefined)?.columnName ?? attribute;
+  const table = () => meta().tableName;
+  const knex = () => strapi.db.connection;
+  const rowLocks = () => strapi.db.dialect.client !== 'sqlite';
+
+  function backoff(attempts: number, error?: MailError): number {
+    const { retryDelayMs } = getPluginConfig(strapi).send;
+    const delay = Math.min(retryDelayMs * 4 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+    // A server that says how long to wait (Graph's Retry-After) is taken at its word.
+    return Math.max(delay, error?.retryAfterMs ?? 0);
+  }
+
+  const errorColumns = (error?: MailError) => ({
+    [column('errorCode')]: error?.code ?? null,
+    [column('errorMessage')]: error
+      ? `${error.diagnosis}${error.fix ? ` ${error.fix}` : ''}`.slice(0, 2000)
+      : null,
+    [column('response')]: error?.response ? String(error.response).slice(0, 2000) : null,
+  });
+
+  /** Wakes the loop when something is due before its next look. */
+  function nudge(at: number) {
+    state.due = Math.min(state.due, at);
+    state.wake?.();
+  }
+
+  /** Claims due rows (and rows whose claim expired) for this instance. */
+  async function claim(limit: number): Promise<Row[]> {
+    const now = Date.now();
+    const c = column;
+    return strapi.db.transaction(async ({ trx }) => {
+      let query = trx(table())
+        .select('id')
+        .where((q: Knex.QueryBuilder) =>
+          q.where(c('status'), 'queued').andWhere(c('nextAttemptMs'), '<=', now)
+        )
+        .orWhere((q: Knex.QueryBuilder) =>
+          q.where(c('status'), 'sending').andWhere(c('claimedUntilMs'), '<', now)
+        )
+        .orderBy(c('nextAttemptMs'), 'asc')
+        .limit(limit);
+      if (rowLocks()) query = query.forUpdate().skipLocked();
+      const ids = (await query).map((r: { id: number }) => r.id);
+      if (ids.length === 0) return [];
+      await trx(table())
+        .whereIn('id', ids)
+        .update({
+          [c('status')]: 'sending',
+          [c('claimedBy')]: instance,
+          [c('claimedUntilMs')]: now + CLAIM_MS,
+        });
+      return trx(table())
+        .whereIn('id', ids)
+        .select(
+          'id',
+          `${c('raw')} as raw`,
+          `${c('envelope')} as envelope`,
+          `${c('attempts')} as attempts`,
+          `${c('createdAt')} as created_at`
+        );
+    });
+  }
+
+  /** One claimed row to the mail server, and its outcome on the row. */
+  async function deliver(row: Row) {
+    const c = column;
+    const attempts = (row.attempts ?? 0) + 1;
+    const mine = () => knex()(table()).where('id', row.id).andWhere(c('claimedBy'), instance);
+    if (!row.raw || !row.envelope) {
+      await mine().update({ [c('status')]: 'failed', [c('errorCode')]: 'EMESSAGE' });
+      return;
+    }
+    const envelope = typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope;
+    const started = Date.now();
+    try {
+      const result = await getService(strapi, 'transport').sendComposed({
+        raw: Buffer.from(row.raw, 'base64'),
+        envelope,
+        messageId: '',
+      });
+      // The one round trip of at-least-once: accepted by the server, not yet recorded.
+      await mine().update({
+        [c('status')]: 'sent',
+        [c('raw')]: null,
+        [c('attempts')]: attempts,
+        [c('claimedBy')]: null,
+        [c('durationMs')]: Date.now() - started,
+        ...errorColumns(),
+        [c('response')]: result.response?.slice(0, 2000) ?? null,
+      });
+    } catch (err) {
+      const error =
+        err instanceof MailError
+          ? err
+          : new MailError('EUNKNOWN', (err as Error)?.message ?? String(err), {
+              diagnosis: 'Unexpected error while sending.',
+            });
+      const lifetimeMs = getPluginConfig(strapi).send.queueLifetimeHours * 3_600_000;
+      const created = new Date(row.created_at as string | number).getTime();
+      const expired = Number.isFinite(created) && Date.now() - created > lifetimeMs;
+      if (isTransient(error) && !expired) {
+        const next = Date.now() + backoff(attempts, error);
+        await mine().update({
+          [c('status')]: 'queued',
+          [c('attempts')]: attempts,
+          [c('nextAttemptMs')]: next,
+          [c('claimedBy')]: null,
+          ...errorColumns(error),
+        });
+        nudge(next);
+      } else {
+        // Refused for good (or queued too long): kept, with its MIME, for an admin to resend.
+        await mine().update({
+          [c('status')]: 'failed',
+          [c('attempts')]: attempts,
+          [c('claimedBy')]: null,
+          ...errorColumns(error),
+        });
+        strapi.log.warn(
+          `[mail-server] email failed (${error.code}) after ${attempts} attempt(s)${expired ? ', past the queue lifetime' : ''}: ${error.diagnosis}`
+        );
+      }
+    }
+  }
+
+  /** Waits `ms`, or less when woken. */
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        state.wake = null;
+        resolve();
+      }
+      state.wake = done;
+    });
+
+  /** Claims and sends until nothing is due, then sleeps until the next due time or poll. */
+  async function loop() {
+    while (!state.stopped) {
+      let rows: Row[] = [];
+      try {
+        rows = await claim(CLAIM);
+      } catch (err) {
+        strapi.log.warn(`[mail-server] outbox: ${(err as Error).message}`);
+      }
+      if (rows.length) {
+        await pool(rows, PARALLEL, async (row) => {
+          const work = deliver(row).catch((err: Error) =>
+            strapi.log.error(`[mail-server] outbox: could not record a delivery: ${err.message}`)
+          );
+          state.inFlight.add(work);
+          await work;
+          state.inFlight.delete(work);
+        });
+        continue;
+      }
+      const due = state.due;
+      state.due = Infinity;
+      await sleep(Math.min(POLL_MS, due - Date.now()));
+    }
+  }
+
+  return {
+    /**
+     * Keeps a message for a later attempt: written (and committed, or in `trx`) before this
+     * resolves, due after the backoff of its attempts so far.
+     */
+    async enqueue(message: QueuedMessage, trx?: Knex): Promise<void> {
+      const c = column;
+      const now = new Date();
+      const next = Date.now() + backoff(Math.max(1, message.attempts), message.error);
+      const row = {
+        [c('documentId')]: crypto.randomBytes(15).toString('base64url').toLowerCase().slice(0, 24),
+        [c('createdAt')]: now,
+        [c('updatedAt')]: now,
+        [c('publishedAt')]: now,
+        [c('status')]: 'queued',
+        [c('recipients')]: message.recipients,
+        [c('subject')]: message.subject,
+        [c('messageId')]: message.displayMessageId,
+        [c('raw')]: message.composed.raw.toString('base64'),
+        [c('envelope')]: JSON.stringify(message.composed.envelope),
+        [c('attempts')]: message.attempts,
+        [c('nextAttemptMs')]: next,
+        [c('revision')]: message.revision,
+        ...errorColumns(message.error),
+      };
+      await (trx ?? knex())(table()).insert(row);
+      nudge(next);
+    },
+
+    /** Starts the loop (bootstrap); idempotent. */
+    start() {
+      state.stopped = false;
+      state.loop ??= loop();
+    },
+
+    /** Runs a claim-and-send pass now (tests, "send queued mail now"); returns rows handled. */
+    async runOnce(): Promise<number> {
+      const rows = await claim(CLAIM);
+      await pool(rows, PARALLEL, deliver);
+      return rows.length;
+    },
+
+    /** Stops the loop, lets sends in flight finish, and gives back what it had claimed. */
+    async stop() {
+      state.stopped = true;
+      state.wake?.();
+      await state.loop;
+      state.loop = null;
+      await Promise.allSettled([...state.inFlight]);
+      await knex()(table())
+        .where(column('claimedBy'), instance)
+        .andWhere(column('status'), 'sending')
+        .update({ [column('status')]: 'queued', [column('claimedBy')]: null })
+        .catch(() => undefined);
+    },
+  };
+};
+
+/** `work` on each item, `width` at a time. */
+async function pool<T>(items: T[], width: number, work: (item: T) => Promise<unknown>) {
+  let i = 0;
+  const lane = async () => {
+    while (i < items.length) await work(items[i++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+}
