@@ -46,8 +46,9 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
       task: async () => {
         try {
           await getService(strapi, 'outbound-messages').prune();
+          await getService(strapi, 'inbound-messages').prune();
         } catch (err) {
-          strapi.log.error(`[mail-server] delivery log pruning failed: ${(err as Error).message}`);
+          strapi.log.error(`[mail-server] pruning old rows failed: ${(err as Error).message}`);
         }
       },
       options: { rule: '17 3 * * *' },

@@ -100,12 +100,21 @@ describe('approvals: a batch of replies', () => {
     ].join('\r\n');
     const padding = `\r\n${'y'.repeat(998)}`.repeat(11 * 1024);
     await appendRaw(fx.stack, mailbox, big + padding);
+    // A second one: each is recorded under its own Message-ID (none is read to hash it).
+    const other = big.replace(/Message-ID: <big-/, 'Message-ID: <big-other-');
+    await appendRaw(fx.stack, mailbox, other + padding);
     const report = await fx.runInbox();
-    expect(report.quarantined).toBe(1);
-    const [row] = await fx.inboundFor({ reason: 'too-large' });
-    expect(row?.verdict).toBe('quarantined');
-    expect(row?.folder).toBe('Quarantine');
-    expect(row?.decision).toBe(null); // never read, so never decided
+    expect(report.quarantined).toBe(2);
+    const rows = await fx.inboundFor({ reason: 'too-large' });
+    expect(rows.map((r) => [r.verdict, r.folder, r.decision])).toStrictEqual([
+      ['quarantined', 'Quarantine', null], // never read, so never decided
+      ['quarantined', 'Quarantine', null],
+    ]);
+    expect(new Set(rows.map((r) => r.messageKey)).size).toBe(2);
+    expect(rows.map((r) => r.messageId)).toStrictEqual([
+      /Message-ID: (.+)/.exec(big)![1],
+      /Message-ID: (.+)/.exec(other)![1],
+    ]);
     expect((await folderCounts(fx.stack, mailbox)).INBOX).toBe(0);
   });
 
@@ -213,5 +222,22 @@ describe('approvals: a batch of replies', () => {
       });
       await slow.close();
     }
+  });
+
+  test('old inbound rows are pruned after the retention; held replies nobody reviewed stay', async () => {
+    const rows = await fx.inboundFor({});
+    const unreviewed = (r: Record<string, unknown>) =>
+      (r.verdict === 'quarantined' || r.verdict === 'failed') && !r.resolution;
+    expect(rows.some(unreviewed) && rows.some((r) => !unreviewed(r))).toBe(true);
+    // As the daily job would, 91 days from now: every row is past the 90 days.
+    const pruned = await fx.app.strapi
+      .plugin('mail-server')
+      .service('inbound-messages')
+      .prune(Date.now() + 91 * 86_400_000);
+    const left = await fx.inboundFor({});
+    expect(pruned).toBe(rows.filter((r) => !unreviewed(r)).length);
+    expect(left.map((r) => r.id)).toStrictEqual(rows.filter(unreviewed).map((r) => r.id));
+    // Today nothing is old enough.
+    expect(await fx.app.strapi.plugin('mail-server').service('inbound-messages').prune()).toBe(0);
   });
 });

@@ -3,7 +3,7 @@
  * `npm run build`), against a scripted SMTP server on loopback: messages arrive whole
  * (attachments given as streams included), server refusals and a dead port come back with
  * the same codes as in this thread, and an OAuth2 token failure (asked for by the worker, raised
- * in the main thread) comes back as the very error the token source raised.
+ * in the main thread) comes back as the error the token source raised.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import fs from 'node:fs';
@@ -143,7 +143,16 @@ describe('the SMTP pool in a worker thread', () => {
     });
     const err = await s.send({ to: 'x@example.test', subject: 't', text: 't' }).catch((e) => e);
     expect(asked >= 1).toBeTruthy(); // the worker asked the main thread for a token
-    expect(err).toBe(tokenError); // the very error the token source raised
+    // The error the token source raised (class, code, diagnosis), as a copy that carries this
+    // message: one token failure is shared by every send waiting for it.
+    expect([err instanceof MailError, err.code, err.diagnosis, err.message]).toStrictEqual([
+      true,
+      tokenError.code,
+      tokenError.diagnosis,
+      tokenError.message,
+    ]);
+    expect(composedOf(err)?.envelope.to).toStrictEqual(['x@example.test']);
+    expect(composedOf(tokenError)).toBeUndefined(); // the shared one is left as it was
   });
 
   test('close ends the thread; a closed sender refuses at once', async () => {

@@ -448,7 +448,10 @@ class MailboxSession {
       if (newestFirst) uids.reverse();
       const wanted = uids.slice(skip, skip + top);
       const byUid = new Map<number, unknown>();
-      const query = { uid: true, envelope: true, internalDate: true };
+      const query = { uid: true, envelope: true, internalDate: true, size: true };
+      // $expand=singleValueExtendedProperties($filter=id eq 'Integer 0x0E08'): the size
+      // (PR_MESSAGE_SIZE), as Exchange gives it on request.
+      const withSize = /singleValueExtendedProperties.*0x0E08/i.test(r.query.get('$expand') ?? '');
       if (wanted.length) {
         for await (const msg of client.fetch(wanted.join(','), query, { uid: true })) {
           byUid.set(msg.uid, {
@@ -456,6 +459,13 @@ class MailboxSession {
             internetMessageId: msg.envelope?.messageId ?? null,
             receivedDateTime: graphDate(msg.internalDate),
             parentFolderId: folderId(path),
+            ...(withSize
+              ? {
+                  singleValueExtendedProperties: [
+                    { id: 'Integer 0xe08', value: String(msg.size ?? 0) },
+                  ],
+                }
+              : {}),
           });
         }
       }

@@ -14,6 +14,7 @@ describe('plugin config', () => {
       idle: true,
       analysisTimeoutMs: 15_000,
       graphPollSeconds: 3,
+      retentionDays: 90,
     });
   });
 

@@ -142,9 +142,11 @@ const configObject = z
          * one request each time, within Graph's 10,000 per 10 minutes per app and mailbox
          */
         graphPollSeconds: z.number().min(1).max(300).default(3),
+        /** inbound-message rows are deleted after this many days (unreviewed held ones stay) */
+        retentionDays: z.number().int().min(1).max(3650).default(90),
       })
       .strict()
-      .default({ idle: true, analysisTimeoutMs: 15_000, graphPollSeconds: 3 }),
+      .default({ idle: true, analysisTimeoutMs: 15_000, graphPollSeconds: 3, retentionDays: 90 }),
     approvals: z
       .object({
         /** approval requests one admin user may make per hour (each emails its approvers) */

@@ -37,8 +37,17 @@ const COMPOSED = Symbol('composed message');
  * serialised never carries a message body.
  */
 export function withComposed<E extends object>(err: E, composed: ComposedMessage | undefined): E {
-  if (composed) Object.defineProperty(err, COMPOSED, { value: composed, enumerable: false });
-  return err;
+  if (!composed) return err;
+  // A copy of the error, not the error: one error object can be shared by many sends (a token
+  // failure every waiting request receives), and each carries its own message. Same class,
+  // same own properties (message, stack, code, responseCode…), as they were defined.
+  const own = Object.create(Object.getPrototypeOf(err)) as E;
+  for (const key of Reflect.ownKeys(err)) {
+    if (key !== COMPOSED)
+      Object.defineProperty(own, key, Object.getOwnPropertyDescriptor(err, key)!);
+  }
+  Object.defineProperty(own, COMPOSED, { value: composed, enumerable: false, configurable: true });
+  return own;
 }
 
 export const composedOf = (err: unknown): ComposedMessage | undefined =>

@@ -28,8 +28,12 @@ export interface MailboxReader {
    * UIDVALIDITY; over Graph, the folder's id).
    */
   open(): Promise<{ uidValidity: string; exists: number }>;
-  /** The first `limit` messages still in the folder, oldest first, left unread. */
-  fetchBatch(limit: number, maxBytes: number): Promise<FetchedMessage[]>;
+  /**
+   * The oldest messages still in the folder, left unread: at most `limit`, and no more than
+   * `batchBytes` together (always at least one); a message over `maxBytes` comes without its
+   * content.
+   */
+  fetchBatch(limit: number, maxBytes: number, batchBytes?: number): Promise<FetchedMessage[]>;
   /** Moves messages to a folder, creating the folder when it does not exist yet. */
   move(uids: number | number[], folder: string): Promise<void>;
   /**

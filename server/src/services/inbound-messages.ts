@@ -8,6 +8,7 @@ import type { InboundRow } from '../../../shared/contracts/inbound-message';
 import { redactRefs } from '../mail';
 import { PluginError } from '../errors';
 import { getService } from '../utils/get-service';
+import { getPluginConfig } from '../utils/plugin-config';
 import type approvalAccess from './approval-access';
 
 /** Every email the approvals mailbox received, recorded by the inbox job (services/inbox/). */
@@ -140,6 +141,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         where: { id },
         select: ['id', 'verdict', 'resolution', 'reason', 'requestId'],
       });
+    },
+
+    /**
+     * Deletes rows older than `inbox.retentionDays` (spam would grow the table without end);
+     * a held reply nobody reviewed yet stays, with its raw message, until it is reviewed.
+     * A reply delivered again after its row is gone decides nothing twice: its request is no
+     * longer pending. Returns how many rows went.
+     */
+    async prune(now = Date.now()): Promise<number> {
+      const days = getPluginConfig(strapi).inbox.retentionDays;
+      const before = new Date(now - days * 86_400_000);
+      const result = await query().deleteMany({
+        where: {
+          createdAt: { $lt: before },
+          $or: [{ verdict: { $in: ['applied', 'ignored'] } }, { resolution: { $notNull: true } }],
+        },
+      });
+      return result.count;
     },
   };
 };

@@ -129,6 +129,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const [rows, total] = await Promise.all([
         strapi.db.query(OUTBOUND_UID).findMany({
           where,
+          // Never the queued message itself (raw): a page of rows stays small.
+          select: [
+            'id',
+            'recipients',
+            'subject',
+            'messageId',
+            'status',
+            'errorCode',
+            'errorMessage',
+            'response',
+            'attempts',
+            'durationMs',
+            'nextAttemptMs',
+            'createdAt',
+          ],
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
           offset: (query.page - 1) * query.pageSize,
           limit: query.pageSize,

@@ -14,25 +14,28 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { isTransient, MailError, type ComposedMessage } from '../mail';
+import { isTransient, MailError, redactRefs, type ComposedMessage } from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { OUTBOUND_UID } from './outbound-messages';
 
-/** Rows claimed at once, and sent this many at a time. */
-const CLAIM = 20;
-const PARALLEL = 5;
+/**
+ * Rows claimed at once, all sent in parallel: a claim is never held by a row waiting its turn
+ * (each row's claim is renewed when its send starts, too).
+ */
+const CLAIM = 5;
 /** How often an idle loop looks for rows other instances queued or left behind. */
 const POLL_MS = 5_000;
 /** A claim lasts this long: far beyond one send (timeouts are at most 60 s per phase). */
 const CLAIM_MS = 5 * 60_000;
-/** Backoff is capped here. */
+/** Backoff is at least this, and at most that. */
+const MIN_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
 /** A message to keep until it is sent. */
 export interface QueuedMessage {
   composed: ComposedMessage;
-  /** "to; cc; bcc", and the subject, as the delivery log shows them (redacted by the caller) */
+  /** "to; cc; bcc", and the subject, as the delivery log shows them (references redacted here) */
   recipients: string;
   subject: string;
   displayMessageId: string;
@@ -71,17 +74,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function backoff(attempts: number, error?: MailError): number {
     const { retryDelayMs } = getPluginConfig(strapi).send;
-    const delay = Math.min(retryDelayMs * 4 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
+    // A floor (0 would retry without pause) and a bounded exponent (4^512 is Infinity).
+    const step = Math.max(retryDelayMs, MIN_BACKOFF_MS) * 4 ** Math.min(attempts - 1, 10);
+    const delay = Math.min(Math.max(step, MIN_BACKOFF_MS), MAX_BACKOFF_MS);
     // A server that says how long to wait (Graph's Retry-After) is taken at its word.
     return Math.max(delay, error?.retryAfterMs ?? 0);
   }
 
+  // Readers of the log (delivery-log.read) must not learn approval signatures: every text
+  // shown is redacted, as the log's own rows are (outbound-messages.ts).
+  const shown = (text: string | undefined | null, max = 2000) =>
+    text ? (redactRefs(String(text)) ?? '').slice(0, max) : null;
   const errorColumns = (error?: MailError) => ({
     [column('errorCode')]: error?.code ?? null,
     [column('errorMessage')]: error
-      ? `${error.diagnosis}${error.fix ? ` ${error.fix}` : ''}`.slice(0, 2000)
+      ? shown(`${error.diagnosis}${error.fix ? ` ${error.fix}` : ''}`)
       : null,
-    [column('response')]: error?.response ? String(error.response).slice(0, 2000) : null,
+    [column('response')]: shown(error?.response),
   });
 
   /** Wakes the loop when something is due before its next look. */
@@ -127,18 +136,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
+  /** Failures worth another attempt from the outbox: settings mid-change and the unknown too. */
+  const retryable = (error: MailError) =>
+    isTransient(error) || error.code === 'ECONFIG' || error.code === 'EUNKNOWN';
+
   /** One claimed row to the mail server, and its outcome on the row. */
   async function deliver(row: Row) {
     const c = column;
     const attempts = (row.attempts ?? 0) + 1;
     const mine = () => knex()(table()).where('id', row.id).andWhere(c('claimedBy'), instance);
-    if (!row.raw || !row.envelope) {
-      await mine().update({ [c('status')]: 'failed', [c('errorCode')]: 'EMESSAGE' });
-      return;
-    }
-    const envelope = typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope;
+    // Still ours, for the length of one send: a claim that expired meanwhile was taken over.
+    const renewed = await mine()
+      .andWhere(c('status'), 'sending')
+      .update({ [c('claimedUntilMs')]: Date.now() + CLAIM_MS });
+    if (!renewed) return;
     const started = Date.now();
     try {
+      if (!row.raw || !row.envelope) {
+        throw new MailError('EMESSAGE', 'The queued message has no content.', {
+          diagnosis: 'The outbox row lost its message (edited in the database?).',
+          reason: 'outbox-row-empty',
+          permanent: true,
+        });
+      }
+      const envelope = typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope;
       const result = await getService(strapi, 'transport').sendComposed({
         raw: Buffer.from(row.raw, 'base64'),
         envelope,
@@ -152,7 +173,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c('claimedBy')]: null,
         [c('durationMs')]: Date.now() - started,
         ...errorColumns(),
-        [c('response')]: result.response?.slice(0, 2000) ?? null,
+        [c('response')]: shown(result.response),
       });
     } catch (err) {
       const error =
@@ -164,7 +185,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const lifetimeMs = getPluginConfig(strapi).send.queueLifetimeHours * 3_600_000;
       const created = new Date(row.created_at as string | number).getTime();
       const expired = Number.isFinite(created) && Date.now() - created > lifetimeMs;
-      if (isTransient(error) && !expired) {
+      if (retryable(error) && !expired) {
         const next = Date.now() + backoff(attempts, error);
         await mine().update({
           [c('status')]: 'queued',
@@ -189,6 +210,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
+  /** Sends claimed rows together, each tracked so that stop() waits for it. */
+  async function deliverAll(rows: Row[]) {
+    await Promise.all(
+      rows.map(async (row) => {
+        const work = deliver(row).catch((err: Error) =>
+          // Never the error's message: a database error can quote the row it failed on.
+          strapi.log.error(
+            `[mail-server] outbox: could not record a delivery (${(err as { code?: string }).code ?? 'error'})`
+          )
+        );
+        state.inFlight.add(work);
+        await work;
+        state.inFlight.delete(work);
+      })
+    );
+  }
+
   /** Waits `ms`, or less when woken. */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -208,17 +246,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       try {
         rows = await claim(CLAIM);
       } catch (err) {
-        strapi.log.warn(`[mail-server] outbox: ${(err as Error).message}`);
+        strapi.log.warn(
+          `[mail-server] outbox: could not claim queued mail (${(err as { code?: string }).code ?? 'error'})`
+        );
       }
       if (rows.length) {
-        await pool(rows, PARALLEL, async (row) => {
-          const work = deliver(row).catch((err: Error) =>
-            strapi.log.error(`[mail-server] outbox: could not record a delivery: ${err.message}`)
-          );
-          state.inFlight.add(work);
-          await work;
-          state.inFlight.delete(work);
-        });
+        await deliverAll(rows);
         continue;
       }
       const due = state.due;
@@ -243,8 +276,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c('publishedAt')]: now,
         [c('status')]: 'queued',
         [c('recipients')]: message.recipients,
-        [c('subject')]: message.subject,
-        [c('messageId')]: message.displayMessageId,
+        [c('subject')]: shown(message.subject),
+        [c('messageId')]: shown(message.displayMessageId, 255),
         [c('raw')]: message.composed.raw.toString('base64'),
         [c('envelope')]: JSON.stringify(message.composed.envelope),
         [c('attempts')]: message.attempts,
@@ -252,7 +285,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c('revision')]: message.revision,
         ...errorColumns(message.error),
       };
-      await (trx ?? knex())(table()).insert(row);
+      // Through Strapi's transaction, which joins the caller's when there is one (a lifecycle
+      // hook): on SQLite's single connection a second one would wait for the first forever.
+      if (trx) await trx(table()).insert(row);
+      else await strapi.db.transaction(({ trx: t }) => t(table()).insert(row));
       nudge(next);
     },
 
@@ -265,7 +301,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Runs a claim-and-send pass now (tests, "send queued mail now"); returns rows handled. */
     async runOnce(): Promise<number> {
       const rows = await claim(CLAIM);
-      await pool(rows, PARALLEL, deliver);
+      await deliverAll(rows);
       return rows.length;
     },
 
@@ -284,12 +320,3 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
   };
 };
-
-/** `work` on each item, `width` at a time. */
-async function pool<T>(items: T[], width: number, work: (item: T) => Promise<unknown>) {
-  let i = 0;
-  const lane = async () => {
-    while (i < items.length) await work(items[i++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
-}

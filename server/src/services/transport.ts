@@ -193,20 +193,53 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const error = asMailError(err);
           // Composed once: every later attempt sends these bytes, with this Message-ID.
           composed ??= composedOf(err);
-          if (isTransient(error) && attempts <= retries) {
-            await sleep(Math.max(retryDelayMs * 4 ** (attempts - 1), error.retryAfterMs ?? 0));
+          // Nothing composed yet (the sender closed for a settings change, its thread ended):
+          // once more at once, through the sender built now.
+          const again = !composed && attempts === 1;
+          if (isTransient(error) && (attempts <= retries || again)) {
+            await sleep(
+              again ? 0 : Math.max(retryDelayMs * 4 ** (attempts - 1), error.retryAfterMs ?? 0)
+            );
             continue;
           }
           if (isTransient(error) && composed) {
             // Kept before send() resolves: the outbox takes it from here.
-            await getService(strapi, 'outbox').enqueue({
-              ...entry,
-              composed,
-              displayMessageId: composed.messageId,
-              attempts,
-              error,
-              revision,
-            });
+            const kept = await getService(strapi, 'outbox')
+              .enqueue({
+                ...entry,
+                composed,
+                displayMessageId: composed.messageId,
+                attempts,
+                error,
+                revision,
+              })
+              .then(
+                () => true,
+                (err: { code?: string }) => {
+                  // Never the database error's text: it can quote the message it failed on.
+                  strapi.log.error(
+                    `[mail-server] could not keep an email in the outbox (${err?.code ?? 'error'}); it is lost unless the caller sends it again`
+                  );
+                  return false;
+                }
+              );
+            if (!kept) {
+              log.record({
+                ...entry,
+                status: 'failed',
+                errorCode: error.code,
+                errorMessage: `${error.diagnosis} It could not be kept for a later attempt either.`,
+                attempts,
+                durationMs: Date.now() - started,
+                revision,
+              });
+              throw new MailError(error.code, error.message, {
+                diagnosis: `${error.diagnosis} The message could not be kept in the outbox (the database refused it), so it was not accepted.`,
+                fix: error.fix,
+                reason: 'outbox-unavailable',
+                responseCode: error.responseCode,
+              });
+            }
             strapi.log.warn(
               `[mail-server] email queued for a later attempt (${error.code}): ${error.diagnosis}`
             );

@@ -1,8 +1,8 @@
 import type { Core } from '@strapi/strapi';
 
 /**
- * Indexes Strapi's schema cannot declare, created at bootstrap; idempotent (CREATE INDEX IF
- * NOT EXISTS: SQLite, PostgreSQL, MariaDB).
+ * Indexes Strapi's schema cannot declare, created at bootstrap; idempotent on SQLite,
+ * PostgreSQL, MariaDB and MySQL.
  */
 export async function ensureIndex(
   strapi: Core.Strapi,
@@ -20,10 +20,20 @@ export async function ensureIndex(
   const schema = strapi.db.getSchemaName?.();
   const table = schema ? `${schema}.${meta.tableName}` : meta.tableName;
   if (!(await knex.schema.hasTable(meta.tableName))) return;
-  await knex.raw(
-    `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ?? ON ?? (${columns.map(() => '??').join(', ')})`,
-    [name, table, ...columns]
-  );
+  const list = columns.map(() => '??').join(', ');
+  const kind = unique ? 'UNIQUE ' : '';
+  if (strapi.db.dialect.client === 'mysql') {
+    // MySQL 8 has no CREATE INDEX IF NOT EXISTS (MariaDB has): look it up first.
+    const [rows] = (await knex.raw(
+      'SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1',
+      [meta.tableName, name]
+    )) as unknown as [unknown[]];
+    if (rows.length === 0) {
+      await knex.raw(`CREATE ${kind}INDEX ?? ON ?? (${list})`, [name, table, ...columns]);
+    }
+    return;
+  }
+  await knex.raw(`CREATE ${kind}INDEX IF NOT EXISTS ?? ON ?? (${list})`, [name, table, ...columns]);
 }
 
 /**

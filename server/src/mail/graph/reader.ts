@@ -92,7 +92,11 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
 
   async function oldest(limit: number) {
     const id = encodeURIComponent(opened());
-    const query = `$select=id,internetMessageId&$orderby=receivedDateTime asc&$top=${limit}`;
+    // The size comes as the extended property PR_MESSAGE_SIZE (0x0E08), on request.
+    const size = encodeURIComponent(
+      "singleValueExtendedProperties($filter=id eq 'Integer 0x0E08')"
+    );
+    const query = `$select=id,internetMessageId&$expand=${size}&$orderby=receivedDateTime asc&$top=${limit}`;
     const { json } = await request({
       method: 'GET',
       path: `${user}/mailFolders/${id}/messages?${query}`,
@@ -125,10 +129,20 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
       return { uidValidity: folder.id, exists: folder.totalItemCount ?? 0 };
     },
 
-    async fetchBatch(limit, maxBytes) {
+    async fetchBatch(limit, maxBytes, batchBytes = Infinity) {
       // The job moves the batch it has just read: only this batch's ids are kept.
       refs.clear();
-      const listed = await oldest(limit);
+      // Oldest first, up to the batch's byte budget by the sizes Graph gives; what is left
+      // stays in the folder for the next batch. A message over `maxBytes` counts nothing.
+      const listed: Listed[] = [];
+      let budget = batchBytes;
+      for (const m of await oldest(limit)) {
+        const size = sizeOf(m);
+        const cost = size > maxBytes ? 0 : size;
+        if (cost > budget && listed.length > 0) break;
+        budget -= cost;
+        listed.push(m);
+      }
       const fetched = await pooled(listed, async (m): Promise<FetchedMessage | null> => {
         try {
           const { raw = Buffer.alloc(0), truncated } = await request({
@@ -216,7 +230,16 @@ export function createGraphMailboxReader(config: GraphReaderConfig): MailboxRead
   };
 }
 
-type Listed = { id: string; internetMessageId?: string | null };
+type Listed = {
+  id: string;
+  internetMessageId?: string | null;
+  singleValueExtendedProperties?: Array<{ id: string; value: string }>;
+};
+
+/** PR_MESSAGE_SIZE when Graph gave it; 0 (counted as nothing) when not. */
+const sizeOf = (m: Listed) =>
+  Number(m.singleValueExtendedProperties?.find((p) => /0x0?e08$/i.test(p.id.trim()))?.value ?? 0) ||
+  0;
 
 const readerClosed = () =>
   new MailError('ECONNECTION', 'The Graph reader is closed.', {

@@ -16,6 +16,7 @@
 import { Readable } from 'node:stream';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { simpleParser, type AddressObject } from 'mailparser';
+import addressparser from 'nodemailer/lib/addressparser';
 import { withComposed, type ComposedMessage } from '../compose';
 import { MailError } from '../errors';
 import { parseMessage, toNodemailer, type OutgoingMessage } from '../message';
@@ -59,8 +60,16 @@ export function createGraphSender(config: GraphSenderConfig) {
   let closed = false;
   const call = <T>(work: (token: string) => Promise<T>) => withToken(config.auth, work);
 
+  /**
+   * The MIME as Graph takes it. A composed message carries no Bcc header (it is only in the
+   * envelope, as SMTP needs: kept that way in the outbox, whichever transport sends it later),
+   * but Graph reads every recipient from the headers: the Bcc recipients are put back in a
+   * Bcc header, which Graph does not pass on.
+   */
   async function sendComposedMime(composed: ComposedMessage): Promise<GraphSendResult> {
-    await sendMime(composed.raw);
+    const bcc = hiddenRecipients(composed);
+    const header = bcc.length ? Buffer.from(`Bcc: ${bcc.join(',\r\n ')}\r\n`, 'latin1') : null;
+    await sendMime(header ? Buffer.concat([header, composed.raw]) : composed.raw);
     return {
       messageId: composed.messageId,
       accepted: composed.envelope.to,
@@ -207,7 +216,6 @@ export function createGraphSender(config: GraphSenderConfig) {
           }))
         )) as typeof message.attachments;
         const node = new MailComposer(message).compile();
-        node.keepBcc = true;
         const envelope = node.getEnvelope() as { from: string | false; to: string[] };
         composed = {
           raw: await node.build(),
@@ -320,4 +328,26 @@ async function fromMime(composed: ComposedMessage): Promise<ReturnType<typeof to
       contentDisposition: a.contentDisposition as 'inline' | 'attachment' | undefined,
     })),
   } as unknown as ReturnType<typeof toNodemailer>;
+}
+
+/** The envelope's recipients that no To or Cc header names: the Bcc ones. */
+function hiddenRecipients(composed: ComposedMessage): string[] {
+  // The header block only (attachments are not parsed for this), unfolded.
+  const end = composed.raw.indexOf('\r\n\r\n');
+  const head = composed.raw
+    .subarray(0, end < 0 ? composed.raw.length : end)
+    .toString('latin1')
+    .replace(/\r\n[ \t]+/g, ' ');
+  const named = new Set<string>();
+  type Parsed = { address?: string; group?: Parsed[] };
+  const flat = (list: Parsed[]): string[] =>
+    list.flatMap((a) => (a.group ? flat(a.group) : [a.address ?? '']));
+  for (const line of head.split('\r\n')) {
+    const field = /^(to|cc):(.*)$/i.exec(line);
+    if (!field) continue;
+    for (const address of flat(addressparser(field[2]!) as Parsed[])) {
+      named.add(address.toLowerCase());
+    }
+  }
+  return composed.envelope.to.filter((a) => !named.has(a.toLowerCase()));
 }

@@ -86,8 +86,10 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
       }
     },
 
-    async fetchBatch(limit, maxBytes) {
+    async fetchBatch(limit, maxBytes, batchBytes = Infinity) {
       const c = connected();
+      // The session hears of mail delivered since only in answer to a command.
+      await c.noop();
       const box = c.mailbox;
       if (!box || box.exists === 0) return [];
       // Sequence numbers 1..limit are the oldest messages; handled ones are moved away, so
@@ -100,7 +102,15 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
       const out: FetchedMessage[] = [];
       const wanted: number[] = [];
       const tooLarge: number[] = [];
-      for (const [uid, size] of sizes) (size > maxBytes ? tooLarge : wanted).push(uid);
+      // Oldest first, up to the batch's byte budget (a message read whole counts its size).
+      let budget = batchBytes;
+      for (const uid of [...sizes.keys()].sort((a, b) => a - b)) {
+        const size = sizes.get(uid)!;
+        const cost = size > maxBytes ? 0 : size;
+        if (cost > budget && wanted.length + tooLarge.length > 0) break;
+        budget -= cost;
+        (size > maxBytes ? tooLarge : wanted).push(uid);
+      }
       if (tooLarge.length) {
         // Too big to analyse: handed back without content, with the Message-ID it is
         // recorded under, so the job files it (rare: one more round trip then).

@@ -33,6 +33,8 @@ import { analyzeMessage, MAX_BYTES, type Analyzed } from './message';
 const LEASE = 'inbox';
 const LEASE_MS = 60_000;
 const BATCH = 50;
+/** A batch holds at most this much mail in memory (50 × 10 MB otherwise). */
+const BATCH_BYTES = 32 * 1024 * 1024;
 const MAX_BATCHES = 40;
 /** IDLE is re-issued well within the lease, which each cycle renews. */
 const IDLE_CYCLE_MS = 25_000;
@@ -119,7 +121,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const smtp = await svc('settings').getEffective('smtp');
     const source: Source = { ...from, mailbox: approvalMailbox(smtp, from.imap) };
     for (let batch = 0; batch < MAX_BATCHES && !state.stopped; batch++) {
-      const messages = await reader.fetchBatch(BATCH, MAX_BYTES);
+      const messages = await reader.fetchBatch(BATCH, MAX_BYTES, BATCH_BYTES);
+      if (messages.length === 0) break;
       // Parsing is CPU work only: done before the batch's transaction opens, to keep it short.
       const analyzed: Analyzed[] = [];
       for (const m of messages) analyzed.push(await analyzeMessage(m, source.mailbox, analyzer()));
@@ -141,7 +144,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const [folder, uids] of folders) await reader.move(uids, folder);
       // Keep the lease through a long backlog; if another instance has taken it, stop here.
       if (!(await svc('lease').acquire(LEASE, LEASE_MS))) break;
-      if (messages.length < BATCH) break;
     }
   }
 
