@@ -16,6 +16,7 @@ import type { MailUser } from '../test/mailstack/types';
 import { startRemoteMailStack, type RemoteMailStack as MailStack } from './mailstack-process';
 import { configureMailbox, pendingRequests, replyTo } from '../test/helpers/approval-load';
 import { rawGraphClient, type GraphTarget } from './graph-raw';
+import { graphReadSection } from '../test/helpers/oauth2';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => {
@@ -89,31 +90,10 @@ async function rawGraphFetch(stack: MailStack, n: number): Promise<number> {
 
 /** The IMAP section read through the local Graph by the stack's default app. */
 async function configureGraph(app: TestStrapi, stack: MailStack, idle: boolean) {
-  const target = graphTarget(stack);
-  const [host, port] = target.host.split(':');
   await app.strapi
     .plugin('mail-server')
     .service('settings')
-    .save({
-      imap: {
-        transport: 'graph',
-        host,
-        port: Number(port),
-        username: target.mailbox,
-        password: null,
-        authservId: stack.authservId,
-        pollInterval: 3600,
-        idle,
-        oauth2: {
-          enabled: true,
-          grant: 'client_credentials',
-          tenantId: target.tenantId,
-          clientId: target.clientId,
-          clientSecret: target.clientSecret,
-          authorityHost: target.authorityHost,
-        },
-      },
-    });
+    .save({ imap: { ...graphReadSection(stack, stack.idp.client), pollInterval: 3600, idle } });
 }
 
 /** Requests and their replies, put in the approvals mailbox 100 at a time. */

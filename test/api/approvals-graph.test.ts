@@ -10,7 +10,7 @@ import { connectionTestResultSchema } from '../../shared/contracts/connection-te
 import { appendRaw, connect } from '../helpers/mailbox';
 import { jobFolders } from '../helpers/approval-load';
 import { sendReply } from '../helpers/replies';
-import { registerApp } from '../helpers/oauth2';
+import { graphReadSection, registerApp } from '../helpers/oauth2';
 import { useApprovalsFixture } from '../helpers/approvals-fixture';
 import { blockedConnections } from '../helpers/no-internet';
 import { createClientCertificate } from '../mailstack/certs';
@@ -45,28 +45,11 @@ describe('approvals read through Microsoft Graph', () => {
     return { client, bundle: pair.bundle };
   };
   /** The IMAP section read through the local Graph by `app`, signed in with its certificate. */
-  const graphSection = ({ client, bundle }: App, over: object = {}) => {
-    const [host, port] = stack.graph.host.split(':');
-    return {
-      transport: 'graph',
-      host,
-      port: Number(port),
-      username: mailbox.address,
-      password: null,
-      mailbox: 'INBOX',
-      authservId: stack.authservId,
-      oauth2: {
-        enabled: true,
-        grant: 'client_credentials',
-        tenantId: client.tenantId,
-        clientId: client.clientId,
-        credential: 'certificate',
-        clientCertificate: bundle,
-        authorityHost: stack.idp.authorityHost,
-      },
-      ...over,
-    };
-  };
+  const graphSection = ({ client, bundle }: App, over: object = {}) => ({
+    ...graphReadSection(stack, client, { certificate: bundle }),
+    mailbox: 'INBOX',
+    ...over,
+  });
 
   beforeAll(async () => {
     ({ stack, approver, mailbox } = fx);

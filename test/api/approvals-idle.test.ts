@@ -9,7 +9,7 @@ import { ensureApprover } from '../helpers/admin';
 import { readMailbox } from '../helpers/mailbox';
 import { configureMailbox } from '../helpers/approval-load';
 import { sendReply } from '../helpers/replies';
-import { registerApp } from '../helpers/oauth2';
+import { graphReadSection, registerApp } from '../helpers/oauth2';
 import { until } from '../helpers/wait';
 import { startMailStack } from '../mailstack';
 import type { MailStack, MailUser } from '../mailstack/types';
@@ -75,30 +75,12 @@ describe('approvals with IMAP IDLE', () => {
 
   test('read through Microsoft Graph: a settings change moves the loop to Graph, which decides within seconds', async () => {
     const client = registerApp(stack, { mailbox: mailbox.address, graphRoles: ['Mail.ReadWrite'] });
-    const [host, port] = stack.graph.host.split(':');
     const before = stack.graph.stats();
     // No restart: the saved settings reach the loop, which reconnects through Graph.
     await app.strapi
       .plugin('mail-server')
       .service('settings')
-      .save({
-        imap: {
-          transport: 'graph',
-          host,
-          port: Number(port),
-          username: mailbox.address,
-          password: null,
-          authservId: stack.authservId,
-          oauth2: {
-            enabled: true,
-            grant: 'client_credentials',
-            tenantId: client.tenantId,
-            clientId: client.clientId,
-            clientSecret: client.clientSecret,
-            authorityHost: stack.idp.authorityHost,
-          },
-        },
-      });
+      .save({ imap: graphReadSection(stack, client) });
     const { published, latencyMs } = await approve('Through Graph');
     expect(published).toBeTruthy(); // published by the loop, reading through Graph
     // The default watch interval is 3 s: a reply is decided within one interval and the work.

@@ -228,19 +228,13 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
     await f.saveThroughApi({ imap: { ...imap, authservId: f.stack.authservId } });
     await f.openSettingsPage();
     const section = f.imap();
-    await f.choose(section, 'Read through', /Microsoft Graph/);
-    const [host, port] = f.stack.graph.host.split(':');
-    await f.field(section, 'Graph host').fill(host!);
-    await f.field(section, 'Port').fill(port!);
-    // Another resource for the token: the client secret is typed again (issue #11).
-    await section.getByRole('button', { name: 'Change Client secret' }).click();
-    await f.field(section, 'Client secret').fill(client.clientSecret);
+    const { host, port } = await f.useGraph(section, 'Read through', client.clientSecret);
     expect(await section.getByRole('combobox', { name: 'Security' }).count()).toBe(0);
     await f.save();
     expect((await f.savedSettings()).imap).toMatchObject({
       transport: 'graph',
       host,
-      port: Number(port),
+      port,
     });
     await section.getByRole('button', { name: 'Test IMAP' }).click();
     for (const name of ['Authenticate', 'Open the mailbox', 'Processed folder'])

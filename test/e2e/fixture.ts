@@ -109,6 +109,19 @@ function fixture(parts: {
       await section.getByRole('combobox', { name: label }).click();
       await page.getByRole('option', { name: option }).click();
     },
+    /**
+     * Switches a section to Microsoft Graph (`Send through` / `Read through`) at the local
+     * Graph; the token then unlocks another resource, so the secret is typed again (issue #11).
+     */
+    async useGraph(section: Locator, transport: 'Send through' | 'Read through', secret: string) {
+      await f.choose(section, transport, /Microsoft Graph/);
+      const [host, port] = f.stack.graph.host.split(':') as [string, string];
+      await f.field(section, 'Graph host').fill(host);
+      await f.field(section, 'Port').fill(port);
+      await section.getByRole('button', { name: 'Change Client secret' }).click();
+      await f.field(section, 'Client secret').fill(secret);
+      return { host, port: Number(port) };
+    },
     async openSettingsPage(on: Page = page) {
       await on.goto(f.url('/admin/settings/mail-server'));
       await f.smtp(on).waitFor();

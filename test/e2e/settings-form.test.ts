@@ -223,20 +223,14 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     await f.saveThroughApi({ smtp }); // OAuth2 over SMTP, as a tenant had it
     await f.openSettingsPage();
     const section = f.smtp();
-    await f.choose(section, 'Send through', /Microsoft Graph/);
-    const [host, port] = f.stack.graph.host.split(':');
-    await f.field(section, 'Graph host').fill(host!);
-    await f.field(section, 'Port').fill(port!);
-    // The token now unlocks Graph, another resource: the secret is typed again (issue #11).
-    await section.getByRole('button', { name: 'Change Client secret' }).click();
-    await f.field(section, 'Client secret').fill(client.clientSecret);
+    const { host, port } = await f.useGraph(section, 'Send through', client.clientSecret);
     expect(await section.getByRole('combobox', { name: 'Security' }).count()).toBe(0);
     expect(await f.field(section, 'Mailbox').inputValue()).toBe(client.mailbox);
     await f.save();
     expect((await f.savedSettings()).smtp).toMatchObject({
       transport: 'graph',
       host,
-      port: Number(port),
+      port,
     });
     const before = f.stack.graph.stats().sent;
     await f.field(section, 'Send a test email to…').fill(client.mailbox);

@@ -78,6 +78,40 @@ export function oauthSections(
 }
 
 /**
+ * The IMAP section read through the stack's local Graph by `client` (app-only), with its
+ * client secret or, given one, a certificate bundle; replies verified by the stack's authserv-id.
+ */
+export function graphReadSection(
+  stack: {
+    graph: { host: string };
+    idp: { authorityHost: string };
+    authservId: string;
+  },
+  client: Pick<IdentityClient, 'tenantId' | 'clientId' | 'clientSecret' | 'mailbox'>,
+  { certificate }: { certificate?: string } = {}
+) {
+  const [host, port] = stack.graph.host.split(':');
+  return {
+    transport: 'graph' as const,
+    host: host!,
+    port: Number(port),
+    username: client.mailbox,
+    password: null,
+    authservId: stack.authservId,
+    oauth2: {
+      enabled: true,
+      grant: 'client_credentials' as const,
+      tenantId: client.tenantId,
+      clientId: client.clientId,
+      ...(certificate
+        ? { credential: 'certificate' as const, clientCertificate: certificate }
+        : { clientSecret: client.clientSecret }),
+      authorityHost: stack.idp.authorityHost,
+    },
+  };
+}
+
+/**
  * Messages of `user` whose subject contains `subject`, read with an XOAUTH2 login, in every
  * folder: the plugin's approvals job may already have filed a message out of the INBOX.
  */

@@ -2,7 +2,7 @@ import { Divider, Grid } from '@strapi/design-system';
 import { ConnectionTestPanel, type SectionTestProps } from './ConnectionTestPanel';
 import { OAuth2Fields } from './OAuth2Fields';
 import { SectionCard } from './SectionCard';
-import { SelectField } from './SelectField';
+import { TransportField } from './TransportField';
 import { SenderCheckFields } from './SenderCheckFields';
 import { ServerFields } from './ServerFields';
 import { TextField } from './TextField';
@@ -21,25 +21,7 @@ export const ImapSection = ({ test }: { test?: SectionTestProps }) => {
         'Only needed to read mail: approvals by email reply. Leave it empty if Strapi only sends email.'
       )}
     >
-      <Grid.Root gap={5}>
-        <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
-          <SelectField
-            path="imap.transport"
-            label={msg('Settings.imap.transport.label', 'Read through')}
-            options={[
-              { value: 'imap', label: msg('Settings.imap.transport.imap', 'IMAP') },
-              {
-                value: 'graph',
-                label: msg('Settings.imap.transport.graph', 'Microsoft Graph (Microsoft 365)'),
-              },
-            ]}
-            hint={msg(
-              'Settings.imap.transport.hint',
-              'Microsoft Graph for tenants that keep IMAP off: OAuth2 with the Mail.ReadWrite permission; new replies are looked for every few seconds.'
-            )}
-          />
-        </Grid.Item>
-      </Grid.Root>
+      <TransportField kind="imap" />
       <ServerFields kind="imap" />
       <Grid.Root gap={5}>
         <Grid.Item col={4} xs={12} direction="column" alignItems="stretch">

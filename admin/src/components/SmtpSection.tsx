@@ -2,7 +2,7 @@ import { Divider, Grid } from '@strapi/design-system';
 import { ConnectionTestPanel, type SectionTestProps } from './ConnectionTestPanel';
 import { OAuth2Fields } from './OAuth2Fields';
 import { SectionCard } from './SectionCard';
-import { SelectField } from './SelectField';
+import { TransportField } from './TransportField';
 import { ServerFields } from './ServerFields';
 import { TextField } from './TextField';
 import { useMsg } from '../hooks/useMsg';
@@ -18,25 +18,7 @@ export const SmtpSection = ({ test }: { test?: SectionTestProps }) => {
         'Every email Strapi sends (password resets, notifications, approvals) goes through this server.'
       )}
     >
-      <Grid.Root gap={5}>
-        <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
-          <SelectField
-            path="smtp.transport"
-            label={msg('Settings.smtp.transport.label', 'Send through')}
-            options={[
-              { value: 'smtp', label: msg('Settings.smtp.transport.smtp', 'SMTP') },
-              {
-                value: 'graph',
-                label: msg('Settings.smtp.transport.graph', 'Microsoft Graph (Microsoft 365)'),
-              },
-            ]}
-            hint={msg(
-              'Settings.smtp.transport.hint',
-              'Microsoft Graph for tenants that keep SMTP AUTH off: OAuth2 with the Mail.Send permission.'
-            )}
-          />
-        </Grid.Item>
-      </Grid.Root>
+      <TransportField kind="smtp" />
       <ServerFields kind="smtp" />
       <Grid.Root gap={5}>
         <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">

@@ -79,6 +79,22 @@ export function createGraphSender(config: GraphSenderConfig) {
     };
   }
 
+  /** MIME up to the limit; over it a draft, from the fields `draftOf` gives. */
+  async function sendComposed(
+    composed: ComposedMessage,
+    draftOf: () => Promise<ReturnType<typeof toNodemailer>>
+  ): Promise<GraphSendResult> {
+    if (composed.raw.length <= MIME_LIMIT) return sendComposedMime(composed);
+    const assigned = await sendDraft(await draftOf());
+    return {
+      messageId: assigned ?? composed.messageId,
+      accepted: composed.envelope.to,
+      rejected: [],
+      response: '202 Accepted',
+      via: 'draft',
+    };
+  }
+
   async function sendMime(raw: Buffer) {
     await call((token) =>
       client.request({
@@ -222,15 +238,7 @@ export function createGraphSender(config: GraphSenderConfig) {
           envelope: { from: envelope.from || '', to: envelope.to },
           messageId: node.messageId(),
         };
-        if (composed.raw.length <= MIME_LIMIT) return await sendComposedMime(composed);
-        const assigned = await sendDraft(message);
-        return {
-          messageId: assigned ?? composed.messageId,
-          accepted: composed.envelope.to,
-          rejected: [],
-          response: '202 Accepted',
-          via: 'draft',
-        };
+        return await sendComposed(composed, async () => message);
       } catch (err) {
         throw withComposed(err as Error, composed);
       } finally {
@@ -244,16 +252,7 @@ export function createGraphSender(config: GraphSenderConfig) {
     async sendRaw(composed: ComposedMessage): Promise<GraphSendResult> {
       inFlight++;
       try {
-        if (composed.raw.length <= MIME_LIMIT) return await sendComposedMime(composed);
-        const message = await fromMime(composed);
-        const assigned = await sendDraft(message);
-        return {
-          messageId: assigned ?? composed.messageId,
-          accepted: composed.envelope.to,
-          rejected: [],
-          response: '202 Accepted',
-          via: 'draft',
-        };
+        return await sendComposed(composed, () => fromMime(composed));
       } catch (err) {
         throw withComposed(err as Error, composed);
       } finally {

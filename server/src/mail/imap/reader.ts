@@ -22,6 +22,8 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
   const { endpoint, auth, timeoutMs, mailbox } = config;
   let client: ImapFlow | null = null;
   let closed = false;
+  /** new mail announced since the last batch was read */
+  let arrived = false;
   const created = new Set<string>();
   const explain = (err: unknown, step: 'connect' | 'mailbox' | 'authenticate') =>
     err instanceof MailError
@@ -73,6 +75,11 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
       });
       // imapflow emits 'error' on socket trouble; without a listener it would crash Strapi.
       client.on('error', () => undefined);
+      // Mail can arrive between a batch and the next IDLE (while the job records and moves):
+      // noted here, so that the next wait does not sleep through it.
+      client.on('exists', (e: { count: number; prevCount: number }) => {
+        if (e.count > e.prevCount) arrived = true;
+      });
       try {
         await client.connect();
       } catch (err) {
@@ -88,6 +95,8 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
 
     async fetchBatch(limit, maxBytes, batchBytes = Infinity) {
       const c = connected();
+      // What arrives from here on is in this batch or announced after it.
+      arrived = false;
       // The session hears of mail delivered since only in answer to a command.
       await c.noop();
       const box = c.mailbox;
@@ -169,6 +178,7 @@ export function createMailboxReader(config: MailboxReaderConfig): MailboxReader 
 
     async waitForMail(ms, signal) {
       const c = connected();
+      if (arrived) return true;
       return new Promise<boolean>((resolve) => {
         let settled = false;
         const finish = (value: boolean) => {
