@@ -117,12 +117,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (rowLocks()) query = query.forUpdate().skipLocked();
       const ids = (await query).map((r: { id: number }) => r.id);
       if (ids.length === 0) return [];
+      // Counted at the claim, not after the send: a message whose send ends the process (and
+      // is taken over again and again) still counts its attempts and meets its lifetime.
       await trx(table())
         .whereIn('id', ids)
         .update({
           [c('status')]: 'sending',
           [c('claimedBy')]: instance,
           [c('claimedUntilMs')]: now + CLAIM_MS,
+          [c('attempts')]: trx.raw('COALESCE(??, 0) + 1', [c('attempts')]),
         });
       return trx(table())
         .whereIn('id', ids)
@@ -143,7 +146,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** One claimed row to the mail server, and its outcome on the row. */
   async function deliver(row: Row) {
     const c = column;
-    const attempts = (row.attempts ?? 0) + 1;
+    // This attempt included (counted by the claim).
+    const attempts = Number(row.attempts ?? 1);
     const mine = () => knex()(table()).where('id', row.id).andWhere(c('claimedBy'), instance);
     // Still ours, for the length of one send: a claim that expired meanwhile was taken over.
     const renewed = await mine()
@@ -151,7 +155,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .update({ [c('claimedUntilMs')]: Date.now() + CLAIM_MS });
     if (!renewed) return;
     const started = Date.now();
+    const lifetimeMs = getPluginConfig(strapi).send.queueLifetimeHours * 3_600_000;
+    const created = new Date(row.created_at as string | number).getTime();
+    const expired = Number.isFinite(created) && Date.now() - created > lifetimeMs;
     try {
+      if (expired) {
+        throw new MailError('ECONNECTION', 'The message waited longer than its queue lifetime.', {
+          diagnosis: `The message could not be sent within send.queueLifetimeHours (${getPluginConfig(strapi).send.queueLifetimeHours} h).`,
+          fix: 'Resend it once the mail server takes mail again.',
+          reason: 'queue-lifetime',
+        });
+      }
       if (!row.raw || !row.envelope) {
         throw new MailError('EMESSAGE', 'The queued message has no content.', {
           diagnosis: 'The outbox row lost its message (edited in the database?).',
@@ -170,7 +184,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c('status')]: 'sent',
         [c('raw')]: null,
         [c('attempts')]: attempts,
-        [c('claimedBy')]: null,
+        // claimedBy stays: the instance that sent it.
         [c('durationMs')]: Date.now() - started,
         ...errorColumns(),
         [c('response')]: shown(result.response),
@@ -182,9 +196,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : new MailError('EUNKNOWN', (err as Error)?.message ?? String(err), {
               diagnosis: 'Unexpected error while sending.',
             });
-      const lifetimeMs = getPluginConfig(strapi).send.queueLifetimeHours * 3_600_000;
-      const created = new Date(row.created_at as string | number).getTime();
-      const expired = Number.isFinite(created) && Date.now() - created > lifetimeMs;
       if (retryable(error) && !expired) {
         const next = Date.now() + backoff(attempts, error);
         await mine().update({
@@ -315,7 +326,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await knex()(table())
         .where(column('claimedBy'), instance)
         .andWhere(column('status'), 'sending')
-        .update({ [column('status')]: 'queued', [column('claimedBy')]: null })
+        .update({
+          [column('status')]: 'queued',
+          [column('claimedBy')]: null,
+          // Given back unsent: the claim's count is taken back too.
+          [column('attempts')]: knex().raw('?? - 1', [column('attempts')]),
+        })
         .catch(() => undefined);
     },
   };
