@@ -20,7 +20,7 @@ export interface GraphAccess {
 }
 
 /** The fix for a 403: the permission, its consent, and the scoping that can leave a mailbox out. */
-export function accessDeniedFix(access: GraphAccess | undefined): string {
+function accessDeniedFix(access: GraphAccess | undefined): string {
   if (!access) {
     return 'Give the app the Microsoft Graph application permission Mail.Send (to send) or Mail.ReadWrite (to read) and click Grant admin consent; if an application access policy (New-ApplicationAccessPolicy) or RBAC for Applications limits the app, add this mailbox to its scope. Changes can take an hour.';
   }
