@@ -7,6 +7,7 @@ import { ensureIndex, ensureUniqueIndex } from './utils/unique-index';
 import { OUTBOUND_UID } from './services/outbound-messages';
 import { INBOUND_UID } from './services/inbound-messages';
 import { LEASE_UID } from './services/lease';
+import { SEND_ACCOUNT_UID } from './services/send-limits';
 import { OAUTH_CHECK_JOB, OAUTH_CHECK_RULE } from './services/oauth-check';
 
 export const PRUNE_JOB = 'mail-server-delivery-log-prune';
@@ -24,6 +25,8 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   // The idempotence of the approvals job rests on these being enforced by the database.
   await ensureUniqueIndex(strapi, INBOUND_UID, 'messageKey');
   await ensureUniqueIndex(strapi, LEASE_UID, 'name');
+  // One row per sending account, whichever instance creates it first.
+  await ensureUniqueIndex(strapi, SEND_ACCOUNT_UID, 'account');
   // The outbox looks for due rows every few seconds: by index, not through the whole log.
   await ensureIndex(strapi, OUTBOUND_UID, ['status', 'nextAttemptMs']);
   getService(strapi, 'outbox').start();

@@ -160,13 +160,48 @@ export const SMTP_TRANSPORTS = ['smtp', 'graph'] as const;
  */
 export const IMAP_TRANSPORTS = ['imap', 'graph'] as const;
 
+/** A sending limit: empty (null) takes the preset of the host, 0 means no limit. */
+const sendLimit = (max: number) => z.number().int().min(0).max(max).nullable();
+
 export const smtpInputSchema = z.object({
   ...serverFields,
   transport: z.enum(SMTP_TRANSPORTS).default('smtp'),
   fromName: text(200).default(''),
   fromAddress: optionalEmail.default(''),
   replyTo: optionalEmail.default(''),
+  /** messages per minute this account may send (every Strapi instance together) */
+  messagesPerMinute: sendLimit(100_000).default(null),
+  /** recipients per day this account may send to (every Strapi instance together) */
+  recipientsPerDay: sendLimit(10_000_000).default(null),
 });
+
+/**
+ * Exchange Online's limits for one mailbox, whether it sends by SMTP AUTH or Graph: 30
+ * messages a minute and 10,000 recipients a day (Recipient Rate Limit), and three concurrent
+ * SMTP submissions. https://learn.microsoft.com/en-us/exchange/troubleshoot/send-emails/smtp-submission-improvements
+ * and https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits
+ */
+export const MICROSOFT_SEND_LIMITS = {
+  messagesPerMinute: 30,
+  recipientsPerDay: 10_000,
+  connections: 3,
+} as const;
+
+/** The limits that apply to a SMTP section: what it says, else the preset of its host. */
+export function sendLimitsOf(section: {
+  host: string;
+  transport?: string;
+  messagesPerMinute?: number | null;
+  recipientsPerDay?: number | null;
+}): { messagesPerMinute: number; recipientsPerDay: number; preset: 'microsoft' | null } {
+  const microsoft = section.transport === 'graph' || isMicrosoftHost(section.host);
+  const preset = microsoft ? MICROSOFT_SEND_LIMITS : null;
+  return {
+    messagesPerMinute: section.messagesPerMinute ?? preset?.messagesPerMinute ?? 0,
+    recipientsPerDay: section.recipientsPerDay ?? preset?.recipientsPerDay ?? 0,
+    preset: microsoft ? 'microsoft' : null,
+  };
+}
 
 /**
  * How a reply proves its sender. `verified`: a proof written by the organisation's own servers

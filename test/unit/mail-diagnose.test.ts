@@ -637,6 +637,44 @@ describe('diagnose: Microsoft 365 remedies per reply and grant', () => {
     T.timeout
   );
 
+  test.each([
+    // [command, reply, reason]
+    ['MAIL FROM', '421 4.7.0 Too many messages, slow down', 'rate-limited'],
+    [
+      'MAIL FROM',
+      '421 4.4.2 Message submission rate for this client has exceeded the configured limit',
+      'rate-limited',
+    ],
+    ['MAIL FROM', '432 4.3.2 Concurrent connections limit exceeded', 'concurrency'],
+    ['RCPT TO', '452 4.5.3 Too many recipients', 'too-many-recipients'],
+    ['MAIL FROM', '451 4.7.500 Server busy. Please try again later', 'rate-limited'],
+    [
+      '.',
+      '554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message',
+      'daily-quota',
+    ],
+  ])(
+    'a throttling reply (%s %s) is ETHROTTLED, retried, never a failure',
+    async (command, reply, reason) => {
+      const replies: Record<string, string> = { DATA: '354 go ahead', [command]: reply };
+      const e = diagnose(await nodemailerError(replies, 'send'), ctx({ step: 'send' }));
+      expect([e.code, e.reason]).toStrictEqual(['ETHROTTLED', reason]);
+      expect(isTransient(e)).toBe(true);
+    },
+    T.timeout
+  );
+
+  test(
+    'a 421 that is not about the rate stays an ordinary temporary refusal',
+    async () => {
+      const replies = { 'MAIL FROM': '421 4.3.0 Temporary system problem' };
+      const e = diagnose(await nodemailerError(replies, 'send'), ctx({ step: 'send' }));
+      expect(e.code).not.toBe('ETHROTTLED');
+      expect(isTransient(e)).toBe(true);
+    },
+    T.timeout
+  );
+
   test(
     '554 5.2.0 SendAsDeniedException is a refused sender',
     async () => {

@@ -3,6 +3,7 @@ import { ConnectionTestPanel, type SectionTestProps } from './ConnectionTestPane
 import { OAuth2Fields } from './OAuth2Fields';
 import { SectionCard } from './SectionCard';
 import { TransportField } from './TransportField';
+import { SendLimitFields } from './SendLimitFields';
 import { ServerFields } from './ServerFields';
 import { TextField } from './TextField';
 import { useMsg } from '../hooks/useMsg';
@@ -53,6 +54,7 @@ export const SmtpSection = ({ test }: { test?: SectionTestProps }) => {
           />
         </Grid.Item>
       </Grid.Root>
+      <SendLimitFields />
       <Divider />
       <OAuth2Fields kind="smtp" />
       {test ? (

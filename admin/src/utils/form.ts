@@ -44,6 +44,9 @@ export interface SmtpForm extends ServerForm {
   fromName: string;
   fromAddress: string;
   replyTo: string;
+  /** typed text: '' takes the host's preset, 0 means no limit */
+  messagesPerMinute: string;
+  recipientsPerDay: string;
 }
 
 export interface ImapForm extends ServerForm {
@@ -115,6 +118,8 @@ export function toForm(view: SettingsView): SettingsForm {
       fromName: view.smtp.fromName,
       fromAddress: view.smtp.fromAddress,
       replyTo: view.smtp.replyTo,
+      messagesPerMinute: numberFrom(view.smtp.messagesPerMinute),
+      recipientsPerDay: numberFrom(view.smtp.recipientsPerDay),
     },
     imap: {
       ...serverForm(view.imap),
@@ -149,6 +154,11 @@ export function sectionToInput<K extends SectionKind>(
       clientCertificate: secretToInput(clientCertificate),
     },
   };
+  if (kind === 'smtp') {
+    // empty: null, the preset of the host (Microsoft 365's limits), which the schema keeps
+    input.messagesPerMinute = numberToInput(String(rest.messagesPerMinute));
+    input.recipientsPerDay = numberToInput(String(rest.recipientsPerDay));
+  }
   if (kind === 'imap') {
     const poll = numberToInput(String(rest.pollInterval));
     // empty: let the schema apply its default

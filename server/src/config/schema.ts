@@ -111,6 +111,16 @@ const configObject = z
           .min(0.01)
           .max(24 * 30)
           .default(48),
+        /**
+         * The windows the sending limits count over (a minute and a day, as Microsoft counts);
+         * a throttling reply pauses the account for one message window. Shorter in tests.
+         */
+        limitWindowSeconds: z.number().min(1).max(3600).default(60),
+        recipientWindowSeconds: z
+          .number()
+          .min(1)
+          .max(7 * 86400)
+          .default(86400),
       })
       .strict()
       .default({
@@ -119,6 +129,8 @@ const configObject = z
         retries: 0,
         retryDelayMs: 500,
         queueLifetimeHours: 48,
+        limitWindowSeconds: 60,
+        recipientWindowSeconds: 86400,
       }),
     deliveryLog: z
       .object({

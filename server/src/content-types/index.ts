@@ -4,6 +4,7 @@ import approval from './approval';
 import inboundMessage from './inbound-message';
 import lease from './lease';
 import oauthConnection from './oauth-connection';
+import sendAccount from './send-account';
 
 // Keys must equal each schema's `info.singularName` (Strapi checks it).
 export default {
@@ -13,4 +14,5 @@ export default {
   'inbound-message': inboundMessage,
   lease,
   'oauth-connection': oauthConnection,
+  'send-account': sendAccount,
 };

@@ -5,6 +5,7 @@
  */
 import type { SendMailOptions } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { parseMessage, toNodemailer, type OutgoingMessage } from './message';
 
 export interface ComposedMessage {
   raw: Buffer;
@@ -22,6 +23,13 @@ export async function composeMessage(mail: SendMailOptions): Promise<ComposedMes
     messageId: node.messageId(),
   };
 }
+
+/**
+ * A message of the provider's shape, validated and composed without sending it: for the
+ * outbox (a message put off by a sending limit, an approval request written with its row).
+ */
+export const composeOutgoing = (message: OutgoingMessage): Promise<ComposedMessage> =>
+  composeMessage(toNodemailer(parseMessage(message)) as SendMailOptions);
 
 /** nodemailer's options for sending composed bytes as they are. */
 export const rawOptions = (composed: ComposedMessage): SendMailOptions => ({

@@ -52,7 +52,8 @@ export {
   type SmtpSenderConfig,
 } from './smtp/sender';
 export { parseMessage, outgoingMessageSchema, type OutgoingMessage } from './message';
-export { composedOf, type ComposedMessage } from './compose';
+export { composedOf, composeOutgoing, type ComposedMessage } from './compose';
+export { THROTTLE_REASONS, type ThrottleReason } from './diagnose/throttle';
 export type { FetchedMessage, MailboxReader } from './mailbox';
 export { createMailboxReader, type MailboxReaderConfig } from './imap/reader';
 export { createGraphMailboxReader, type GraphReaderConfig } from './graph/reader';

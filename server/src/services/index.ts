@@ -8,6 +8,7 @@ import oauthCheck from './oauth-check';
 import transport from './transport';
 import outboundMessages from './outbound-messages';
 import outbox from './outbox';
+import sendLimits from './send-limits';
 import approvals from './approvals';
 import approvalMail from './approval-mail';
 import approvalRules from './approval-rules';
@@ -28,6 +29,7 @@ const services = {
   transport,
   'outbound-messages': outboundMessages,
   outbox,
+  'send-limits': sendLimits,
   approvals,
   'approval-mail': approvalMail,
   'approval-rules': approvalRules,

@@ -32,6 +32,18 @@ const CLAIM_MS = 5 * 60_000;
 const MIN_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 15 * 60_000;
 
+/**
+ * The wait before attempt `attempts + 1`: `firstMs` × 4ⁿ, with a floor (0 would retry without
+ * pause) and a bounded exponent (4^512 is Infinity), at most 15 minutes. A server that says
+ * how long to wait (Graph's Retry-After, a throttled account's pause) is taken at its word.
+ * The one schedule of every retry, in memory (transport.ts) or from the outbox.
+ */
+export function retryDelay(firstMs: number, attempts: number, error?: MailError): number {
+  const step = Math.max(firstMs, MIN_BACKOFF_MS) * 4 ** Math.min(Math.max(attempts, 1) - 1, 10);
+  const delay = Math.min(Math.max(step, MIN_BACKOFF_MS), MAX_BACKOFF_MS);
+  return Math.max(delay, error?.retryAfterMs ?? 0);
+}
+
 /** A message to keep until it is sent. */
 export interface QueuedMessage {
   composed: ComposedMessage;
@@ -72,14 +84,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = () => strapi.db.connection;
   const rowLocks = () => strapi.db.dialect.client !== 'sqlite';
 
-  function backoff(attempts: number, error?: MailError): number {
-    const { retryDelayMs } = getPluginConfig(strapi).send;
-    // A floor (0 would retry without pause) and a bounded exponent (4^512 is Infinity).
-    const step = Math.max(retryDelayMs, MIN_BACKOFF_MS) * 4 ** Math.min(attempts - 1, 10);
-    const delay = Math.min(Math.max(step, MIN_BACKOFF_MS), MAX_BACKOFF_MS);
-    // A server that says how long to wait (Graph's Retry-After) is taken at its word.
-    return Math.max(delay, error?.retryAfterMs ?? 0);
-  }
+  const backoff = (attempts: number, error?: MailError) =>
+    retryDelay(getPluginConfig(strapi).send.retryDelayMs, attempts, error);
 
   // Readers of the log (delivery-log.read) must not learn approval signatures: every text
   // shown is redacted, as the log's own rows are (outbound-messages.ts).
@@ -196,11 +202,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           : new MailError('EUNKNOWN', (err as Error)?.message ?? String(err), {
               diagnosis: 'Unexpected error while sending.',
             });
+      // Throttled (the server's reply, or the limits that held it back) is not the message's
+      // failure: it waits for the account, and its attempt is not counted.
+      const throttled = error.code === 'ETHROTTLED';
       if (retryable(error) && !expired) {
-        const next = Date.now() + backoff(attempts, error);
+        const next =
+          Date.now() + (throttled ? (error.retryAfterMs ?? 0) : backoff(attempts, error));
         await mine().update({
           [c('status')]: 'queued',
-          [c('attempts')]: attempts,
+          [c('attempts')]: throttled ? attempts - 1 : attempts,
           [c('nextAttemptMs')]: next,
           [c('claimedBy')]: null,
           ...errorColumns(error),
@@ -254,8 +264,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function loop() {
     while (!state.stopped) {
       let rows: Row[] = [];
+      // No free slot under the sending limits (or a pause): nothing is claimed until then.
+      let held = 0;
       try {
-        rows = await claim(CLAIM);
+        const { slots, atMs } = await getService(strapi, 'transport').capacity();
+        if (slots > 0) rows = await claim(Math.min(CLAIM, slots));
+        else held = Math.max(MIN_BACKOFF_MS, atMs - Date.now());
       } catch (err) {
         strapi.log.warn(
           `[mail-server] outbox: could not claim queued mail (${(err as { code?: string }).code ?? 'error'})`
@@ -267,7 +281,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const due = state.due;
       state.due = Infinity;
-      await sleep(Math.min(POLL_MS, due - Date.now()));
+      await sleep(held ? Math.min(POLL_MS, held) : Math.min(POLL_MS, due - Date.now()));
     }
   }
 

@@ -8,6 +8,7 @@
 import type { Core } from '@strapi/strapi';
 import {
   composedOf,
+  composeOutgoing,
   createGraphSender,
   createSmtpSender,
   isOAuth2,
@@ -23,7 +24,10 @@ import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { trustedCas } from '../utils/tls';
 import { graphHost, isConfigured } from '../settings/model';
+import { MICROSOFT_SEND_LIMITS, sendLimitsOf } from '../../../shared/contracts/settings';
 import { describeRecipients } from './outbound-messages';
+import { retryDelay } from './outbox';
+import type { Limits } from './send-limits';
 
 export interface SendDefaults {
   from?: string;
@@ -59,6 +63,11 @@ const given = <T>(v: T): T | undefined =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Holds the sending limits put on a message: the outbox keeps it, no server was asked. */
+const LOCAL_HOLDS = ['send-limit', 'paused'];
+const isLocalHold = (error: MailError) =>
+  error.code === 'ETHROTTLED' && LOCAL_HOLDS.includes(error.reason ?? '');
+
 const asMailError = (err: unknown): MailError =>
   err instanceof MailError
     ? err
@@ -68,12 +77,22 @@ const asMailError = (err: unknown): MailError =>
       });
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  type Active = { revision: number; sender: MailSender; from?: string; replyTo?: string };
+  type Active = {
+    revision: number;
+    sender: MailSender;
+    from?: string;
+    replyTo?: string;
+    /** the sending account the limits and pauses are counted for */
+    account: string;
+    /** null: no sending limit (a server's throttling reply still pauses the account) */
+    limits: Limits | null;
+  };
   let current: Active | null = null;
   let building: Promise<Active> | null = null;
   const retiring = new Set<MailSender>();
   let unsubscribe: (() => void) | null = null;
   const settings = () => getService(strapi, 'settings');
+  const sendLimits = () => getService(strapi, 'send-limits');
   // Who wants to know the sender and reply-to the saved settings give (Strapi's email page).
   const defaultsListeners = new Set<(defaults: SendDefaults) => void>();
   const publishDefaults = (next: Active | null) => {
@@ -98,6 +117,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const auth = configAuth(() => getService(strapi, 'oauth-token').authFor('smtp', section));
     const tls = { ca: trustedCas(config) };
     const timeoutMs = config.timeoutSeconds * 1000;
+    const caps = sendLimitsOf(section);
     if (section.transport === 'graph' && !isOAuth2(auth)) {
       throw new MailError('ECONFIG', 'Microsoft Graph needs OAuth2.', {
         diagnosis: 'The SMTP section sends through Microsoft Graph, but OAuth2 is off.',
@@ -118,7 +138,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             auth,
             tls,
             timeoutMs,
-            maxConnections: config.send.maxConnections,
+            // Exchange Online refuses a fourth concurrent submission per mailbox (432 4.3.2).
+            maxConnections:
+              caps.preset === 'microsoft'
+                ? Math.min(config.send.maxConnections, MICROSOFT_SEND_LIMITS.connections)
+                : config.send.maxConnections,
             maxMessages: config.send.maxMessagesPerConnection,
           });
     const from = section.fromAddress
@@ -126,7 +150,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ? `"${section.fromName.replace(/["\\]/g, '')}" <${section.fromAddress}>`
         : section.fromAddress
       : undefined;
-    return { revision, sender, from, replyTo: section.replyTo || undefined };
+    const graph = section.transport === 'graph';
+    const account = [
+      graph ? 'graph' : 'smtp',
+      graph ? graphHost(section) : section.host,
+      graph ? '' : (section.port ?? ''),
+      section.username || section.fromAddress,
+    ]
+      .join(':')
+      .toLowerCase();
+    const limited = caps.messagesPerMinute > 0 || caps.recipientsPerDay > 0;
+    return {
+      revision,
+      sender,
+      from,
+      replyTo: section.replyTo || undefined,
+      account,
+      limits: limited ? sendLimits().limits(caps.messagesPerMinute, caps.recipientsPerDay) : null,
+    };
   }
 
   /** The sender for the current settings revision (cheap when nothing changed). */
@@ -148,6 +189,71 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return building;
   }
 
+  /** Why a message may not go now (a sending limit, a pause), as the error the outbox retries. */
+  async function admission(target: Active, composed: ComposedMessage): Promise<MailError | null> {
+    const paused = sendLimits().localPause(target.account);
+    if (!target.limits) return paused ? held(paused.untilMs, 'paused', paused.reason) : null;
+    const grant = await sendLimits().take(
+      target.account,
+      target.limits,
+      composed.envelope.to.length
+    );
+    if (grant.ok) return null;
+    if (grant.why === 'too-many-recipients') {
+      return new MailError('EENVELOPE', 'More recipients than the account may send to in a day.', {
+        diagnosis: `The message has ${composed.envelope.to.length} recipients, more than the ${target.limits.recipients} a day the sending limits allow this account.`,
+        fix: 'Send it to fewer recipients at a time, or raise "Recipients per day" in the SMTP section if the server allows more.',
+        reason: 'over-recipient-limit',
+        permanent: true,
+      });
+    }
+    return held(grant.atMs, grant.why, grant.pauseReason);
+  }
+
+  function held(atMs: number, why: string, pauseReason?: string): MailError {
+    const at = new Date(atMs).toISOString();
+    return new MailError('ETHROTTLED', 'Held back by the sending limits.', {
+      diagnosis:
+        why === 'paused'
+          ? `The server asked to slow down${pauseReason ? ` (${pauseReason})` : ''}: the account rests until ${at}.`
+          : `The account reached its sending limit (${why === 'messages' ? 'messages per minute' : 'recipients per day'}): the message goes out at ${at}.`,
+      fix: 'Nothing to change: it waits in the outbox. Raise the limits in the SMTP section only if the server allows more.',
+      reason: why === 'paused' ? 'paused' : 'send-limit',
+      retryAfterMs: Math.max(0, atMs - Date.now()),
+    });
+  }
+
+  /**
+   * A throttling reply pauses the account, on every instance: one window (a minute) for too
+   * many messages, a few seconds for too many connections, a bucket of the day (an hour) for
+   * the daily quota, or what the server said (Graph's Retry-After).
+   */
+  async function rest(target: Active, error: MailError): Promise<MailError> {
+    if (error.code !== 'ETHROTTLED' || isLocalHold(error)) return error;
+    const windowMs = sendLimits().pauseMs();
+    const { recipientWindowSeconds } = getPluginConfig(strapi).send;
+    const ms =
+      error.retryAfterMs ??
+      (error.reason === 'daily-quota'
+        ? (recipientWindowSeconds * 1000) / 24
+        : error.reason === 'concurrency'
+          ? Math.min(5_000, windowMs)
+          : windowMs);
+    await sendLimits()
+      .pause(target.account, Date.now() + ms, error.reason ?? 'throttled')
+      .catch(() => undefined);
+    return new MailError(error.code, error.message, {
+      diagnosis: error.diagnosis,
+      fix: error.fix,
+      response: error.response,
+      responseCode: error.responseCode,
+      command: error.command,
+      reason: error.reason,
+      retryAfterMs: ms,
+      cause: error,
+    });
+  }
+
   return {
     /**
      * Sends now, and what cannot go now goes to the outbox: resolved means sent, or kept in
@@ -167,18 +273,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       let attempts = 0;
       let revision = 0;
       let composed: ComposedMessage | undefined;
+      let target: Active | undefined;
+      const addressed = (to: Active | undefined): OutgoingMessage => ({
+        ...options,
+        from: given(options.from) ?? to?.from ?? defaults.from,
+        replyTo: given(options.replyTo) ?? to?.replyTo ?? defaults.replyTo,
+      });
       for (;;) {
         attempts++;
         try {
-          const target = await active();
+          target = await active();
           revision = target.revision;
+          // Counted against the limits before it goes: composed here, to know its recipients.
+          if (!composed && (target.limits || sendLimits().localPause(target.account))) {
+            composed = await composeOutgoing(addressed(target));
+          }
+          const hold = composed ? await admission(target, composed) : null;
+          if (hold) throw hold;
           const result = composed
             ? await target.sender.sendRaw(composed)
-            : await target.sender.send({
-                ...options,
-                from: given(options.from) ?? target.from ?? defaults.from,
-                replyTo: given(options.replyTo) ?? target.replyTo ?? defaults.replyTo,
-              });
+            : await target.sender.send(addressed(target));
           log.record({
             ...entry,
             messageId: result.messageId,
@@ -190,17 +304,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           });
           return result;
         } catch (err) {
-          const error = asMailError(err);
+          let error = asMailError(err);
           // Composed once: every later attempt sends these bytes, with this Message-ID.
           composed ??= composedOf(err);
+          if (target) error = await rest(target, error);
+          const throttled = error.code === 'ETHROTTLED';
           // Nothing composed yet (the sender closed for a settings change, its thread ended):
           // once more at once, through the sender built now.
-          const again = !composed && attempts === 1;
-          if (isTransient(error) && (attempts <= retries || again)) {
-            await sleep(
-              again ? 0 : Math.max(retryDelayMs * 4 ** (attempts - 1), error.retryAfterMs ?? 0)
-            );
+          const again = !composed && attempts === 1 && !throttled;
+          if (isTransient(error) && !throttled && (attempts <= retries || again)) {
+            await sleep(again ? 0 : retryDelay(retryDelayMs, attempts, error));
             continue;
+          }
+          // Accepted is kept: what no attempt composed is composed now, for the outbox.
+          if (isTransient(error) && !composed) {
+            composed = await composeOutgoing(addressed(target)).catch(() => undefined);
           }
           if (isTransient(error) && composed) {
             // Kept before send() resolves: the outbox takes it from here.
@@ -209,7 +327,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 ...entry,
                 composed,
                 displayMessageId: composed.messageId,
-                attempts,
+                // A message the limits held back was never tried.
+                attempts: isLocalHold(error) ? attempts - 1 : attempts,
                 error,
                 revision,
               })
@@ -240,7 +359,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 responseCode: error.responseCode,
               });
             }
-            strapi.log.warn(
+            // Held by the limits is the normal course at 30 a minute: not worth a warning each.
+            strapi.log[isLocalHold(error) ? 'debug' : 'warn'](
               `[mail-server] email queued for a later attempt (${error.code}): ${error.diagnosis}`
             );
             return {
@@ -269,10 +389,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     },
 
-    /** A message composed before, through the current settings' sender (the outbox). */
+    /**
+     * A message composed before, through the current settings' sender (the outbox), within the
+     * sending limits: held back (ETHROTTLED, `retryAfterMs` until it may go) when they say so.
+     */
     async sendComposed(composed: ComposedMessage): Promise<SendResult> {
       const target = await active();
-      return target.sender.sendRaw(composed);
+      const hold = await admission(target, composed);
+      if (hold) throw hold;
+      try {
+        return await target.sender.sendRaw(composed);
+      } catch (err) {
+        throw await rest(target, asMailError(err));
+      }
+    },
+
+    /**
+     * What the current account may send now (the outbox claims no more): free message slots,
+     * Infinity without a message limit, or 0 and when it may send again.
+     */
+    async capacity(): Promise<{ slots: number; atMs: number }> {
+      const target = await active().catch(() => null);
+      // Unconfigured or broken settings: the rows are claimed and fail with the diagnosis.
+      if (!target) return { slots: Infinity, atMs: Date.now() };
+      return sendLimits().capacity(target.account, target.limits);
+    },
+
+    /** Composes a message as send() would (the settings' From and Reply-To), without sending. */
+    async compose(options: OutgoingMessage, defaults: SendDefaults = {}): Promise<ComposedMessage> {
+      // No SMTP settings: ECONFIG now, rather than a message queued for a server never named.
+      const target = await active();
+      return composeOutgoing({
+        ...options,
+        from: given(options.from) ?? target.from ?? defaults.from,
+        replyTo: given(options.replyTo) ?? target.replyTo ?? defaults.replyTo,
+      });
     },
 
     async verify(): Promise<void> {

@@ -27,6 +27,10 @@ module.exports = ({ env }) => ({
       send: {
         retryDelayMs: env.int('MAIL_SERVER_RETRY_DELAY_MS'),
         maxConnections: env.int('MAIL_SERVER_MAX_CONNECTIONS'),
+        // Fault suites count sending limits over seconds, not a minute and a day.
+        limitWindowSeconds: env.float('MAIL_SERVER_LIMIT_WINDOW_SECONDS'),
+        recipientWindowSeconds: env.float('MAIL_SERVER_RECIPIENT_WINDOW_SECONDS'),
+        queueLifetimeHours: env.float('MAIL_SERVER_QUEUE_LIFETIME_HOURS'),
       },
       deliveryLog: { enabled: env.bool('MAIL_SERVER_DELIVERY_LOG', true) },
       // API suites drive the inbox job themselves; the IDLE suite and the demo switch it on.

@@ -17,6 +17,7 @@ import {
 import { connectionFinding, dnsFinding, timeoutFinding } from './network';
 import { envelopeFinding, mailboxFinding, protocolFinding } from './session';
 import { tlsFinding } from './tls';
+import { throttleFinding } from './throttle';
 import {
   looksLikeTokenError,
   microsoftFinding,
@@ -32,6 +33,7 @@ export function diagnose(err: unknown, ctx: DiagnoseContext): MailError {
   if (err instanceof MailError) return err;
   const f = readFacts(err);
   const finding = (looksLikeTokenError(err, f) ? tokenFinding(f) : undefined) ??
+    throttleFinding(f) ??
     microsoftFinding(f, ctx) ??
     configFinding(f) ??
     dnsFinding(f, ctx) ??
