@@ -209,7 +209,7 @@ async function main() {
     const jobSeconds = await runJob(app, N);
     if (profiler) await profiler.stop(PROFILE!);
     // The answers to the approvers trail the decisions (they never hold a decision up).
-    await app.strapi.plugin('mail-server').service('approval-mail').flush();
+    await app.strapi.plugin('mail-server').service('outbox').flush();
     const answerSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
     clearInterval(sampler);
     await app.strapi.plugin('mail-server').service('outbound-messages').flush();
@@ -242,7 +242,7 @@ async function main() {
       progress(`raw Graph fetch ${rawGraphSeconds.toFixed(2)} s`);
       const graphJobSeconds = await runJob(app, GRAPH_N);
       progress(`job through Graph ${graphJobSeconds.toFixed(2)} s`);
-      await app.strapi.plugin('mail-server').service('approval-mail').flush();
+      await app.strapi.plugin('mail-server').service('outbox').flush();
       await app.stop();
       app = await bootStrapi({ MAIL_SERVER_CA_FILE: stack.caFile, MAIL_SERVER_IDLE: 'true' });
       await configureMailbox(app.strapi, stack, mailbox);

@@ -11,8 +11,11 @@ import request from 'supertest';
 import { appendRaw, folderCounts, readMailbox } from '../helpers/mailbox';
 import { sendReply } from '../helpers/replies';
 import { startScriptedSmtp } from '../helpers/scripted-smtp';
+import { until } from '../helpers/wait';
 import { ARTICLE, useApprovalsFixture } from '../helpers/approvals-fixture';
 import type { MailUser } from '../mailstack/types';
+
+const APPROVAL = 'plugin::mail-server.approval';
 
 describe('approvals: a batch of replies', () => {
   const fx = useApprovalsFixture();
@@ -21,7 +24,14 @@ describe('approvals: a batch of replies', () => {
   beforeAll(() => {
     ({ approver, mailbox } = fx);
   });
-  const mail = () => fx.app.strapi.plugin('mail-server').service('approval-mail');
+  const outbox = () => fx.app.strapi.plugin('mail-server').service('outbox');
+  /** Answers to approvers kept in the outbox and not sent yet. */
+  const unsentAnswers = async () =>
+    (
+      await fx.app.strapi.db.query('plugin::mail-server.outbound-message').findMany({
+        where: { status: { $in: ['queued', 'sending'] }, subject: { $startsWith: 'Re:' } },
+      })
+    ).length;
   const inbox = () => fx.app.strapi.plugin('mail-server').service('inbox');
 
   test('the same reply twice in one batch: decided once, both copies filed', async () => {
@@ -188,6 +198,80 @@ describe('approvals: a batch of replies', () => {
     }
   });
 
+  test('a request made while the SMTP server is down exists with all its emails, which go out when it returns; without SMTP settings nothing is created', async () => {
+    const down = await startScriptedSmtp(() => null);
+    const port = down.port;
+    await down.close();
+    const put = (smtp: object) =>
+      request(fx.app.strapi.server.httpServer)
+        .put('/mail-server/settings')
+        .set('Authorization', `Bearer ${fx.admin.token}`)
+        .send({ smtp })
+        .expect(200);
+    const OUTBOUND = 'plugin::mail-server.outbound-message';
+    const emailsOf = (id: number) =>
+      fx.app.strapi.db.query(OUTBOUND).findMany({
+        where: { subject: { $contains: `[Ref: APR-${id}-` } },
+      });
+    let back: Awaited<ReturnType<typeof startScriptedSmtp>> | undefined;
+    try {
+      await put({ host: '127.0.0.1', port, security: 'none', username: '' });
+      const entry = await fx.draft('Asked while down');
+      const row = await fx.approvals().request({
+        uid: ARTICLE,
+        documentId: entry.documentId,
+        approvers: [approver.address, fx.editor.address],
+      });
+      // Created, with both emails kept for the server's return.
+      expect((await fx.approvals().findOne(row.id)).status).toBe('pending');
+      const kept = await emailsOf(row.id);
+      expect(kept.length).toBe(2);
+      for (const email of kept) expect(['queued', 'sending']).toContain(email.status);
+
+      back = await startScriptedSmtp(() => null, { port });
+      const arrived = await until(async () => (back!.accepted.length >= 2 ? true : null), 30_000);
+      expect(arrived).toBe(true);
+      const ids = back.accepted.map(
+        (raw) => /^Message-ID: *(<[^>]+>)/im.exec(raw.toString())?.[1] ?? ''
+      );
+      // Each approver's own email, with the Message-ID the request gave it.
+      expect(ids.map((id) => id.replace(/\.[a-z2-7]{16}@.*$/, '')).sort()).toStrictEqual([
+        `<apr.${row.id}.0`,
+        `<apr.${row.id}.1`,
+      ]);
+      expect(
+        await until(async () => {
+          const rows = await emailsOf(row.id);
+          return rows.every((r) => r.status === 'sent') ? rows : null;
+        }, 10_000)
+      ).toHaveLength(2);
+
+      // No SMTP server at all: refused whole, no request and no email written.
+      await put({ host: '' });
+      const requestsBefore = await fx.app.strapi.db.query(APPROVAL).count({});
+      const emailsBefore = await fx.app.strapi.db.query(OUTBOUND).count({});
+      const other = await fx.draft('Asked with no SMTP');
+      await expect(
+        fx.approvals().request({
+          uid: ARTICLE,
+          documentId: other.documentId,
+          approvers: [approver.address],
+        })
+      ).rejects.toMatchObject({ code: 'ECONFIG' });
+      expect(await fx.app.strapi.db.query(APPROVAL).count({})).toBe(requestsBefore);
+      expect(await fx.app.strapi.db.query(OUTBOUND).count({})).toBe(emailsBefore);
+    } finally {
+      await put({
+        host: '127.0.0.1',
+        port: fx.stack.smtp.port,
+        security: 'starttls',
+        username: mailbox.address,
+        password: mailbox.password,
+      });
+      await back?.close();
+    }
+  });
+
   test('a slow SMTP server delays the answers, never the decisions', async () => {
     const { entry, row, notification } = await fx.ask('Slow answers');
     await sendReply(fx.stack, approver, mailbox.address, notification, 'APPROVE');
@@ -204,11 +288,12 @@ describe('approvals: a batch of replies', () => {
       const report = await inbox().run();
       expect(report.applied).toBe(1);
       expect(await fx.isPublished(entry.documentId)).toBe(true); // decided before the answer
-      expect(mail().queuedAnswers()).toBe(1); // the answer is still on its way
+      // The answer is an outbox row, still on its way.
+      expect(await unsentAnswers()).toBe(1);
       expect(slow.accepted.length).toBe(0);
 
-      await mail().flush();
-      expect(mail().queuedAnswers()).toBe(0);
+      await outbox().flush();
+      expect(await unsentAnswers()).toBe(0);
       expect(slow.accepted.length).toBe(1); // then the answer went out
       expect(slow.accepted[0]!.toString()).toMatch(/^Auto-Submitted: auto-replied/im);
       expect((await fx.approvals().findOne(row.id)).status).toBe('approved');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { bootStrapi, type TestStrapi } from '../helpers/strapi';
 import { ensureApprover } from '../helpers/admin';
-import { readMailbox } from '../helpers/mailbox';
+import { waitForMail } from '../helpers/mailbox';
 import { configureMailbox } from '../helpers/approval-load';
 import { sendReply } from '../helpers/replies';
 import { graphReadSection, registerApp } from '../helpers/oauth2';
@@ -30,7 +30,7 @@ describe('approvals with IMAP IDLE', () => {
       .plugin('mail-server')
       .service('approvals')
       .request({ uid: ARTICLE, documentId: entry.documentId, approvers: [approver.address] });
-    const [notification] = await readMailbox(stack, approver, { subject: `Ref: APR-${row.id}-` });
+    const [notification] = await waitForMail(stack, approver, { subject: `Ref: APR-${row.id}-` });
     const sentAt = Date.now();
     await sendReply(stack, approver, mailbox.address, notification!, 'APPROVE');
     const published = await until(

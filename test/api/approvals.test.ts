@@ -354,9 +354,12 @@ describe('approvals by email reply', () => {
     for (let i = 0; i < junk.length; i += 50) {
       await Promise.all(junk.slice(i, i + 50).map((raw) => appendRaw(stack, mailbox, raw)));
     }
-    let handled = 0;
-    for (let pass = 0; pass < 5 && handled < 1000; pass++) handled += (await runInbox()).handled;
-    expect(handled).toBe(1000);
+    // Counted in the database: the cron tick may run a pass of its own meanwhile.
+    const before = (await inboundFor({})).length;
+    for (let pass = 0; pass < 5 && (await folderCounts(stack, mailbox)).INBOX; pass++) {
+      await runInbox();
+    }
+    expect((await inboundFor({})).length - before).toBe(1000);
     const counts = await folderCounts(stack, mailbox);
     expect(counts.INBOX).toBe(0); // every message was filed
   });

@@ -11,7 +11,7 @@ import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { bootStrapi, type TestStrapi } from './strapi';
 import { createAdmin, EDITOR, SUPER_ADMIN, type AdminSession } from './admin';
-import { readMailbox } from './mailbox';
+import { waitForMail } from './mailbox';
 import { startMailStack } from '../mailstack';
 import type { MailStack, MailUser } from '../mailstack/types';
 
@@ -47,7 +47,7 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
     approvals: () => fx.app.strapi.plugin('mail-server').service('approvals'),
     async runInbox() {
       const report = await fx.app.strapi.plugin('mail-server').service('inbox').run();
-      await fx.app.strapi.plugin('mail-server').service('approval-mail').flush();
+      await fx.app.strapi.plugin('mail-server').service('outbox').flush();
       return report;
     },
     draft: async (title: string) =>
@@ -57,7 +57,7 @@ export function useApprovalsFixture(env: Record<string, string> = {}): Approvals
     isPublished: async (documentId: string) =>
       !!(await fx.app.strapi.documents(ARTICLE).findOne({ documentId, status: 'published' })),
     async notificationFor(user: MailUser, requestId: number) {
-      const found = await readMailbox(fx.stack, user, { subject: `Ref: APR-${requestId}-` });
+      const found = await waitForMail(fx.stack, user, { subject: `Ref: APR-${requestId}-` });
       expect(found.length).toBe(1);
       return found[0]!;
     },

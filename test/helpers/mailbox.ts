@@ -53,6 +53,24 @@ export async function readMailbox(
   }
 }
 
+/**
+ * The messages matching `filter` once there are some (bounded): mail sent through the outbox
+ * arrives a moment after the call that queued it returned.
+ */
+export async function waitForMail(
+  stack: MailStack,
+  user: MailUser,
+  filter: { subject?: string },
+  ms = 15_000
+): Promise<ParsedMail[]> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const found = await readMailbox(stack, user, filter);
+    if (found.length > 0 || Date.now() > end) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Puts a raw message straight into a mailbox (as a delivery would), for crafted mail. */
 export async function appendRaw(
   stack: MailStack,

@@ -2,31 +2,53 @@
  * The emails of the approval protocol: the request to each approver (signed reference in the
  * subject, body and Message-ID; Reply-To the approvals mailbox; marked auto-generated so
  * auto-responders stay quiet) and the short answer to an approver's reply.
+ *
+ * Both are outbox messages (services/outbox.ts), written in the transaction of the rows they
+ * belong to: a request exists with all its emails or not at all, an answer exists if and only
+ * if the decision it reports was recorded, and both survive a restart or a mail server down.
  */
 import type { Core } from '@strapi/strapi';
-import { messageIdFor, referenceFor } from '../mail';
+import type { Knex } from 'knex';
+import { messageIdFor, referenceFor, type ComposedMessage, type OutgoingMessage } from '../mail';
 import { getService } from '../utils/get-service';
 import type { ApprovalRow } from '../approvals/types';
 import { approvalMailbox } from '../approvals/mailbox';
 import type { Answer } from '../approvals/reasons';
-
-/** Answers waiting to be sent, at most (each a few hundred bytes). */
-const MAX_QUEUED_ANSWERS = 1000;
+import { describeRecipients } from './outbound-messages';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  const email = () => strapi.plugin('email').service('email');
-  const outbox = new Set<Promise<void>>();
+  /**
+   * Composes a message as the email service would send it and keeps it in the outbox, inside
+   * `trx` when given; it goes out once that commits.
+   */
+  async function keep(
+    options: OutgoingMessage,
+    trx?: Knex,
+    composed?: ComposedMessage
+  ): Promise<string> {
+    composed ??= await compose(options);
+    await getService(strapi, 'outbox').enqueue(
+      {
+        composed,
+        recipients: describeRecipients(options),
+        subject: String(options.subject ?? ''),
+        displayMessageId: composed.messageId,
+        attempts: 0,
+      },
+      trx
+    );
+    return composed.messageId;
+  }
 
-  /** Sends an answer as approvals/reasons.ts worded it. */
-  async function sendAnswer({ to, inReplyTo, subject, text }: Answer): Promise<void> {
-    await email().send({
-      to,
-      subject,
-      text,
-      inReplyTo: inReplyTo ?? undefined,
-      references: inReplyTo ?? undefined,
-      // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
-      headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+  function compose(options: OutgoingMessage): Promise<ComposedMessage> {
+    // The app's defaults, as the provider would pass them (Settings → Mail Server's come first).
+    const app = (strapi.config.get('plugin::email.settings') ?? {}) as {
+      defaultFrom?: string;
+      defaultReplyTo?: string;
+    };
+    return getService(strapi, 'transport').compose(options, {
+      from: app.defaultFrom,
+      replyTo: app.defaultReplyTo,
     });
   }
 
@@ -39,8 +61,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
-    /** Sends the request to one approver; returns the Message-ID it carries. */
-    async sendRequest(request: ApprovalRow, approver: number, adminUrl: string): Promise<string> {
+    /**
+     * Keeps the request to one approver in the outbox, in `trx` (the request's own transaction);
+     * returns the Message-ID it carries.
+     */
+    async queueRequest(
+      request: ApprovalRow,
+      approver: number,
+      adminUrl: string,
+      trx?: Knex
+    ): Promise<string> {
       const key = getService(strapi, 'secrets').signingKey();
       const address = request.approvers[approver]!;
       const ref = referenceFor(key, { requestId: request.id, approver }, address);
@@ -70,56 +100,53 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           /[&<>"]/g,
           (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!
         );
-      await email().send({
-        to: address,
-        replyTo: replyTo || undefined,
-        subject: `Approval requested: ${request.title} [Ref: ${ref}]`,
-        text: lines.join('\n'),
-        html: lines
-          .map((l) =>
-            l.startsWith('Open it')
-              ? `<p><a href="${escape(link)}">Open it in Strapi</a></p>`
-              : `<p>${escape(l)}</p>`
-          )
-          .join(''),
-        messageId,
-        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
-      });
+      await keep(
+        {
+          to: address,
+          replyTo: replyTo || undefined,
+          subject: `Approval requested: ${request.title} [Ref: ${ref}]`,
+          text: lines.join('\n'),
+          html: lines
+            .map((l) =>
+              l.startsWith('Open it')
+                ? `<p><a href="${escape(link)}">Open it in Strapi</a></p>`
+                : `<p>${escape(l)}</p>`
+            )
+            .join(''),
+          messageId,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+        },
+        trx
+      );
       return messageId;
     },
 
     /**
-     * Queues an answer and returns at once, unless the outbox is full (then it waits for room).
-     * Decisions must not wait for the SMTP server: Microsoft 365 accepts some 30 messages a
-     * minute from one mailbox, far fewer than a backlog of replies is decided in.
+     * Keeps an answer as approvals/reasons.ts worded it, in `trx` (the batch that recorded the
+     * decision it reports). Decisions never wait for the SMTP server: Microsoft 365 accepts
+     * some 30 messages a minute from one mailbox, far fewer than a backlog is decided in.
      */
-    async queueAnswer(answer: Answer): Promise<void> {
-      while (outbox.size >= MAX_QUEUED_ANSWERS) await Promise.race(outbox);
-      const sent: Promise<void> = sendAnswer(answer)
-        .catch((err: Error) => {
-          strapi.log.warn(`[mail-server] could not answer ${answer.to}: ${err.message}`);
-        })
-        .finally(() => outbox.delete(sent));
-      outbox.add(sent);
-    },
-
-    /** Answers queued and not yet sent (or failed). */
-    queuedAnswers: () => outbox.size,
-
-    /** Resolves when every queued answer is sent, or after `timeoutMs` (then logs what is left). */
-    async flush(timeoutMs = Infinity): Promise<void> {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => {
-        if (timeoutMs !== Infinity) timer = setTimeout(resolve, timeoutMs);
-      });
-      while (outbox.size > 0) {
-        const settled = await Promise.race([Promise.all(outbox).then(() => true), timeout]);
-        if (!settled) break;
+    async queueAnswer({ to, inReplyTo, subject, text }: Answer, trx?: Knex): Promise<void> {
+      const options: OutgoingMessage = {
+        to,
+        subject,
+        text,
+        inReplyTo: inReplyTo ?? undefined,
+        references: inReplyTo ?? undefined,
+        // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
+        headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
+      };
+      let composed: ComposedMessage;
+      try {
+        composed = await compose(options);
+      } catch (err) {
+        // No SMTP settings (or a bad address): the decision stands, only its answer is lost.
+        strapi.log.warn(
+          `[mail-server] could not answer an approver (${(err as { code?: string }).code ?? 'error'})`
+        );
+        return;
       }
-      clearTimeout(timer);
-      if (outbox.size > 0) {
-        strapi.log.warn(`[mail-server] ${outbox.size} answer(s) to approvers were not sent`);
-      }
+      await keep(options, trx, composed);
     },
   };
 };

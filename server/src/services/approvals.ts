@@ -184,33 +184,37 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const title = String(
         entry.title ?? entry.name ?? entry.documentId ?? params.documentId
       ).slice(0, 200);
-      const created = (await query().create({
-        data: {
-          targetUid: params.uid,
-          targetDocumentId: params.documentId,
-          // The locale the entry was found in (the default one when none was given), so that
-          // later checks and the action address exactly this entry.
-          targetLocale: target.locale,
-          title,
-          action: params.action,
-          approvers: params.approvers,
-          policy: params.policy,
-          status: 'pending',
-          expiresAt: new Date(Date.now() + params.expiresIn * 1000),
-          note: params.note ?? null,
-          requestedBy: requestedBy ?? null,
-          entryVersion: current.version,
-          decisions: [],
-        },
-      })) as ApprovalRow;
-      const adminUrl = strapi.config.get(
-        'admin.absoluteUrl',
-        strapi.config.get('server.absoluteUrl', '')
-      ) as string;
+      const adminUrl = String(
+        strapi.config.get('admin.absoluteUrl', strapi.config.get('server.absoluteUrl', '')) ?? ''
+      ).replace(/\/$/, '');
       const mail = getService(strapi, 'approval-mail');
-      for (const [index] of params.approvers.entries()) {
-        await mail.sendRequest(created, index, String(adminUrl ?? '').replace(/\/$/, ''));
-      }
+      // The request and its emails in one transaction: with the mail server down the emails
+      // wait in the outbox; a request that cannot be composed (no SMTP settings) is not created.
+      const created = await strapi.db.transaction(async ({ trx }) => {
+        const row = (await query().create({
+          data: {
+            targetUid: params.uid,
+            targetDocumentId: params.documentId,
+            // The locale the entry was found in (the default one when none was given), so that
+            // later checks and the action address exactly this entry.
+            targetLocale: target.locale,
+            title,
+            action: params.action,
+            approvers: params.approvers,
+            policy: params.policy,
+            status: 'pending',
+            expiresAt: new Date(Date.now() + params.expiresIn * 1000),
+            note: params.note ?? null,
+            requestedBy: requestedBy ?? null,
+            entryVersion: current.version,
+            decisions: [],
+          },
+        })) as ApprovalRow;
+        for (const [index] of params.approvers.entries()) {
+          await mail.queueRequest(row, index, adminUrl, trx);
+        }
+        return row;
+      });
       await emitAfterCommit('mail-server.approval.requested', { request: created });
       return created;
     },

@@ -51,10 +51,12 @@ export interface QueuedMessage {
   recipients: string;
   subject: string;
   displayMessageId: string;
-  /** what the failed attempts so far ended with */
+  /** attempts so far (0: never tried, due at once) */
   attempts: number;
+  /** what the last attempt ended with */
   error?: MailError;
-  revision: number;
+  /** the settings revision of the attempts so far */
+  revision?: number;
 }
 
 type Row = {
@@ -293,7 +295,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async enqueue(message: QueuedMessage, trx?: Knex): Promise<void> {
       const c = column;
       const now = new Date();
-      const next = Date.now() + backoff(Math.max(1, message.attempts), message.error);
+      const next =
+        message.attempts === 0 && !message.error
+          ? Date.now()
+          : Date.now() + backoff(message.attempts, message.error);
       const row = {
         [c('documentId')]: crypto.randomBytes(15).toString('base64url').toLowerCase().slice(0, 24),
         [c('createdAt')]: now,
@@ -307,14 +312,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c('envelope')]: JSON.stringify(message.composed.envelope),
         [c('attempts')]: message.attempts,
         [c('nextAttemptMs')]: next,
-        [c('revision')]: message.revision,
+        [c('revision')]: message.revision ?? null,
         ...errorColumns(message.error),
       };
       // Through Strapi's transaction, which joins the caller's when there is one (a lifecycle
       // hook): on SQLite's single connection a second one would wait for the first forever.
-      if (trx) await trx(table()).insert(row);
-      else await strapi.db.transaction(({ trx: t }) => t(table()).insert(row));
-      nudge(next);
+      if (!trx) {
+        await strapi.db.transaction(({ trx: t }) => t(table()).insert(row));
+        nudge(next);
+        return;
+      }
+      await trx(table()).insert(row);
+      // Due once the caller's transaction commits: waking the loop earlier would find nothing.
+      await strapi.db.transaction(async ({ onCommit }) => onCommit(() => nudge(next)));
     },
 
     /** Starts the loop (bootstrap); idempotent. */
@@ -328,6 +338,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const rows = await claim(CLAIM);
       await deliverAll(rows);
       return rows.length;
+    },
+
+    /**
+     * Sends what is due now, until nothing is (or `timeoutMs` passed): tests, and a clean stop
+     * that lets answers to approvers go out first. Rows due later stay queued.
+     */
+    async flush(timeoutMs = Infinity): Promise<void> {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        await Promise.allSettled([...state.inFlight]);
+        const handled = await this.runOnce();
+        if (handled === 0 && state.inFlight.size === 0) return;
+      }
     },
 
     /** Stops the loop, lets sends in flight finish, and gives back what it had claimed. */

@@ -9,6 +9,8 @@
  * and exact.
  */
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import { getService } from '../../utils/get-service';
 import type { ApprovalMailbox } from '../../approvals/mailbox';
 import type { Effective } from '../../settings/model';
 import {
@@ -44,9 +46,11 @@ export async function recordBatch(
       ...('handled' in alone
         ? alone.handled
         : [
-            await strapi.db.transaction(({ trx }) =>
-              recordFailure(batchOf(strapi, source, trx), alone.failed)
-            ),
+            ...(await strapi.db.transaction(async ({ trx }) =>
+              answered(strapi, trx, [
+                await recordFailure(batchOf(strapi, source, trx), alone.failed),
+              ])
+            )),
           ])
     );
   }
@@ -74,8 +78,19 @@ async function inTransaction(
       }
       handled.push(step.handled);
     }
-    return { handled };
+    return { handled: await answered(strapi, trx, handled) };
   });
+}
+
+/**
+ * The answers to approvers, kept in the outbox in the batch's transaction: an answer exists
+ * if and only if the decision it reports was recorded, and goes out once that commits.
+ */
+async function answered(strapi: Core.Strapi, trx: unknown, handled: Handled[]) {
+  for (const { answer } of handled) {
+    if (answer) await getService(strapi, 'approval-mail').queueAnswer(answer, trx as Knex);
+  }
+  return handled;
 }
 
 const batchOf = (strapi: Core.Strapi, source: Source, trx: Batch['trx']): Batch => ({

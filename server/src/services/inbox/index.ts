@@ -135,8 +135,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           report[outcome]++;
         }
       }
-      // Answers go out in the background: a slow SMTP server delays them, not decisions.
-      for (const { answer } of handled) if (answer) await svc('approval-mail').queueAnswer(answer);
+      // Their answers are in the outbox (written with them): a slow SMTP server delays the
+      // answers, never the decisions.
       // Filed per folder after the batch is committed: a crash before this point leaves
       // recorded messages in the inbox, which the next pass files without applying again.
       const folders = new Map<string, number[]>();
