@@ -116,6 +116,13 @@ const configObject = z
          * a throttling reply pauses the account for one message window. Shorter in tests.
          */
         limitWindowSeconds: z.number().min(1).max(3600).default(60),
+        /** the longest wait between two attempts of a queued message (Postfix: maximal_backoff_time) */
+        maxRetryDelaySeconds: z.number().min(1).max(3600).default(900),
+        /**
+         * how long an instance's claim on a message lasts: past it, another instance takes the
+         * message over (its claimer died). Longer than one send can take.
+         */
+        claimSeconds: z.number().min(1).max(3600).default(300),
         recipientWindowSeconds: z
           .number()
           .min(1)
@@ -130,6 +137,8 @@ const configObject = z
         retryDelayMs: 500,
         queueLifetimeHours: 48,
         limitWindowSeconds: 60,
+        maxRetryDelaySeconds: 900,
+        claimSeconds: 300,
         recipientWindowSeconds: 86400,
       }),
     deliveryLog: z

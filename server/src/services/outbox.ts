@@ -26,11 +26,8 @@ import { OUTBOUND_UID } from './outbound-messages';
 const CLAIM = 5;
 /** How often an idle loop looks for rows other instances queued or left behind. */
 const POLL_MS = 5_000;
-/** A claim lasts this long: far beyond one send (timeouts are at most 60 s per phase). */
-const CLAIM_MS = 5 * 60_000;
-/** Backoff is at least this, and at most that. */
+/** Backoff is at least this. */
 const MIN_BACKOFF_MS = 50;
-const MAX_BACKOFF_MS = 15 * 60_000;
 
 /**
  * The wait before attempt `attempts + 1`: `firstMs` × 4ⁿ, with a floor (0 would retry without
@@ -38,9 +35,14 @@ const MAX_BACKOFF_MS = 15 * 60_000;
  * how long to wait (Graph's Retry-After, a throttled account's pause) is taken at its word.
  * The one schedule of every retry, in memory (transport.ts) or from the outbox.
  */
-export function retryDelay(firstMs: number, attempts: number, error?: MailError): number {
+export function retryDelay(
+  firstMs: number,
+  attempts: number,
+  error?: MailError,
+  maxMs = 15 * 60_000
+): number {
   const step = Math.max(firstMs, MIN_BACKOFF_MS) * 4 ** Math.min(Math.max(attempts, 1) - 1, 10);
-  const delay = Math.min(Math.max(step, MIN_BACKOFF_MS), MAX_BACKOFF_MS);
+  const delay = Math.min(Math.max(step, MIN_BACKOFF_MS), Math.max(maxMs, MIN_BACKOFF_MS));
   return Math.max(delay, error?.retryAfterMs ?? 0);
 }
 
@@ -86,8 +88,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const knex = () => strapi.db.connection;
   const rowLocks = () => strapi.db.dialect.client !== 'sqlite';
 
-  const backoff = (attempts: number, error?: MailError) =>
-    retryDelay(getPluginConfig(strapi).send.retryDelayMs, attempts, error);
+  const backoff = (attempts: number, error?: MailError) => {
+    const { retryDelayMs, maxRetryDelaySeconds } = getPluginConfig(strapi).send;
+    return retryDelay(retryDelayMs, attempts, error, maxRetryDelaySeconds * 1000);
+  };
+  /** A claim lasts this long: far beyond one send (timeouts are at most 60 s per phase). */
+  const claimMs = () => getPluginConfig(strapi).send.claimSeconds * 1000;
 
   // Readers of the log (delivery-log.read) must not learn approval signatures: every text
   // shown is redacted, as the log's own rows are (outbound-messages.ts).
@@ -132,7 +138,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .update({
           [c('status')]: 'sending',
           [c('claimedBy')]: instance,
-          [c('claimedUntilMs')]: now + CLAIM_MS,
+          [c('claimedUntilMs')]: now + claimMs(),
           [c('attempts')]: trx.raw('COALESCE(??, 0) + 1', [c('attempts')]),
         });
       return trx(table())
@@ -160,7 +166,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // Still ours, for the length of one send: a claim that expired meanwhile was taken over.
     const renewed = await mine()
       .andWhere(c('status'), 'sending')
-      .update({ [c('claimedUntilMs')]: Date.now() + CLAIM_MS });
+      .update({ [c('claimedUntilMs')]: Date.now() + claimMs() });
     if (!renewed) return;
     const started = Date.now();
     const lifetimeMs = getPluginConfig(strapi).send.queueLifetimeHours * 3_600_000;

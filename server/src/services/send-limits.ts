@@ -33,7 +33,7 @@ export interface Limits {
 type Usage = { sends: number[]; buckets: Array<[number, number]> };
 
 export type Grant =
-  | { ok: true }
+  | { ok: true; /** the time counted for this send, until settle() moves it to its end */ at: number }
   | {
       ok: false;
       /** when a send may be tried again */
@@ -106,7 +106,7 @@ export function evaluate(
     if (last && last[0] === start) last[1] += recipients;
     else buckets.push([start, recipients]);
   }
-  return { grant: { ok: true }, next };
+  return { grant: { ok: true, at: now }, next };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -197,6 +197,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           await sleep(2 + Math.random() * 20);
         }
         return { ok: false, atMs: Date.now() + 1000, why: 'messages' };
+      });
+    },
+
+    /**
+     * A granted send has ended: it is counted from its end, as the server counts it (a send
+     * granted at 0 s and accepted at 0.5 s is in the server's window until 60.5 s).
+     */
+    async settle(account: string, grantedAt: number): Promise<void> {
+      await serial(account, async () => {
+        for (let tries = 0; tries < MAX_TRIES; tries++) {
+          const found = (await query().findOne({ where: { account } })) as Row | null;
+          if (!found) return;
+          const usage = usageOf(found);
+          const i = usage.sends.indexOf(grantedAt);
+          if (i < 0) return; // out of the window already
+          usage.sends[i] = Date.now();
+          usage.sends.sort((a, b) => a - b);
+          const { count } = await query().updateMany({
+            where: { account, version: found.version },
+            data: { version: found.version + 1, usage },
+          });
+          if (count === 1) return;
+          await sleep(2 + Math.random() * 20);
+        }
       });
     },
 

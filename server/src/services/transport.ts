@@ -27,7 +27,7 @@ import { graphHost, isConfigured } from '../settings/model';
 import { MICROSOFT_SEND_LIMITS, sendLimitsOf } from '../../../shared/contracts/settings';
 import { describeRecipients } from './outbound-messages';
 import { retryDelay } from './outbox';
-import type { Limits } from './send-limits';
+import type { Grant, Limits } from './send-limits';
 
 export interface SendDefaults {
   from?: string;
@@ -189,19 +189,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return building;
   }
 
-  /** Why a message may not go now (a sending limit, a pause), as the error the outbox retries. */
-  async function admission(target: Active, composed: ComposedMessage): Promise<MailError | null> {
+  /**
+   * Why a message may not go now (a sending limit, a pause), as the error the outbox retries;
+   * else the send, counted from its end when it is counted at all.
+   */
+  async function admitted(
+    target: Active,
+    composed: ComposedMessage,
+    send: () => Promise<SendResult>
+  ): Promise<SendResult> {
     const paused = sendLimits().localPause(target.account);
-    if (!target.limits) return paused ? held(paused.untilMs, 'paused', paused.reason) : null;
+    if (!target.limits) {
+      if (paused) throw held(paused.untilMs, 'paused', paused.reason);
+      return send();
+    }
     const grant = await sendLimits().take(
       target.account,
       target.limits,
       composed.envelope.to.length
     );
-    if (grant.ok) return null;
+    if (!grant.ok) throw refusal(target.limits, composed, grant);
+    const result = await send();
+    await sendLimits()
+      .settle(target.account, grant.at)
+      .catch(() => undefined);
+    return result;
+  }
+
+  function refusal(
+    limits: Limits,
+    composed: ComposedMessage,
+    grant: Exclude<Grant, { ok: true }>
+  ): MailError {
     if (grant.why === 'too-many-recipients') {
       return new MailError('EENVELOPE', 'More recipients than the account may send to in a day.', {
-        diagnosis: `The message has ${composed.envelope.to.length} recipients, more than the ${target.limits.recipients} a day the sending limits allow this account.`,
+        diagnosis: `The message has ${composed.envelope.to.length} recipients, more than the ${limits.recipients} a day the sending limits allow this account.`,
         fix: 'Send it to fewer recipients at a time, or raise "Recipients per day" in the SMTP section if the server allows more.',
         reason: 'over-recipient-limit',
         permanent: true,
@@ -288,11 +310,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           if (!composed && (target.limits || sendLimits().localPause(target.account))) {
             composed = await composeOutgoing(addressed(target));
           }
-          const hold = composed ? await admission(target, composed) : null;
-          if (hold) throw hold;
+          const to = target;
           const result = composed
-            ? await target.sender.sendRaw(composed)
-            : await target.sender.send(addressed(target));
+            ? await admitted(to, composed, () => to.sender.sendRaw(composed!))
+            : await to.sender.send(addressed(to));
           log.record({
             ...entry,
             messageId: result.messageId,
@@ -313,7 +334,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           // once more at once, through the sender built now.
           const again = !composed && attempts === 1 && !throttled;
           if (isTransient(error) && !throttled && (attempts <= retries || again)) {
-            await sleep(again ? 0 : retryDelay(retryDelayMs, attempts, error));
+            await sleep(
+              again
+                ? 0
+                : retryDelay(
+                    retryDelayMs,
+                    attempts,
+                    error,
+                    getPluginConfig(strapi).send.maxRetryDelaySeconds * 1000
+                  )
+            );
             continue;
           }
           // Accepted is kept: what no attempt composed is composed now, for the outbox.
@@ -395,10 +425,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      */
     async sendComposed(composed: ComposedMessage): Promise<SendResult> {
       const target = await active();
-      const hold = await admission(target, composed);
-      if (hold) throw hold;
       try {
-        return await target.sender.sendRaw(composed);
+        return await admitted(target, composed, () => target.sender.sendRaw(composed));
       } catch (err) {
         throw await rest(target, asMailError(err));
       }

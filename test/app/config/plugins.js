@@ -31,6 +31,8 @@ module.exports = ({ env }) => ({
         limitWindowSeconds: env.float('MAIL_SERVER_LIMIT_WINDOW_SECONDS'),
         recipientWindowSeconds: env.float('MAIL_SERVER_RECIPIENT_WINDOW_SECONDS'),
         queueLifetimeHours: env.float('MAIL_SERVER_QUEUE_LIFETIME_HOURS'),
+        maxRetryDelaySeconds: env.float('MAIL_SERVER_MAX_RETRY_DELAY_SECONDS'),
+        claimSeconds: env.float('MAIL_SERVER_CLAIM_SECONDS'),
       },
       deliveryLog: { enabled: env.bool('MAIL_SERVER_DELIVERY_LOG', true) },
       // API suites drive the inbox job themselves; the IDLE suite and the demo switch it on.
