@@ -25,6 +25,11 @@ export const PLUGIN_ERROR_CODES = {
   ECONFLICT: { status: 409, meaning: 'Changed meanwhile by someone else' },
   ENOTPENDING: { status: 409, meaning: 'The request is no longer pending' },
   ENOTQUARANTINED: { status: 409, meaning: 'The message is not waiting for a review' },
+  ENOTRESENDABLE: {
+    status: 409,
+    meaning: 'Only a failed or cancelled message whose content was kept can be sent again',
+  },
+  ENOTQUEUED: { status: 409, meaning: 'Only a queued message can be cancelled' },
   EREQUESTER: { status: 409, meaning: 'The requester may no longer edit the entry' },
   ERATELIMIT: { status: 429, meaning: 'Too many requests' },
   // Connect account (authorization code) failures, shown on the settings page, never HTTP.

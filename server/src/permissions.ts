@@ -7,6 +7,7 @@ export const ACTIONS = {
   update: 'plugin::mail-server.settings.update',
   test: 'plugin::mail-server.settings.test',
   deliveryLog: 'plugin::mail-server.delivery-log.read',
+  deliveryLogManage: 'plugin::mail-server.delivery-log.manage',
   approvalsRequest: 'plugin::mail-server.approvals.request',
   approvalsRead: 'plugin::mail-server.approvals.read',
   approvalsManage: 'plugin::mail-server.approvals.manage',
@@ -25,6 +26,11 @@ export const ACTION_DEFINITIONS = [
     subCategory: 'settings',
   },
   { uid: 'delivery-log.read', displayName: 'Read the delivery log', subCategory: 'delivery log' },
+  {
+    uid: 'delivery-log.manage',
+    displayName: 'Resend failed emails and cancel queued ones',
+    subCategory: 'delivery log',
+  },
   { uid: 'approvals.request', displayName: 'Request approvals by email', subCategory: 'approvals' },
   { uid: 'approvals.read', displayName: 'Read approvals and replies', subCategory: 'approvals' },
   {

@@ -30,6 +30,8 @@ export const outboundMessageSchema = z.object({
   durationMs: z.number().nullable(),
   /** when a queued message is tried next */
   nextAttemptAt: z.string().nullable(),
+  /** failed or cancelled, with its content kept: an admin may send it again */
+  resendable: z.boolean(),
   createdAt: z.string(),
 });
 
@@ -48,3 +50,25 @@ export const outboundMessageListSchema = z.object({
 export type OutboundMessageQuery = z.infer<typeof outboundMessageQuerySchema>;
 export type OutboundMessage = z.infer<typeof outboundMessageSchema>;
 export type OutboundMessageList = z.infer<typeof outboundMessageListSchema>;
+
+/** The sending account's state: its failure streak, a pause, the limits and the queue. */
+export const deliveryHealthSchema = z.object({
+  /** null when no SMTP server is configured */
+  account: z.string().nullable(),
+  limits: z.object({
+    messagesPerMinute: z.number(),
+    recipientsPerDay: z.number(),
+    preset: z.enum(['microsoft']).nullable(),
+  }),
+  failureStreak: z.number(),
+  streakStartedAt: z.string().nullable(),
+  lastFailureAt: z.string().nullable(),
+  lastError: z.object({ code: z.string(), diagnosis: z.string() }).nullable(),
+  pausedUntil: z.string().nullable(),
+  pauseReason: z.string().nullable(),
+  /** messages sent in the current window, and recipients in the last day, when limited */
+  sentInWindow: z.number(),
+  recipientsToday: z.number(),
+  queue: z.object({ queued: z.number(), sending: z.number() }),
+});
+export type DeliveryHealth = z.infer<typeof deliveryHealthSchema>;

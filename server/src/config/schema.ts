@@ -123,6 +123,8 @@ const configObject = z
          * message over (its claimer died). Longer than one send can take.
          */
         claimSeconds: z.number().min(1).max(3600).default(300),
+        /** failed attempts in a row after which `mail-server.delivery.failing` is emitted */
+        alertAfterFailures: z.number().int().min(1).max(10_000).default(5),
         recipientWindowSeconds: z
           .number()
           .min(1)
@@ -139,6 +141,7 @@ const configObject = z
         limitWindowSeconds: 60,
         maxRetryDelaySeconds: 900,
         claimSeconds: 300,
+        alertAfterFailures: 5,
         recipientWindowSeconds: 86400,
       }),
     deliveryLog: z

@@ -38,6 +38,24 @@ export default {
       handler: 'outbound-messages.find',
       config: guard(ACTIONS.deliveryLog),
     },
+    {
+      method: 'GET',
+      path: '/outbound-messages/health',
+      handler: 'outbound-messages.health',
+      config: guard(ACTIONS.deliveryLog),
+    },
+    {
+      method: 'POST',
+      path: '/outbound-messages/:id/resend',
+      handler: 'outbound-messages.resend',
+      config: guard(ACTIONS.deliveryLogManage),
+    },
+    {
+      method: 'POST',
+      path: '/outbound-messages/:id/cancel',
+      handler: 'outbound-messages.cancel',
+      config: guard(ACTIONS.deliveryLogManage),
+    },
     // OAuth2 (Microsoft 365): token status, "Connect account" and Disconnect per section.
     { method: 'GET', path: '/oauth/status', handler: 'oauth.status', config: guard(ACTIONS.read) },
     {

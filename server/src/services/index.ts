@@ -9,6 +9,7 @@ import transport from './transport';
 import outboundMessages from './outbound-messages';
 import outbox from './outbox';
 import sendLimits from './send-limits';
+import sendHealth from './send-health';
 import approvals from './approvals';
 import approvalMail from './approval-mail';
 import approvalRules from './approval-rules';
@@ -30,6 +31,7 @@ const services = {
   'outbound-messages': outboundMessages,
   outbox,
   'send-limits': sendLimits,
+  'send-health': sendHealth,
   approvals,
   'approval-mail': approvalMail,
   'approval-rules': approvalRules,

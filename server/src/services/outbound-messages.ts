@@ -6,12 +6,15 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type {
+  DeliveryHealth,
   OutboundMessage,
   OutboundMessageList,
   OutboundMessageQuery,
 } from '../../../shared/contracts/outbound-message';
 import { redactRefs, type OutgoingMessage } from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
+import { getService } from '../utils/get-service';
+import { PluginError } from '../errors';
 
 export const OUTBOUND_UID = 'plugin::mail-server.outbound-message';
 // One INSERT per second (or per 500 rows) at most: on SQLite each is a disk sync, which under
@@ -44,10 +47,62 @@ export interface DeliveryEntry {
   attempts: number;
   durationMs: number;
   revision: number;
+  /** a refused message's MIME (base64) and envelope, kept so that an admin can resend it */
+  raw?: string;
+  envelope?: string;
 }
+
+/** What the list shows of a row: never the queued message itself (raw), so a page stays small. */
+const LISTED = [
+  'id',
+  'recipients',
+  'subject',
+  'messageId',
+  'status',
+  'errorCode',
+  'errorMessage',
+  'response',
+  'attempts',
+  'durationMs',
+  'nextAttemptMs',
+  'createdAt',
+];
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   let queue: DeliveryEntry[] = [];
+
+  /** Rows as the API serves them; whether each can be sent again is one more small query. */
+  async function toViews(rows: Array<Record<string, unknown>>): Promise<OutboundMessage[]> {
+    const closed = rows.filter((r) => r.status === 'failed' || r.status === 'cancelled');
+    const kept = new Set(
+      closed.length === 0
+        ? []
+        : (
+            await strapi.db.query(OUTBOUND_UID).findMany({
+              where: { id: { $in: closed.map((r) => r.id) }, raw: { $notNull: true } },
+              select: ['id'],
+            })
+          ).map((r: { id: number }) => r.id)
+    );
+    return rows.map((row) => ({
+      id: row.id as number,
+      recipients: (row.recipients as string) ?? null,
+      subject: (row.subject as string) ?? null,
+      messageId: (row.messageId as string) ?? null,
+      status: row.status as OutboundMessage['status'],
+      errorCode: (row.errorCode as string) ?? null,
+      errorMessage: (row.errorMessage as string) ?? null,
+      response: (row.response as string) ?? null,
+      attempts: (row.attempts as number) ?? null,
+      durationMs: (row.durationMs as number) ?? null,
+      nextAttemptAt:
+        row.status === 'queued' && row.nextAttemptMs != null
+          ? new Date(Number(row.nextAttemptMs)).toISOString()
+          : null,
+      resendable: kept.has(row.id as number),
+      createdAt: new Date(row.createdAt as string).toISOString(),
+    }));
+  }
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> = Promise.resolve();
 
@@ -129,21 +184,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const [rows, total] = await Promise.all([
         strapi.db.query(OUTBOUND_UID).findMany({
           where,
-          // Never the queued message itself (raw): a page of rows stays small.
-          select: [
-            'id',
-            'recipients',
-            'subject',
-            'messageId',
-            'status',
-            'errorCode',
-            'errorMessage',
-            'response',
-            'attempts',
-            'durationMs',
-            'nextAttemptMs',
-            'createdAt',
-          ],
+          select: LISTED,
           orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
           offset: (query.page - 1) * query.pageSize,
           limit: query.pageSize,
@@ -151,23 +192,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         strapi.db.query(OUTBOUND_UID).count({ where }),
       ]);
       return {
-        data: rows.map((row: Record<string, unknown>) => ({
-          id: row.id as number,
-          recipients: (row.recipients as string) ?? null,
-          subject: (row.subject as string) ?? null,
-          messageId: (row.messageId as string) ?? null,
-          status: row.status as OutboundMessage['status'],
-          errorCode: (row.errorCode as string) ?? null,
-          errorMessage: (row.errorMessage as string) ?? null,
-          response: (row.response as string) ?? null,
-          attempts: (row.attempts as number) ?? null,
-          durationMs: (row.durationMs as number) ?? null,
-          nextAttemptAt:
-            row.status === 'queued' && row.nextAttemptMs != null
-              ? new Date(Number(row.nextAttemptMs)).toISOString()
-              : null,
-          createdAt: new Date(row.createdAt as string).toISOString(),
-        })),
+        data: await toViews(rows),
         meta: {
           pagination: {
             page: query.page,
@@ -177,6 +202,90 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         },
       };
+    },
+
+    /**
+     * Sends a failed or cancelled message again, the same bytes and Message-ID (kept in the
+     * row, never shown): queued now, with a fresh queue lifetime. ENOTFOUND, or ENOTRESENDABLE
+     * when it is not failed or cancelled or its content was not kept.
+     */
+    async resend(id: number): Promise<OutboundMessage> {
+      await flush();
+      const now = Date.now();
+      const { count } = await strapi.db.query(OUTBOUND_UID).updateMany({
+        where: { id, status: { $in: ['failed', 'cancelled'] }, raw: { $notNull: true } },
+        data: {
+          status: 'queued',
+          nextAttemptMs: now,
+          lifetimeStartMs: now,
+          attempts: 0,
+          claimedBy: null,
+          errorCode: null,
+          errorMessage: null,
+          response: null,
+        },
+      });
+      const row = await this.findOne(id);
+      if (count !== 1) {
+        throw new PluginError(
+          'ENOTRESENDABLE',
+          'Only a failed or cancelled message whose content was kept can be sent again.'
+        );
+      }
+      getService(strapi, 'outbox').wake();
+      return row;
+    },
+
+    /** Cancels a queued message (not one being sent): ENOTFOUND, or ENOTQUEUED. */
+    async cancel(id: number): Promise<OutboundMessage> {
+      const { count } = await strapi.db.query(OUTBOUND_UID).updateMany({
+        where: { id, status: 'queued' },
+        data: { status: 'cancelled', nextAttemptMs: null },
+      });
+      const row = await this.findOne(id);
+      if (count !== 1)
+        throw new PluginError('ENOTQUEUED', 'Only a queued message can be cancelled.');
+      return row;
+    },
+
+    /** The sending account's health: failure streak, pause, limits, and the queue's size. */
+    async health(): Promise<DeliveryHealth> {
+      const current = await getService(strapi, 'transport').account();
+      const [queued, sending] = await Promise.all(
+        (['queued', 'sending'] as const).map((status) =>
+          strapi.db.query(OUTBOUND_UID).count({ where: { status } })
+        )
+      );
+      const none = {
+        failureStreak: 0,
+        streakStartedAt: null,
+        lastFailureAt: null,
+        lastError: null,
+      };
+      const streak = current
+        ? await getService(strapi, 'send-health').status(current.account)
+        : none;
+      const usage = current
+        ? await getService(strapi, 'send-limits').status(current.account)
+        : null;
+      return {
+        account: current?.account ?? null,
+        limits: current?.limits ?? { messagesPerMinute: 0, recipientsPerDay: 0, preset: null },
+        ...streak,
+        pausedUntil: usage?.pausedUntilMs ? new Date(usage.pausedUntilMs).toISOString() : null,
+        pauseReason: usage?.pauseReason ?? null,
+        sentInWindow: usage?.sentInWindow ?? 0,
+        recipientsToday: usage?.recipients ?? 0,
+        queue: { queued, sending },
+      };
+    },
+
+    /** One row as the list shows it; ENOTFOUND. */
+    async findOne(id: number): Promise<OutboundMessage> {
+      const row = await strapi.db.query(OUTBOUND_UID).findOne({ where: { id }, select: LISTED });
+      if (!row) throw new PluginError('ENOTFOUND', 'No such message in the delivery log.');
+      const [view] = await toViews([row]);
+      return view!;
     },
 
     /** Deletes finished rows past the retention (never a queued one); returns how many. */

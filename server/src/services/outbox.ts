@@ -67,6 +67,7 @@ type Row = {
   envelope: string | { from: string; to: string[] } | null;
   attempts: number | null;
   created_at: unknown;
+  lifetime_start: unknown;
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -148,7 +149,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `${c('raw')} as raw`,
           `${c('envelope')} as envelope`,
           `${c('attempts')} as attempts`,
-          `${c('createdAt')} as created_at`
+          `${c('createdAt')} as created_at`,
+          `${c('lifetimeStartMs')} as lifetime_start`
         );
     });
   }
@@ -170,7 +172,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!renewed) return;
     const started = Date.now();
     const lifetimeMs = getPluginConfig(strapi).send.queueLifetimeHours * 3_600_000;
-    const created = new Date(row.created_at as string | number).getTime();
+    // From its queueing, or from an admin's resend.
+    const created =
+      row.lifetime_start != null
+        ? Number(row.lifetime_start)
+        : new Date(row.created_at as string | number).getTime();
     const expired = Number.isFinite(created) && Date.now() - created > lifetimeMs;
     try {
       if (expired) {
@@ -318,6 +324,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c('envelope')]: JSON.stringify(message.composed.envelope),
         [c('attempts')]: message.attempts,
         [c('nextAttemptMs')]: next,
+        [c('lifetimeStartMs')]: now.getTime(),
         [c('revision')]: message.revision ?? null,
         ...errorColumns(message.error),
       };
@@ -331,6 +338,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await trx(table()).insert(row);
       // Due once the caller's transaction commits: waking the loop earlier would find nothing.
       await strapi.db.transaction(async ({ onCommit }) => onCommit(() => nudge(next)));
+    },
+
+    /** Wakes the loop: a row became due (an admin's resend). */
+    wake() {
+      nudge(Date.now());
     },
 
     /** Starts the loop (bootstrap); idempotent. */

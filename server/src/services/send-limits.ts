@@ -14,6 +14,7 @@
  */
 import type { Core } from '@strapi/strapi';
 import { getPluginConfig } from '../utils/plugin-config';
+import { getService } from '../utils/get-service';
 
 export const SEND_ACCOUNT_UID = 'plugin::mail-server.send-account';
 
@@ -33,7 +34,10 @@ export interface Limits {
 type Usage = { sends: number[]; buckets: Array<[number, number]> };
 
 export type Grant =
-  | { ok: true; /** the time counted for this send, until settle() moves it to its end */ at: number }
+  | {
+      ok: true;
+      /** the time counted for this send, until settle() moves it to its end */ at: number;
+    }
   | {
       ok: false;
       /** when a send may be tried again */
@@ -141,7 +145,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  function remember(account: string, found: Row) {
+  function remember(account: string, found: Row & { failureStreak?: number | null }) {
+    // The failure streak rides along: a success elsewhere or here ends it (send-health.ts).
+    getService(strapi, 'send-health').observe(account, Number(found.failureStreak ?? 0));
     const untilMs = Number(found.pausedUntilMs ?? 0);
     if (untilMs > Date.now()) pauses.set(account, { untilMs, reason: found.pauseReason ?? '' });
     else pauses.delete(account);

@@ -93,6 +93,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let unsubscribe: (() => void) | null = null;
   const settings = () => getService(strapi, 'settings');
   const sendLimits = () => getService(strapi, 'send-limits');
+  // The account's failure streak: a failed attempt counts (a throttle or a hold does not).
+  const noteSuccess = (target: Active) =>
+    void getService(strapi, 'send-health')
+      .succeeded(target.account)
+      .catch(() => undefined);
+  const noteFailure = (target: Active, error: MailError) => {
+    if (error.code === 'ETHROTTLED') return;
+    void getService(strapi, 'send-health')
+      .failed(target.account, error)
+      .catch(() => undefined);
+  };
   // Who wants to know the sender and reply-to the saved settings give (Strapi's email page).
   const defaultsListeners = new Set<(defaults: SendDefaults) => void>();
   const publishDefaults = (next: Active | null) => {
@@ -314,6 +325,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           const result = composed
             ? await admitted(to, composed, () => to.sender.sendRaw(composed!))
             : await to.sender.send(addressed(to));
+          noteSuccess(to);
           log.record({
             ...entry,
             messageId: result.messageId,
@@ -328,7 +340,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           let error = asMailError(err);
           // Composed once: every later attempt sends these bytes, with this Message-ID.
           composed ??= composedOf(err);
-          if (target) error = await rest(target, error);
+          if (target) {
+            error = await rest(target, error);
+            noteFailure(target, error);
+          }
           const throttled = error.code === 'ETHROTTLED';
           // Nothing composed yet (the sender closed for a settings change, its thread ended):
           // once more at once, through the sender built now.
@@ -403,6 +418,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           }
           log.record({
             ...entry,
+            messageId: composed?.messageId,
             status: 'failed',
             errorCode: error.code,
             errorMessage: `${error.diagnosis}${error.fix ? ` ${error.fix}` : ''}`.slice(0, 2000),
@@ -410,6 +426,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             attempts,
             durationMs: Date.now() - started,
             revision,
+            // Kept, never shown: an admin can send it again once the cause is fixed.
+            ...(composed
+              ? {
+                  raw: composed.raw.toString('base64'),
+                  envelope: JSON.stringify(composed.envelope),
+                }
+              : {}),
           });
           strapi.log.warn(
             `[mail-server] email not sent (${error.code}) after ${attempts} attempt(s): ${error.diagnosis}`
@@ -426,9 +449,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async sendComposed(composed: ComposedMessage): Promise<SendResult> {
       const target = await active();
       try {
-        return await admitted(target, composed, () => target.sender.sendRaw(composed));
+        const result = await admitted(target, composed, () => target.sender.sendRaw(composed));
+        noteSuccess(target);
+        return result;
       } catch (err) {
-        throw await rest(target, asMailError(err));
+        const error = await rest(target, asMailError(err));
+        noteFailure(target, error);
+        throw error;
       }
     },
 
@@ -441,6 +468,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Unconfigured or broken settings: the rows are claimed and fail with the diagnosis.
       if (!target) return { slots: Infinity, atMs: Date.now() };
       return sendLimits().capacity(target.account, target.limits);
+    },
+
+    /** The account the current settings send from and its limits; null when not configured. */
+    async account(): Promise<{
+      account: string;
+      limits: { messagesPerMinute: number; recipientsPerDay: number; preset: 'microsoft' | null };
+    } | null> {
+      const section = await settings().getEffective('smtp');
+      if (!isConfigured(section)) return null;
+      const target = await active().catch(() => null);
+      if (!target) return null;
+      return { account: target.account, limits: sendLimitsOf(section) };
     },
 
     /** Composes a message as send() would (the settings' From and Reply-To), without sending. */
