@@ -11,6 +11,44 @@ const CONCURRENCY = Number(concurrencyText);
 const MAX_CONNECTIONS = Number(maxConnText);
 
 type Send = (i: number) => Promise<unknown>;
+type Client = {
+  send: Send;
+  close: () => Promise<void>;
+  /** database statements that write (INSERT/UPDATE/DELETE), counted from the timed start */
+  writes?: () => number;
+  commits?: () => number;
+  /** a backlog: queued before the clock starts, drained by the outbox while it runs */
+  drain?: { queue: (n: number) => Promise<void>; run: () => Promise<void> };
+};
+
+/**
+ * Counts what Strapi's knex sends (its 'query' event sees every statement): the writing ones
+ * (INSERT/UPDATE/DELETE), and the commits — a transaction's COMMIT, or a write outside any —
+ * each of which is a disk sync on SQLite.
+ */
+function countWrites(strapi: { db: { connection: { on: Function } } }) {
+  let writes = 0;
+  let commits = 0;
+  let counting = false;
+  // Which connections are inside a transaction (BEGIN … COMMIT/ROLLBACK seen on them).
+  const open = new Set<string>();
+  strapi.db.connection.on('query', (q: { sql?: string; __knexUid?: string }) => {
+    const sql = q.sql ?? '';
+    const uid = q.__knexUid ?? '';
+    if (/^\s*begin\b/i.test(sql)) open.add(uid);
+    const ends = /^\s*(commit|rollback)\b/i.test(sql);
+    if (ends) open.delete(uid);
+    if (!counting) return;
+    const write = /^\s*(insert|update|delete)\b/i.test(sql);
+    if (write) writes++;
+    if (/^\s*commit\b/i.test(sql) || (write && !open.has(uid))) commits++;
+  });
+  return {
+    start: () => ((counting = true), (writes = 0), (commits = 0)),
+    writes: () => writes,
+    commits: () => commits,
+  };
+}
 
 const message = (i: number) => ({
   from: 'bench@example.test',
@@ -39,7 +77,7 @@ async function rawGraph(): Promise<{ send: Send; close: () => Promise<void> }> {
   return { send, close: async () => client.close() };
 }
 
-async function setup(): Promise<{ send: Send; close: () => Promise<void> }> {
+async function setup(): Promise<Client & { startCounting?: () => void }> {
   if (variant === 'f') return rawGraph();
   if (variant === 'g') {
     // The plugin sending through the local Graph, settings saved as an admin would.
@@ -124,28 +162,77 @@ async function setup(): Promise<{ send: Send; close: () => Promise<void> }> {
       },
     });
   const email = app.strapi.plugin('email').service('email');
-  return { send: (i) => email.send(message(i)), close: () => app.stop() };
+  const counter = countWrites(app.strapi as never);
+  const client: Client & { startCounting?: () => void } = {
+    send: (i) => email.send(message(i)),
+    close: () => app.stop(),
+    writes: counter.writes,
+    commits: counter.commits,
+    startCounting: counter.start,
+  };
+  if (variant === 'q' || variant === 'r') {
+    // The outbox's own path: a backlog of N composed messages (queued in one transaction, as
+    // a server down would leave them), drained by the loop as fast as it claims and sends.
+    const plugin = app.strapi.plugin('mail-server');
+    await plugin.service('outbox').stop();
+    client.drain = {
+      async queue(n: number) {
+        await app.strapi.db.transaction(async ({ trx }: { trx: never }) => {
+          for (let i = 0; i < n; i++) {
+            const composed = await plugin.service('transport').compose(message(i));
+            await plugin.service('outbox').enqueue(
+              {
+                composed,
+                recipients: 'sink@example.test',
+                subject: `Benchmark message ${i}`,
+                displayMessageId: composed.messageId,
+                attempts: 0,
+              },
+              trx
+            );
+          }
+        });
+      },
+      async run() {
+        plugin.service('outbox').start();
+        const OUTBOUND = 'plugin::mail-server.outbound-message';
+        for (;;) {
+          const left = await app.strapi.db
+            .query(OUTBOUND)
+            .count({ where: { status: { $in: ['queued', 'sending'] } } });
+          if (left === 0) return;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      },
+    };
+  }
+  return client;
 }
 
 async function main() {
-  const { send, close } = await setup();
+  const { send, close, writes, commits, startCounting, drain } = await setup();
   await send(-1); // warm up: first connection, settings cache
+  if (drain) await drain.queue(N);
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
   const latencies: number[] = [];
   let next = 0;
+  startCounting?.();
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < N) {
-        const i = next++;
-        const t0 = process.hrtime.bigint();
-        await send(i);
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-    })
-  );
+  if (drain) await drain.run();
+  else {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < N) {
+          const i = next++;
+          const t0 = process.hrtime.bigint();
+          await send(i);
+          latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+      })
+    );
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuBefore);
   const cpuMs = (cpu.user + cpu.system) / 1000 / N;
@@ -153,10 +240,19 @@ async function main() {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
   latencies.sort((x, y) => x - y);
   const pct = (p: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+    latencies.length === 0
+      ? 0
+      : latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
+  // The delivery log is written behind the sends: its last batch belongs to this run.
+  if (writes) {
+    const { default: strapi } = { default: (globalThis as { strapi?: any }).strapi };
+    await strapi?.plugin('mail-server').service('outbound-messages').flush();
+  }
+  const writesPerMsg = writes ? writes() / N : undefined;
+  const commitsPerMsg = commits ? commits() / N : undefined;
   await close();
   process.stdout.write(
-    `${JSON.stringify({ variant, n: N, seconds, cpuMs, p50: pct(0.5), p99: pct(0.99), rssMb: peakRss / 2 ** 20 })}\n`
+    `${JSON.stringify({ variant, n: N, seconds, cpuMs, p50: pct(0.5), p99: pct(0.99), rssMb: peakRss / 2 ** 20, writesPerMsg, commitsPerMsg, drain: !!drain })}\n`
   );
   process.exit(0);
 }

@@ -6,11 +6,17 @@
  *   c  the same with `pool: true`
  *   d  this plugin, through Strapi's email service (settings from the database, delivery log)
  *   e  the raw pool of (a) inside a process running Strapi: what the process alone costs
+ *   h  (d) on PostgreSQL (127.0.0.1:5432, a fresh schema)
+ *   q  the outbox's own path on SQLite: N messages queued (as a server down leaves them), then
+ *      drained by the outbox loop — claims, sends, and the rows' group-committed records
+ *   r  (q) on PostgreSQL
  * and, against the local Microsoft Graph of the test stack (in a process of its own; it
  * delivers into Dovecot, so both rows pay the same delivery):
  *   f  raw Graph: the MIME composed and POSTed to sendMail over 4 keep-alive connections
  *   g  this plugin sending through Graph, through Strapi's email service
- * a, e and d run in turn for several rounds (the machine's slow moments hit all alike), then
+ * The plugin's rows also count the database statements that write, and the commits (each a
+ * disk sync on SQLite), per message.
+ * a, e, d, h, q and r run in turn for several rounds (the machine's slow moments hit all alike), then
  * f and g, and the median run of each is reported. Prints messages/s, client CPU per message,
  * p50/p99 latency and peak RSS, and the ratios d/a, d/b, d/c, e/a, d/e and g/f.
  * `--graph-n 500 --graph-rounds 3`; `--no-graph` leaves the Graph rows out.
@@ -23,7 +29,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from '../test/helpers/mailbox';
 import { startRemoteMailStack, type RemoteMailStack } from './mailstack-process';
 
-type Variant = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g';
+type Variant = 'a' | 'b' | 'c' | 'd' | 'e' | 'f' | 'g' | 'h' | 'q' | 'r';
 type Figures = {
   variant: Variant;
   n: number;
@@ -34,6 +40,10 @@ type Figures = {
   p99: number;
   rssMb: number;
   connections?: number;
+  writesPerMsg?: number;
+  commitsPerMsg?: number;
+  /** a backlog drained: no per-send latency */
+  drain?: boolean;
 };
 
 const args = process.argv.slice(2);
@@ -56,7 +66,12 @@ const LABELS: Record<Variant, string> = {
   e: 'raw nodemailer, pooled, in a process running Strapi (no plugin)',
   f: 'raw Microsoft Graph sendMail (MIME), 4 connections',
   g: 'mail-server plugin via Strapi email service, through Microsoft Graph',
+  h: 'mail-server plugin via Strapi email service, on PostgreSQL',
+  q: 'mail-server outbox draining a backlog, SQLite',
+  r: 'mail-server outbox draining a backlog, PostgreSQL',
 };
+/** The variants on PostgreSQL. */
+const POSTGRES: Variant[] = ['h', 'r'];
 
 async function startSink() {
   let received = 0;
@@ -127,7 +142,12 @@ function runChild(variant: Variant, port: number, n = N, env: object = {}): Prom
 async function measure(sink: Awaited<ReturnType<typeof startSink>>, variant: Variant) {
   const before = sink.received();
   const connectionsBefore = sink.connections();
-  const figures = await runChild(variant, sink.port);
+  const figures = await runChild(
+    variant,
+    sink.port,
+    N,
+    POSTGRES.includes(variant) ? { DATABASE_CLIENT: 'postgres' } : {}
+  );
   figures.connections = sink.connections() - connectionsBefore;
   if (sink.received() - before !== N + 1)
     throw new Error(
@@ -184,17 +204,28 @@ const medianRun = (runs: Figures[]) =>
 
 async function main() {
   const sink = await startSink();
-  const runs: Record<Variant, Figures[]> = { a: [], b: [], c: [], d: [], e: [], f: [], g: [] };
+  const runs: Record<Variant, Figures[]> = {
+    a: [],
+    b: [],
+    c: [],
+    d: [],
+    e: [],
+    f: [],
+    g: [],
+    h: [],
+    q: [],
+    r: [],
+  };
   try {
     // Strapi's provider is far from any target: once each.
     for (const variant of ['b', 'c'] as const) runs[variant].push(await measure(sink, variant));
     // The limit, Strapi's process and ours in turn, so a slow moment hits them alike.
     for (let round = 1; round <= ROUNDS; round++) {
-      for (const variant of ['a', 'e', 'd'] as const)
+      for (const variant of ['a', 'e', 'd', 'h', 'q', 'r'] as const)
         runs[variant].push(await measure(sink, variant));
-      const [a, d] = [runs.a.at(-1)!, runs.d.at(-1)!];
+      const last = (v: Variant) => rate(runs[v].at(-1)!).toFixed(0);
       process.stderr.write(
-        `[bench:send] round ${round}/${ROUNDS}: a ${rate(a).toFixed(0)} msg/s (${a.cpuMs.toFixed(2)} ms CPU/msg), d ${rate(d).toFixed(0)} msg/s (${d.cpuMs.toFixed(2)} ms CPU/msg)\n`
+        `[bench:send] round ${round}/${ROUNDS}: a ${last('a')}, e ${last('e')}, d ${last('d')}, h ${last('h')}, q ${last('q')}, r ${last('r')} msg/s\n`
       );
     }
   } finally {
@@ -219,17 +250,16 @@ async function main() {
     `\nsend benchmark: ${N} messages, concurrency ${CONCURRENCY}, pools of ${MAX_CONNECTIONS} connections, ${ROUNDS} alternating rounds of a and d (medians), node ${process.version}\n`
   );
   console.log(
-    '| client | msg/s | client CPU ms/msg | p50 ms | p99 ms | peak RSS MB | SMTP connections |'
+    '| client | msg/s | client CPU ms/msg | p50 ms | p99 ms | peak RSS MB | SMTP connections | DB writes/msg | commits/msg |'
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   const median = {} as Record<Variant, Figures>;
-  const shown = GRAPH
-    ? (['a', 'b', 'c', 'd', 'e', 'f', 'g'] as const)
-    : (['a', 'b', 'c', 'd', 'e'] as const);
+  const smtpRows = ['a', 'b', 'c', 'd', 'e', 'h', 'q', 'r'] as const;
+  const shown: readonly Variant[] = GRAPH ? [...smtpRows, 'f', 'g'] : smtpRows;
   for (const variant of shown) {
     const f = (median[variant] = medianRun(runs[variant]));
     console.log(
-      `| (${f.variant}) ${LABELS[f.variant]} | ${rate(f).toFixed(0)} | ${f.cpuMs.toFixed(2)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.rssMb.toFixed(0)} | ${f.connections ?? '– (HTTPS)'} |`
+      `| (${f.variant}) ${LABELS[f.variant]} | ${rate(f).toFixed(0)} | ${f.cpuMs.toFixed(2)} | ${f.drain ? '–' : f.p50.toFixed(1)} | ${f.drain ? '–' : f.p99.toFixed(1)} | ${f.rssMb.toFixed(0)} | ${f.connections ?? '– (HTTPS)'} | ${f.writesPerMsg?.toFixed(3) ?? '–'} | ${f.commitsPerMsg?.toFixed(3) ?? '–'} |`
     );
   }
   const by = (v: Variant) => rate(median[v]);
@@ -238,6 +268,10 @@ async function main() {
     `\nratios (median throughput): d/a = ${(by('d') / by('a')).toFixed(2)}, d/b = ${(by('d') / by('b')).toFixed(2)}, d/c = ${(by('d') / by('c')).toFixed(2)}`
   );
   console.log(`d/a round by round: ${paired}`);
+  const pairedPg = runs.h.map((h, i) => (rate(h) / rate(runs.a[i]!)).toFixed(2)).join(', ');
+  console.log(
+    `on PostgreSQL: h/a = ${(by('h') / by('a')).toFixed(2)} (rounds ${pairedPg}); a backlog drained by the outbox: q/a = ${(by('q') / by('a')).toFixed(2)} (SQLite), r/a = ${(by('r') / by('a')).toFixed(2)} (PostgreSQL)`
+  );
   console.log(
     `the Strapi process alone: e/a = ${(by('e') / by('a')).toFixed(2)}; the plugin's own path: d/e = ${(by('d') / by('e')).toFixed(2)}`
   );

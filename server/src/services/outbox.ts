@@ -14,18 +14,21 @@
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { isTransient, MailError, redactRefs, type ComposedMessage } from '../mail';
+import { isTransient, MailError, redactRefs, type ComposedMessage, type SendResult } from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
 import { getService } from '../utils/get-service';
 import { OUTBOUND_UID } from './outbound-messages';
 
 /**
- * Rows claimed at once, all sent in parallel: a claim is never held by a row waiting its turn
- * (each row's claim is renewed when its send starts, too).
+ * Rows claimed at once and handed to the sender together (its pool of connections takes them
+ * in turn): enough to keep the pool busy between two claims. A row's claim is renewed when its
+ * send starts late (a stalled process), far within the claim's length otherwise.
  */
-const CLAIM = 5;
+const CLAIM = 20;
 /** How often an idle loop looks for rows other instances queued or left behind. */
 const POLL_MS = 5_000;
+/** How long sent rows gather before their commit on SQLite (see flushSent). */
+const SQLITE_GATHER_MS = 5;
 /** Backoff is at least this. */
 const MIN_BACKOFF_MS = 50;
 
@@ -68,6 +71,8 @@ type Row = {
   attempts: number | null;
   created_at: unknown;
   lifetime_start: unknown;
+  /** when this instance claimed it (set here, not read) */
+  claimedAt?: number;
 };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -142,7 +147,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           [c('claimedUntilMs')]: now + claimMs(),
           [c('attempts')]: trx.raw('COALESCE(??, 0) + 1', [c('attempts')]),
         });
-      return trx(table())
+      const rows: Row[] = await trx(table())
         .whereIn('id', ids)
         .select(
           'id',
@@ -152,6 +157,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `${c('createdAt')} as created_at`,
           `${c('lifetimeStartMs')} as lifetime_start`
         );
+      return rows.map((row) => ({ ...row, claimedAt: now }));
     });
   }
 
@@ -166,10 +172,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const attempts = Number(row.attempts ?? 1);
     const mine = () => knex()(table()).where('id', row.id).andWhere(c('claimedBy'), instance);
     // Still ours, for the length of one send: a claim that expired meanwhile was taken over.
-    const renewed = await mine()
-      .andWhere(c('status'), 'sending')
-      .update({ [c('claimedUntilMs')]: Date.now() + claimMs() });
-    if (!renewed) return;
+    // Renewed only when it aged (the process stalled): sent right after the claim, a row needs
+    // no second write before its send.
+    if (Date.now() - (row.claimedAt ?? 0) > claimMs() / 2) {
+      const renewed = await mine()
+        .andWhere(c('status'), 'sending')
+        .update({ [c('claimedUntilMs')]: Date.now() + claimMs() });
+      if (!renewed) return;
+    }
     const started = Date.now();
     const lifetimeMs = getPluginConfig(strapi).send.queueLifetimeHours * 3_600_000;
     // From its queueing, or from an admin's resend.
@@ -178,6 +188,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ? Number(row.lifetime_start)
         : new Date(row.created_at as string | number).getTime();
     const expired = Number.isFinite(created) && Date.now() - created > lifetimeMs;
+    let result: SendResult;
     try {
       if (expired) {
         throw new MailError('ECONNECTION', 'The message waited longer than its queue lifetime.', {
@@ -194,20 +205,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         });
       }
       const envelope = typeof row.envelope === 'string' ? JSON.parse(row.envelope) : row.envelope;
-      const result = await getService(strapi, 'transport').sendComposed({
+      result = await getService(strapi, 'transport').sendComposed({
         raw: Buffer.from(row.raw, 'base64'),
         envelope,
         messageId: '',
-      });
-      // The one round trip of at-least-once: accepted by the server, not yet recorded.
-      await mine().update({
-        [c('status')]: 'sent',
-        [c('raw')]: null,
-        [c('attempts')]: attempts,
-        // claimedBy stays: the instance that sent it.
-        [c('durationMs')]: Date.now() - started,
-        ...errorColumns(),
-        [c('response')]: shown(result.response),
       });
     } catch (err) {
       const error =
@@ -242,7 +243,58 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `[mail-server] email failed (${error.code}) after ${attempts} attempt(s)${expired ? ', past the queue lifetime' : ''}: ${error.diagnosis}`
         );
       }
+      return;
     }
+    // The window of at-least-once: accepted by the server, not yet recorded — one round trip
+    // and the group commit it joins. A failure to record is not a failure to send: the row
+    // stays claimed and is taken over (sent again) only if this instance never records it.
+    await recordSent(row.id, {
+      [c('status')]: 'sent',
+      [c('raw')]: null,
+      [c('attempts')]: attempts,
+      // claimedBy stays: the instance that sent it.
+      [c('durationMs')]: Date.now() - started,
+      ...errorColumns(),
+      [c('response')]: shown(result.response),
+    });
+  }
+
+  /**
+   * Group commit of sent rows: each waits for the transaction its update joins, and the
+   * updates that arrive while one commits go together in the next. On SQLite a commit is a
+   * disk sync: one per batch of sends instead of one per message, without holding a single
+   * update back longer than the commit before it.
+   */
+  const sent = {
+    pending: [] as Array<{ id: number; data: object; done: (e?: unknown) => void }>,
+    flushing: false,
+  };
+  function recordSent(id: number, data: object): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      sent.pending.push({ id, data, done: (e) => (e ? reject(e) : resolve()) });
+      if (!sent.flushing) void flushSent();
+    });
+  }
+  async function flushSent() {
+    sent.flushing = true;
+    // SQLite commits on the event loop's own thread (better-sqlite3 is synchronous): no other
+    // send can complete during a commit, so nothing would ever join the next one. A few
+    // milliseconds let the sends finishing together share it.
+    if (!rowLocks()) await new Promise((r) => setTimeout(r, SQLITE_GATHER_MS));
+    while (sent.pending.length) {
+      const batch = sent.pending.splice(0);
+      try {
+        await strapi.db.transaction(async ({ trx }) => {
+          for (const { id, data } of batch) {
+            await trx(table()).where('id', id).andWhere(column('claimedBy'), instance).update(data);
+          }
+        });
+        for (const p of batch) p.done();
+      } catch (err) {
+        for (const p of batch) p.done(err);
+      }
+    }
+    sent.flushing = false;
   }
 
   /** Sends claimed rows together, each tracked so that stop() waits for it. */
