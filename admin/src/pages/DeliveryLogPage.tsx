@@ -24,6 +24,7 @@ import {
   type OutboundMessage,
 } from '../../../shared/contracts/outbound-message';
 import type { DeliveryLogFilters } from '../api/deliveryLog';
+import { DeliveryHealthStrip } from '../components/DeliveryHealthStrip';
 import { DeliveryStatusBadge } from '../components/DeliveryStatusBadge';
 import { DELIVERY_LOG_PERMISSIONS } from '../constants';
 import { useDebouncedValue, useDeliveryLog } from '../hooks/useDeliveryLog';
@@ -144,6 +145,7 @@ export const DeliveryLogPage = () => {
       />
       <Layouts.Content>
         <Flex direction="column" alignItems="stretch" gap={4}>
+          <DeliveryHealthStrip />
           <Flex gap={4} alignItems="flex-end" wrap="wrap">
             <Box minWidth="20rem">
               <Field.Root name="status">
