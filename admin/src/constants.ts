@@ -12,7 +12,9 @@ export const APPROVAL_PERMISSIONS = {
   manage: [{ action: 'plugin::mail-server.approvals.manage', subject: null }],
 };
 
-/** The delivery log RBAC action (server/src/permissions.ts). */
+/** The delivery log RBAC actions (server/src/permissions.ts). */
 export const DELIVERY_LOG_PERMISSIONS = {
   read: [{ action: 'plugin::mail-server.delivery-log.read', subject: null }],
+  /** send a failed or cancelled message again, cancel a queued one */
+  manage: [{ action: 'plugin::mail-server.delivery-log.manage', subject: null }],
 };

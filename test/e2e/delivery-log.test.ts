@@ -11,6 +11,7 @@ import net from 'node:net';
 import request from 'supertest';
 import { outboundMessageListSchema } from '../../shared/contracts/outbound-message';
 import { screenshot } from '../helpers/browser';
+import { until } from '../helpers/wait';
 import { startFixture, type SettingsFixture } from './fixture';
 
 /** A loopback port that was free a moment ago: nothing listens there. */
@@ -67,12 +68,20 @@ describe('Delivery log: list, filter by status and recipient', () => {
     await send({ to: reader.address, subject: queuedSubject, text: 'hello' });
     await f.app.strapi.plugin('mail-server').service('outbound-messages').flush();
 
-    // What the API says, to compare the page with.
-    const res = await request(f.app.strapi.server.httpServer)
-      .get('/mail-server/outbound-messages')
-      .set('Authorization', `Bearer ${f.api.token}`)
-      .expect(200);
-    const log = outboundMessageListSchema.parse(res.body);
+    // What the API says, to compare the page with: read between two attempts of the waiting
+    // message (retried every few ms at first, it is now and then caught `sending`).
+    const readLog = async () => {
+      const res = await request(f.app.strapi.server.httpServer)
+        .get('/mail-server/outbound-messages')
+        .set('Authorization', `Bearer ${f.api.token}`)
+        .expect(200);
+      return outboundMessageListSchema.parse(res.body);
+    };
+    const log = await until(async () => {
+      const read = await readLog();
+      return read.data.find((m) => m.subject === queuedSubject)?.status === 'queued' && read;
+    }, 10_000);
+    expectTruthy(log);
     const sent = log.data.find((m) => m.subject === sentSubject);
     const failed = log.data.find((m) => m.subject === failedSubject);
     const queued = log.data.find((m) => m.subject === queuedSubject);

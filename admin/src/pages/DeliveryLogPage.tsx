@@ -15,18 +15,26 @@ import {
   Thead,
   Tr,
   Typography,
+  VisuallyHidden,
 } from '@strapi/design-system';
-import { ArrowLeft, ArrowRight } from '@strapi/icons';
-import { Layouts, Page } from '@strapi/strapi/admin';
+import { ArrowClockwise, ArrowLeft, ArrowRight, Cross } from '@strapi/icons';
+import { Layouts, Page, useNotification, useRBAC } from '@strapi/strapi/admin';
 import { QueryClientProvider } from '@tanstack/react-query';
 import {
   OUTBOUND_STATUSES,
   type OutboundMessage,
 } from '../../../shared/contracts/outbound-message';
+import { ApiError } from '../api/client';
 import type { DeliveryLogFilters } from '../api/deliveryLog';
+import {
+  DeliveryActionDialog,
+  type DeliveryAction,
+  type DeliveryActionRequest,
+} from '../components/DeliveryActionDialog';
+import { DeliveryHealthStrip } from '../components/DeliveryHealthStrip';
 import { DeliveryStatusBadge } from '../components/DeliveryStatusBadge';
 import { DELIVERY_LOG_PERMISSIONS } from '../constants';
-import { useDebouncedValue, useDeliveryLog } from '../hooks/useDeliveryLog';
+import { useDebouncedValue, useDeliveryAction, useDeliveryLog } from '../hooks/useDeliveryLog';
 import { useMsg } from '../hooks/useMsg';
 import { queryClient } from '../utils/queryClient';
 
@@ -39,7 +47,49 @@ const Cell = ({ children }: { children: React.ReactNode }) => (
   <Typography textColor="neutral800">{children}</Typography>
 );
 
-const Row = ({ message }: { message: OutboundMessage }) => {
+interface RowActions {
+  /** the message this row's buttons act on, while the server answers */
+  busy: boolean;
+  onAction(message: OutboundMessage, action: DeliveryAction): void;
+}
+
+/** Send again (failed or cancelled, content kept) and Cancel (queued), named after the subject. */
+const ActionsCell = ({ message, busy, onAction }: { message: OutboundMessage } & RowActions) => {
+  const { msg } = useMsg();
+  const subject = message.subject || msg('DeliveryLog.noSubject', '(no subject)');
+  return (
+    <Td>
+      <Flex gap={2} justifyContent="flex-end">
+        {message.resendable && (
+          <Button
+            size="S"
+            variant="secondary"
+            startIcon={<ArrowClockwise />}
+            loading={busy}
+            aria-label={msg('DeliveryLog.resend.label', 'Send again: {subject}', { subject })}
+            onClick={() => onAction(message, 'resend')}
+          >
+            {msg('DeliveryLog.resend', 'Send again')}
+          </Button>
+        )}
+        {message.status === 'queued' && (
+          <Button
+            size="S"
+            variant="danger-light"
+            startIcon={<Cross />}
+            loading={busy}
+            aria-label={msg('DeliveryLog.cancel.label', 'Cancel: {subject}', { subject })}
+            onClick={() => onAction(message, 'cancel')}
+          >
+            {msg('DeliveryLog.cancel', 'Cancel')}
+          </Button>
+        )}
+      </Flex>
+    </Td>
+  );
+};
+
+const Row = ({ message, actions }: { message: OutboundMessage; actions?: RowActions }) => {
   const { msg, date } = useMsg();
   return (
     <Tr>
@@ -52,7 +102,8 @@ const Row = ({ message }: { message: OutboundMessage }) => {
       <Td style={{ whiteSpace: 'normal' }}>
         <Cell>{message.subject || '—'}</Cell>
       </Td>
-      <Td>
+      {/* "Next attempt …" wraps: the actions column must stay in view without scrolling. */}
+      <Td style={{ whiteSpace: 'normal', minWidth: '12rem' }}>
         <Flex direction="column" alignItems="flex-start" gap={1}>
           <DeliveryStatusBadge status={message.status} />
           {message.nextAttemptAt && (
@@ -92,12 +143,42 @@ const Row = ({ message }: { message: OutboundMessage }) => {
           <Cell>—</Cell>
         )}
       </Td>
+      {actions && <ActionsCell message={message} {...actions} />}
     </Tr>
   );
 };
 
+/** The plain sentence for a refusal the admin can act on; the server's diagnosis otherwise. */
+function useRefusalText() {
+  const { msg } = useMsg();
+  return (error: Error) => {
+    switch (error instanceof ApiError ? error.code : undefined) {
+      case 'ENOTRESENDABLE':
+        return msg(
+          'DeliveryLog.error.notResendable',
+          'Only a failed or cancelled message whose content was kept can be sent again.'
+        );
+      case 'ENOTQUEUED':
+        return msg(
+          'DeliveryLog.error.notQueued',
+          'The message is no longer waiting in the queue: it was sent, is being sent or was cancelled.'
+        );
+      case 'ENOTFOUND':
+        return msg('DeliveryLog.error.notFound', 'The message is no longer in the delivery log.');
+      default:
+        return error.message;
+    }
+  };
+}
+
 export const DeliveryLogPage = () => {
   const { msg } = useMsg();
+  const { toggleNotification } = useNotification();
+  const { allowedActions } = useRBAC(DELIVERY_LOG_PERMISSIONS.manage);
+  const canManage = allowedActions.canManage === true;
+  const act = useDeliveryAction();
+  const refusal = useRefusalText();
+  const [pending, setPending] = React.useState<DeliveryActionRequest | null>(null);
   const [status, setStatus] = React.useState<Status | typeof ALL>(ALL);
   const [search, setSearch] = React.useState('');
   const recipient = useDebouncedValue(search.trim(), 300);
@@ -111,6 +192,40 @@ export const DeliveryLogPage = () => {
     pageSize: PAGE_SIZE,
   });
   const rows = log.data?.data ?? [];
+  const columns = COLUMNS + (canManage ? 1 : 0);
+
+  const run = ({ message, action }: DeliveryActionRequest) => {
+    const subject = message.subject || msg('DeliveryLog.noSubject', '(no subject)');
+    act.mutate(
+      { id: message.id, action },
+      {
+        onSuccess: () =>
+          toggleNotification({
+            type: 'success',
+            message:
+              action === 'resend'
+                ? msg('DeliveryLog.resend.done', 'Back in the queue, to be sent again: {subject}', {
+                    subject,
+                  })
+                : msg('DeliveryLog.cancel.done', 'Cancelled, it will not be sent: {subject}', {
+                    subject,
+                  }),
+          }),
+        onError: (error) =>
+          toggleNotification({
+            type: 'danger',
+            message:
+              action === 'resend'
+                ? msg('DeliveryLog.resend.failed', 'Not sent again: {reason}', {
+                    reason: refusal(error),
+                  })
+                : msg('DeliveryLog.cancel.failed', 'Not cancelled: {reason}', {
+                    reason: refusal(error),
+                  }),
+          }),
+      }
+    );
+  };
   const pagination = log.data?.meta.pagination;
   const pageCount = Math.max(pagination?.pageCount ?? 1, 1);
 
@@ -131,6 +246,7 @@ export const DeliveryLogPage = () => {
     msg('DeliveryLog.column.duration', 'Duration'),
     msg('DeliveryLog.column.error', 'Error'),
   ];
+  const actionsHeader = msg('DeliveryLog.column.actions', 'Actions');
 
   return (
     <Page.Main>
@@ -144,6 +260,7 @@ export const DeliveryLogPage = () => {
       />
       <Layouts.Content>
         <Flex direction="column" alignItems="stretch" gap={4}>
+          <DeliveryHealthStrip />
           <Flex gap={4} alignItems="flex-end" wrap="wrap">
             <Box minWidth="20rem">
               <Field.Root name="status">
@@ -188,7 +305,7 @@ export const DeliveryLogPage = () => {
             />
           ) : log.isSuccess ? (
             <Table
-              colCount={COLUMNS}
+              colCount={columns}
               rowCount={rows.length + 1}
               aria-label={msg('DeliveryLog.title', 'Delivery log')}
             >
@@ -201,11 +318,27 @@ export const DeliveryLogPage = () => {
                       </Typography>
                     </Th>
                   ))}
+                  {canManage && (
+                    <Th>
+                      <VisuallyHidden>{actionsHeader}</VisuallyHidden>
+                    </Th>
+                  )}
                 </Tr>
               </Thead>
               <Tbody>
                 {rows.map((m) => (
-                  <Row key={m.id} message={m} />
+                  <Row
+                    key={m.id}
+                    message={m}
+                    actions={
+                      canManage
+                        ? {
+                            busy: act.isPending && act.variables?.id === m.id,
+                            onAction: (message, action) => setPending({ message, action }),
+                          }
+                        : undefined
+                    }
+                  />
                 ))}
               </Tbody>
             </Table>
@@ -245,6 +378,11 @@ export const DeliveryLogPage = () => {
             </Flex>
           )}
         </Flex>
+        <DeliveryActionDialog
+          pending={pending}
+          onClose={() => setPending(null)}
+          onConfirm={() => pending && run(pending)}
+        />
       </Layouts.Content>
     </Page.Main>
   );
