@@ -11,7 +11,7 @@ import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { screenshot } from '../helpers/browser';
 import { ensureApprover } from '../helpers/admin';
-import { readMailbox } from '../helpers/mailbox';
+import { readMailbox, waitForMail } from '../helpers/mailbox';
 import { quoted, sendReply } from '../helpers/replies';
 import { oauthSections, registerApp } from '../helpers/oauth2';
 import { startFixture, type SettingsFixture } from './fixture';
@@ -158,7 +158,7 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
         documentId: entry.documentId,
         approvers: [approver.address],
       });
-      const [notification] = await readMailbox(f.stack, approver, {
+      const [notification] = await waitForMail(f.stack, approver, {
         subject: `Ref: APR-${row.id}-`,
       });
       expectTruthy(notification);
@@ -252,7 +252,10 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       documentId: entry.documentId,
       approvers: [approver.address],
     });
-    const [notification] = await readMailbox(f.stack, approver, { subject: `Ref: APR-${row.id}-` });
+    // Sent through the outbox once the request's transaction commits.
+    const [notification] = await waitForMail(f.stack, approver, {
+      subject: `Ref: APR-${row.id}-`,
+    });
     expectTruthy(notification);
     await sendReply(f.stack, approver, mailbox.address, notification, 'APPROVE');
     const before = f.stack.graph.stats();
