@@ -263,8 +263,8 @@ describe(`the outbox under faults (${CLIENT})`, () => {
     expect([...arrived.values()].every((n) => n === 1)).toBe(true);
     // The first burst was under way before the first refusal came back. From then on, paused
     // for a window after each throttling reply: per window the 10 the server takes and the
-    // claim of 5 that meets the refusal (15 measured; a second claim may overlap a window's
-    // edge), where the 30 held messages retried on their own backoff would all come back.
+    // sends of a claim already handed to the pool when the refusal comes (15–20 measured),
+    // where the 30 held messages retried on their own backoff would all come back.
     const after = attempts.filter((t) => t > firstThrottle + 1000);
     diagnostic(
       `${attempts.length} attempts for 40 messages; busiest window after the first refusal: ${busiestWindow(after, WINDOW_S * 1000)}`

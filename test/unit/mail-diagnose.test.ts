@@ -664,13 +664,18 @@ describe('diagnose: Microsoft 365 remedies per reply and grant', () => {
     T.timeout
   );
 
-  test(
-    'a 421 that is not about the rate stays an ordinary temporary refusal',
-    async () => {
-      const replies = { 'MAIL FROM': '421 4.3.0 Temporary system problem' };
-      const e = diagnose(await nodemailerError(replies, 'send'), ctx({ step: 'send' }));
+  test.each([
+    '421 4.3.0 Temporary system problem',
+    '421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update your client',
+    '421 4.7.0 Error: too many errors',
+  ])(
+    'a 421 that is not about the rate (%s) is no throttle: it counts as a failure',
+    async (reply) => {
+      const e = diagnose(
+        await nodemailerError({ 'MAIL FROM': reply }, 'send'),
+        ctx({ step: 'send' })
+      );
       expect(e.code).not.toBe('ETHROTTLED');
-      expect(isTransient(e)).toBe(true);
     },
     T.timeout
   );

@@ -90,10 +90,13 @@ describe('sending limits', () => {
     expect(next).toStrictEqual(empty());
   });
 
-  test('only as many send times as the limit needs are kept', () => {
+  test('the window slides: the send times kept are the ones still inside it', () => {
     let usage = empty();
-    for (let i = 0; i < 3; i++) usage = evaluate(usage, 0, limits(), 1, i).next;
-    for (let i = 0; i < 10; i++) usage = evaluate(usage, 0, limits(), 1, MINUTE * (i + 2)).next;
-    expect(usage.sends.length).toBeLessThanOrEqual(3);
+    for (const t of [0, 10, 20]) usage = evaluate(usage, 0, limits(), 1, t).next;
+    expect(usage.sends).toStrictEqual([0, 10, 20]);
+    // A minute and 5 ms later the first has left: one more fits, and only the last three stay.
+    const { grant, next } = evaluate(usage, 0, limits(), 1, MINUTE + 5);
+    expect(grant.ok).toBe(true);
+    expect(next.sends).toStrictEqual([10, 20, MINUTE + 5]);
   });
 });

@@ -140,8 +140,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const { table, values } = toColumns(rows);
       await strapi.db.getConnection(table).insert(values);
     } catch (err) {
+      // The code only: a database error quotes the statement's values, and a refused
+      // message's row carries its whole content.
       strapi.log.error(
-        `[mail-server] could not write ${rows.length} delivery log rows: ${(err as Error).message}`
+        `[mail-server] could not write ${rows.length} delivery log rows (${(err as { code?: string }).code ?? 'error'})`
       );
     }
   };

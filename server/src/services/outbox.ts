@@ -27,6 +27,8 @@ import { OUTBOUND_UID } from './outbound-messages';
 const CLAIM = 20;
 /** How often an idle loop looks for rows other instances queued or left behind. */
 const POLL_MS = 5_000;
+/** Waits before each try to record sent rows (see flushSent). */
+const RECORD_RETRIES_MS = [0, 200, 1_000, 3_000];
 /** How long sent rows gather before their commit on SQLite (see flushSent). */
 const SQLITE_GATHER_MS = 5;
 /** Backoff is at least this. */
@@ -71,6 +73,7 @@ type Row = {
   attempts: number | null;
   created_at: unknown;
   lifetime_start: unknown;
+  error_code: string | null;
   /** when this instance claimed it (set here, not read) */
   claimedAt?: number;
 };
@@ -155,7 +158,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `${c('envelope')} as envelope`,
           `${c('attempts')} as attempts`,
           `${c('createdAt')} as created_at`,
-          `${c('lifetimeStartMs')} as lifetime_start`
+          `${c('lifetimeStartMs')} as lifetime_start`,
+          `${c('errorCode')} as error_code`
         );
       return rows.map((row) => ({ ...row, claimedAt: now }));
     });
@@ -187,7 +191,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       row.lifetime_start != null
         ? Number(row.lifetime_start)
         : new Date(row.created_at as string | number).getTime();
-    const expired = Number.isFinite(created) && Date.now() - created > lifetimeMs;
+    // Held back by throttling or the sending limits is waiting its turn, not failing: such a
+    // message does not expire (the health strip shows the pause; an admin can cancel it).
+    const expired =
+      row.error_code !== 'ETHROTTLED' &&
+      Number.isFinite(created) &&
+      Date.now() - created > lifetimeMs;
     let result: SendResult;
     try {
       if (expired) {
@@ -268,7 +277,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const sent = {
     pending: [] as Array<{ id: number; data: object; done: (e?: unknown) => void }>,
     flushing: false,
+    /** sent, but the record failed even after retries: never given back as unsent */
+    unrecorded: new Map<number, object>(),
   };
+  const writeSent = (batch: Array<{ id: number; data: object }>) =>
+    strapi.db.transaction(async ({ trx }) => {
+      for (const { id, data } of batch) {
+        await trx(table()).where('id', id).andWhere(column('claimedBy'), instance).update(data);
+      }
+    });
   function recordSent(id: number, data: object): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       sent.pending.push({ id, data, done: (e) => (e ? reject(e) : resolve()) });
@@ -283,22 +300,48 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!rowLocks()) await new Promise((r) => setTimeout(r, SQLITE_GATHER_MS));
     while (sent.pending.length) {
       const batch = sent.pending.splice(0);
-      try {
-        await strapi.db.transaction(async ({ trx }) => {
-          for (const { id, data } of batch) {
-            await trx(table()).where('id', id).andWhere(column('claimedBy'), instance).update(data);
-          }
-        });
-        for (const p of batch) p.done();
-      } catch (err) {
-        for (const p of batch) p.done(err);
+      let failure: unknown;
+      // A passing database error must not make sent mail look unsent: tried again, a little
+      // later, before giving up (and then kept for stop(), which tries once more).
+      for (const wait of RECORD_RETRIES_MS) {
+        if (wait) await new Promise((r) => setTimeout(r, wait));
+        try {
+          await writeSent(batch);
+          failure = undefined;
+          break;
+        } catch (err) {
+          failure = err;
+        }
       }
+      if (failure) for (const { id, data } of batch) sent.unrecorded.set(id, data);
+      for (const p of batch) p.done(failure);
     }
     sent.flushing = false;
   }
 
-  /** Sends claimed rows together, each tracked so that stop() waits for it. */
+  /**
+   * Sends claimed rows together, each tracked so that stop() waits for it. While they wait for
+   * a connection of the pool and go out, this instance's claims are renewed: a live instance
+   * never loses a row to another (which would send it too), a dead one stops renewing.
+   */
   async function deliverAll(rows: Row[]) {
+    const keepalive = setInterval(
+      () =>
+        void knex()(table())
+          .where(column('claimedBy'), instance)
+          .andWhere(column('status'), 'sending')
+          .update({ [column('claimedUntilMs')]: Date.now() + claimMs() })
+          .catch(() => undefined),
+      Math.max(1_000, claimMs() / 3)
+    );
+    try {
+      await deliverEach(rows);
+    } finally {
+      clearInterval(keepalive);
+    }
+  }
+
+  async function deliverEach(rows: Row[]) {
     await Promise.all(
       rows.map(async (row) => {
         const work = deliver(row).catch((err: Error) =>
@@ -380,16 +423,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c('revision')]: message.revision ?? null,
         ...errorColumns(message.error),
       };
-      // Through Strapi's transaction, which joins the caller's when there is one (a lifecycle
-      // hook): on SQLite's single connection a second one would wait for the first forever.
-      if (!trx) {
-        await strapi.db.transaction(({ trx: t }) => t(table()).insert(row));
-        nudge(next);
-        return;
-      }
-      await trx(table()).insert(row);
-      // Due once the caller's transaction commits: waking the loop earlier would find nothing.
-      await strapi.db.transaction(async ({ onCommit }) => onCommit(() => nudge(next)));
+      // Through Strapi's transaction, which joins the caller's when there is one (on SQLite's
+      // single connection a second one would wait for the first forever); the loop is woken
+      // once it commits (earlier, it would find nothing and sleep its poll interval).
+      await strapi.db.transaction(async ({ trx: own, onCommit }) => {
+        await (trx ?? own)(table()).insert(row);
+        onCommit(() => nudge(next));
+      });
     },
 
     /** Wakes the loop: a row became due (an admin's resend). */
@@ -430,9 +470,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await state.loop;
       state.loop = null;
       await Promise.allSettled([...state.inFlight]);
+      // Sent but not recorded: one more try; what still fails stays claimed, to be taken over
+      // (sent again: at-least-once) only once the claim expires.
+      const unrecorded = [...sent.unrecorded].map(([id, data]) => ({ id, data }));
+      if (unrecorded.length) {
+        await writeSent(unrecorded).then(
+          () => sent.unrecorded.clear(),
+          () => undefined
+        );
+      }
       await knex()(table())
         .where(column('claimedBy'), instance)
         .andWhere(column('status'), 'sending')
+        .whereNotIn('id', [...sent.unrecorded.keys()])
         .update({
           [column('status')]: 'queued',
           [column('claimedBy')]: null,

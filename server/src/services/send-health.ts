@@ -9,7 +9,7 @@
  * of database writes on a healthy server.
  */
 import type { Core } from '@strapi/strapi';
-import type { MailError } from '../mail';
+import { redactRefs, type MailError } from '../mail';
 import { getPluginConfig } from '../utils/plugin-config';
 import { SEND_ACCOUNT_UID } from './send-limits';
 
@@ -46,6 +46,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       strapi.log.warn(`[mail-server] a listener of ${event} failed: ${err.message}`)
     );
 
+  const read = async (account: string) =>
+    (await strapi.db
+      .query(SEND_ACCOUNT_UID as never)
+      .findOne({ where: { account } })) as Row | null;
+
   async function ensureRow(account: string) {
     const found = await strapi.db.query(SEND_ACCOUNT_UID as never).findOne({ where: { account } });
     if (found) return;
@@ -63,56 +68,65 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async failed(account: string, error: MailError): Promise<void> {
       await ensureRow(account);
       const c = column;
-      const now = Date.now();
-      const table = meta().tableName;
-      // One statement, atomic on every database: instances add to the same count.
-      await knex()(table)
-        .where(c('account'), account)
-        .update({
-          // Before the count: MySQL evaluates SET left to right with the new values.
-          [c('streakStartedAtMs')]: knex().raw('CASE WHEN COALESCE(??, 0) = 0 THEN ? ELSE ?? END', [
-            c('failureStreak'),
-            now,
-            c('streakStartedAtMs'),
-          ]),
-          [c('failureStreak')]: knex().raw('COALESCE(??, 0) + 1', [c('failureStreak')]),
-          [c('lastFailureAtMs')]: now,
-          [c('lastErrorCode')]: error.code,
-          [c('lastError')]: `${error.diagnosis}`.slice(0, 2000),
-        });
-      const row = (await strapi.db
-        .query(SEND_ACCOUNT_UID as never)
-        .findOne({ where: { account } })) as Row | null;
-      const streak = Number(row?.failureStreak ?? 0);
-      known.set(account, streak);
-      const every = threshold();
-      if (streak === every || (streak > every && streak % (every * 10) === 0)) {
-        strapi.log.error(
-          `[mail-server] ${streak} failed attempts in a row to send email (${error.code}): ${error.diagnosis}`
-        );
-        emit(DELIVERY_FAILING_EVENT, {
-          account,
-          failures: streak,
-          since: new Date(Number(row?.streakStartedAtMs ?? now)).toISOString(),
-          error: { code: error.code, reason: error.reason, diagnosis: error.diagnosis },
-        } satisfies DeliveryFailingEvent);
+      const diagnosis = (redactRefs(error.diagnosis) ?? '').slice(0, 2000);
+      // Compare-and-set on the count: the call that moves it to the threshold (and no other,
+      // on any instance) is the one that tells.
+      for (let tries = 0; tries < 50; tries++) {
+        const row = await read(account);
+        const before = Number(row?.failureStreak ?? 0);
+        const now = Date.now();
+        const changed = await knex()(meta().tableName)
+          .where(c('account'), account)
+          .andWhere((q) =>
+            before === 0
+              ? q.where(c('failureStreak'), 0).orWhereNull(c('failureStreak'))
+              : q.where(c('failureStreak'), before)
+          )
+          .update({
+            [c('failureStreak')]: before + 1,
+            ...(before === 0 ? { [c('streakStartedAtMs')]: now } : {}),
+            [c('lastFailureAtMs')]: now,
+            [c('lastErrorCode')]: error.code,
+            [c('lastError')]: diagnosis,
+          });
+        if (!changed) continue;
+        const streak = before + 1;
+        known.set(account, streak);
+        const every = threshold();
+        if (streak === every || (streak > every && streak % (every * 10) === 0)) {
+          strapi.log.error(
+            `[mail-server] ${streak} failed attempts in a row to send email (${error.code}): ${diagnosis}`
+          );
+          emit(DELIVERY_FAILING_EVENT, {
+            account,
+            failures: streak,
+            since: new Date(
+              before === 0 ? now : Number(row?.streakStartedAtMs ?? now)
+            ).toISOString(),
+            error: { code: error.code, reason: error.reason, diagnosis },
+          } satisfies DeliveryFailingEvent);
+        }
+        return;
       }
     },
 
     /** A sent message ends the streak (a write only when one is known or may exist). */
     async succeeded(account: string): Promise<void> {
-      const streak = known.get(account);
-      if (streak === 0) return;
-      const found = (await strapi.db
-        .query(SEND_ACCOUNT_UID as never)
-        .findOne({ where: { account } })) as Row | null;
-      const current = Number(found?.failureStreak ?? 0);
-      known.set(account, 0);
-      if (current === 0) return;
-      await strapi.db
-        .query(SEND_ACCOUNT_UID as never)
-        .updateMany({ where: { account }, data: { failureStreak: 0, streakStartedAtMs: null } });
-      if (current >= threshold()) {
+      if (known.get(account) === 0) return;
+      const current = Number((await read(account))?.failureStreak ?? 0);
+      if (current === 0) {
+        known.set(account, 0);
+        return;
+      }
+      // Only the success that ends the streak resets it and tells (a compare-and-set again).
+      const changed = await knex()(meta().tableName)
+        .where(column('account'), account)
+        .andWhere(column('failureStreak'), current)
+        .update({ [column('failureStreak')]: 0, [column('streakStartedAtMs')]: null });
+      // A failure counted in between: the next success looks again.
+      if (changed) known.set(account, 0);
+      else known.delete(account);
+      if (changed && current >= threshold()) {
         strapi.log.info(`[mail-server] email is sent again after ${current} failed attempts`);
         emit(DELIVERY_RECOVERED_EVENT, { account, failures: current });
       }

@@ -132,17 +132,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function row(account: string): Promise<Row> {
-    for (;;) {
-      const found = (await query().findOne({ where: { account } })) as Row | null;
-      if (found) return found;
-      try {
-        await query().create({
-          data: { account, version: 0, usage: { sends: [], buckets: [] } },
-        });
-      } catch {
-        // Another instance created it first (a unique index on `account`): read theirs.
-      }
+    const find = async () => (await query().findOne({ where: { account } })) as Row | null;
+    const found = await find();
+    if (found) return found;
+    try {
+      await query().create({ data: { account, version: 0, usage: { sends: [], buckets: [] } } });
+    } catch (err) {
+      // Another instance created it first (a unique index on `account`): read theirs, or the
+      // insert itself failed, and that is the error.
+      const theirs = await find();
+      if (theirs) return theirs;
+      throw err;
     }
+    const created = await find();
+    if (!created) throw new Error('The sending account row could not be read back.');
+    return created;
   }
 
   function remember(account: string, found: Row & { failureStreak?: number | null }) {

@@ -63,6 +63,17 @@ const given = <T>(v: T): T | undefined =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Failures of the sending account (its server, the way to it, its login): the streak's. */
+const ACCOUNT_FAILURES = new Set([
+  'ECONNECTION',
+  'ETIMEDOUT',
+  'EDNS',
+  'ETLS',
+  'EAUTH',
+  'EOAUTH2',
+  'EPROTOCOL',
+]);
+
 /** Holds the sending limits put on a message: the outbox keeps it, no server was asked. */
 const LOCAL_HOLDS = ['send-limit', 'paused'];
 const isLocalHold = (error: MailError) =>
@@ -99,7 +110,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .succeeded(target.account)
       .catch(() => undefined);
   const noteFailure = (target: Active, error: MailError) => {
-    if (error.code === 'ETHROTTLED') return;
+    // The account's failures only: the server or the way to it, not one message's refusal.
+    if (!ACCOUNT_FAILURES.has(error.code)) return;
     void getService(strapi, 'send-health')
       .failed(target.account, error)
       .catch(() => undefined);
@@ -214,11 +226,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (paused) throw held(paused.untilMs, 'paused', paused.reason);
       return send();
     }
-    const grant = await sendLimits().take(
-      target.account,
-      target.limits,
-      composed.envelope.to.length
-    );
+    let grant: Grant;
+    try {
+      grant = await sendLimits().take(target.account, target.limits, composed.envelope.to.length);
+    } catch (err) {
+      // The database did not answer: not the message's fault, it waits (if it can be kept).
+      strapi.log.warn(
+        `[mail-server] could not check the sending limits (${(err as { code?: string }).code ?? 'error'})`
+      );
+      throw held(Date.now() + 1000, 'unchecked');
+    }
     if (!grant.ok) throw refusal(target.limits, composed, grant);
     const result = await send();
     await sendLimits()
@@ -249,7 +266,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       diagnosis:
         why === 'paused'
           ? `The server asked to slow down${pauseReason ? ` (${pauseReason})` : ''}: the account rests until ${at}.`
-          : `The account reached its sending limit (${why === 'messages' ? 'messages per minute' : 'recipients per day'}): the message goes out at ${at}.`,
+          : why === 'unchecked'
+            ? 'The sending limits could not be checked (the database did not answer): the message waits in the outbox.'
+            : `The account reached its sending limit (${why === 'messages' ? 'messages per minute' : 'recipients per day'}): the message goes out at ${at}.`,
       fix: 'Nothing to change: it waits in the outbox. Raise the limits in the SMTP section only if the server allows more.',
       reason: why === 'paused' ? 'paused' : 'send-limit',
       retryAfterMs: Math.max(0, atMs - Date.now()),
@@ -312,6 +331,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         from: given(options.from) ?? to?.from ?? defaults.from,
         replyTo: given(options.replyTo) ?? to?.replyTo ?? defaults.replyTo,
       });
+      if (strapi.db.inTransaction()) {
+        // Called inside a transaction (a lifecycle hook of a Document Service call): written
+        // with it and sent once it commits, by the outbox — never sent for a change that is
+        // rolled back, and no bookkeeping of ours inside someone else's transaction (a
+        // sending account's row locked there until its commit would stall every instance).
+        const within = await active();
+        const kept = await composeOutgoing(addressed(within));
+        await getService(strapi, 'outbox').enqueue({
+          ...entry,
+          composed: kept,
+          displayMessageId: kept.messageId,
+          attempts: 0,
+          revision: within.revision,
+        });
+        return {
+          messageId: kept.messageId,
+          accepted: [],
+          rejected: [],
+          response: 'queued: sent after the transaction commits',
+          queued: true,
+        };
+      }
       for (;;) {
         attempts++;
         try {

@@ -50,8 +50,14 @@ export function throttleFinding(f: Facts): Finding | undefined {
       fix,
     };
   }
+  // 4.7.x is also "TLS too old" or "too many errors": only a reply that speaks of the rate.
+  const speaksOfRate =
+    /rate|too many (messages|mails|emails|connections|recipients|requests)|throttl|slow down|limit|exceeded|busy/i.test(
+      response
+    );
   const rate =
-    (code === 421 && (/^4\.7\.\d+$/.test(enhanced) || enhanced === '4.4.2')) ||
+    (code === 421 && enhanced === '4.4.2') ||
+    (code === 421 && /^4\.7\.\d+$/.test(enhanced) && speaksOfRate) ||
     (code === 451 && /^4\.7\.[5-6]\d\d$/.test(enhanced));
   if (rate) {
     return {

@@ -40,8 +40,20 @@ export function graphAnswerError(
   const code = error.code ?? `HTTP${status}`;
   const message = `Microsoft Graph answered ${status} ${code}${error.message ? `: ${error.message}` : ''}`;
   const base = { response: message.slice(0, 500), responseCode: status, reason: code };
-  if (status === 429 || status === 503) {
-    const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  const seconds = Number(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter);
+  if (status === 503) {
+    // Unavailable is not throttling: retried after its Retry-After, but counted as a failure
+    // (a long outage must reach the failure streak and its alert).
+    return new MailError('ECONNECTION', message, {
+      ...base,
+      diagnosis: 'Microsoft Graph is unavailable for now (503 Service Unavailable).',
+      fix: 'Nothing to change if it passes: the message is retried. If it lasts, check Microsoft 365 service health.',
+      retryAfterMs: Number.isFinite(seconds)
+        ? Math.min(seconds * 1000, MAX_RETRY_AFTER_MS)
+        : undefined,
+    });
+  }
+  if (status === 429) {
     return new MailError('ETHROTTLED', message, {
       ...base,
       diagnosis:
