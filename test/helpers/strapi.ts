@@ -65,7 +65,7 @@ async function listen(strapi: Core.Strapi): Promise<string> {
 }
 
 /** A connection to the MySQL/MariaDB server of DATABASE_CLIENT=mysql, outside any test database. */
-export function mysqlAdmin() {
+function mysqlAdmin() {
   return mysql.createConnection({
     host: process.env.DATABASE_HOST ?? '127.0.0.1',
     port: Number(process.env.DATABASE_PORT ?? 3306),
