@@ -12,7 +12,7 @@ import { appendRaw, folderCounts, readMailbox } from '../helpers/mailbox';
 import { sendReply } from '../helpers/replies';
 import { startScriptedSmtp } from '../helpers/scripted-smtp';
 import { until } from '../helpers/wait';
-import { ARTICLE, useApprovalsFixture } from '../helpers/approvals-fixture';
+import { ARTICLE, INBOUND, useApprovalsFixture } from '../helpers/approvals-fixture';
 import type { MailUser } from '../mailstack/types';
 
 const APPROVAL = 'plugin::mail-server.approval';
@@ -308,6 +308,119 @@ describe('approvals: a batch of replies', () => {
       await slow.close();
     }
   });
+
+  // Two instances record the same message: ours has opened its batch's transaction and read
+  // (findRecorded) when the other commits the Message-ID, before our insert. Our insert then
+  // meets a duplicate key, and the re-read must see the other instance's row, which a plain
+  // read does not on MySQL/MariaDB (InnoDB, REPEATABLE READ: the transaction's snapshot
+  // predates it). An auto-reply shows the failure at once (recording it again would collide
+  // again and fail the batch); a decision was rescued by the batch's one-by-one redo. Skipped
+  // on SQLite, where the race cannot occur: knex gives a process one SQLite connection, so the
+  // other writer waits for our transaction to end; and another process either cannot commit
+  // while our transaction has read (rollback journal) or makes our insert fail on its stale
+  // snapshot (WAL: SQLITE_BUSY_SNAPSHOT) before any duplicate key.
+  const shared = (process.env.DATABASE_CLIENT ?? 'sqlite') !== 'sqlite';
+  (shared ? test.each : test.skip.each)([
+    {
+      kind: 'an auto-reply',
+      body: 'Out of office',
+      verdict: 'ignored',
+      reason: 'auto-reply',
+      folder: 'Ignored',
+    },
+    {
+      kind: 'a decision',
+      body: 'APPROVE',
+      verdict: 'applied',
+      reason: 'decision',
+      folder: 'Processed',
+    },
+  ])(
+    '$kind another instance records while our batch is open is only filed; the batch goes on',
+    async ({ kind, body, verdict, reason, folder }) => {
+      const raced = await fx.ask(`Raced: ${kind}`);
+      const beside = await fx.ask(`Beside ${kind}`);
+      const messageId = `<raced-${raced.row.id}@example.test>`;
+      await appendRaw(
+        fx.stack,
+        mailbox,
+        [
+          `Authentication-Results: ${fx.stack.authservId}; auth=pass smtp.auth=${approver.address}`,
+          `From: ${approver.address}`,
+          `To: ${mailbox.address}`,
+          `Subject: Re: ${raced.notification.subject}`,
+          `Message-ID: ${messageId}`,
+          `In-Reply-To: ${raced.notification.messageId}`,
+          `References: ${raced.notification.messageId}`,
+          ...(verdict === 'ignored' ? ['Auto-Submitted: auto-replied'] : []),
+          '',
+          body,
+          '',
+        ].join('\r\n')
+      );
+      await sendReply(fx.stack, approver, mailbox.address, beside.notification, 'APPROVE');
+
+      // The batch's first read holds its transaction open until the other instance committed.
+      let signalRead!: () => void;
+      const firstRead = new Promise<void>((resolve) => (signalRead = resolve));
+      let signalCommitted!: () => void;
+      const otherCommitted = new Promise<void>((resolve) => (signalCommitted = resolve));
+      let paused = false;
+      let batchReads = 0; // findRecorded at the start of each transaction that records messages
+      const unsubscribe = fx.app.strapi.db.lifecycles.subscribe({
+        models: [INBOUND],
+        async afterFindMany() {
+          if (!fx.app.strapi.db.inTransaction()) return;
+          batchReads++;
+          if (paused) return;
+          paused = true;
+          signalRead();
+          await otherCommitted;
+        },
+      }) as unknown as () => void;
+      let report: Awaited<ReturnType<typeof fx.runInbox>>;
+      try {
+        const run = fx.runInbox();
+        await Promise.race([firstRead, run]);
+        expect(paused).toBe(true); // the batch's transaction is open and has read
+        // The other instance: another connection, outside our transaction, committed at once.
+        expect(fx.app.strapi.db.inTransaction()).toBe(false);
+        await fx.app.strapi.db.query(INBOUND).create({
+          data: {
+            messageKey: messageId,
+            messageId,
+            verdict,
+            reason,
+            requestId: raced.row.id,
+            folder,
+          },
+        });
+        signalCommitted();
+        report = await run;
+      } finally {
+        signalCommitted();
+        unsubscribe();
+      }
+      expect(report.error).toBe(undefined);
+      expect(report.failed).toBe(0);
+      expect(report.refiled).toBe(1); // filed as the other instance recorded it
+      expect(report.applied).toBe(1); // the other reply of the batch stands
+      expect(batchReads).toBe(1); // one transaction: the batch was not undone and redone message by message
+      const rows = await fx.inboundFor({ messageId });
+      expect(rows.map((r) => [r.verdict, r.reason])).toStrictEqual([[verdict, reason]]); // the other instance's row only
+      // Not decided here (the other instance decides in its own transaction; its row stands in).
+      expect((await fx.approvals().findOne(raced.row.id)).decisions).toStrictEqual([]);
+      expect((await fx.approvals().findOne(beside.row.id)).status).toBe('approved');
+      expect((await folderCounts(fx.stack, mailbox)).INBOX).toBe(0);
+      const filed = await readMailbox(
+        fx.stack,
+        mailbox,
+        { subject: raced.notification.subject! },
+        folder
+      );
+      expect(filed.length).toBe(1); // in the folder the other instance's row names
+    }
+  );
 
   test('old inbound rows are pruned after the retention; held replies nobody reviewed stay', async () => {
     const rows = await fx.inboundFor({});

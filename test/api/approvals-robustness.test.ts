@@ -1,14 +1,16 @@
 /**
  * Robustness of the approvals-by-email job (server/src/services/inbox*.ts, lease.ts) on the
  * real mail stack:
- *  (a) two Strapi processes on one PostgreSQL schema draining one mailbox of 500 replies:
+ *  (a) two Strapi processes on one shared database draining one mailbox of 500 replies:
  *      every decision applied exactly once;
  *  (b) Dovecot stopped in the middle of a batch (after records, before the move), then still
  *      down, then started again: nothing lost, nothing applied twice, everything filed;
  *  (c) the process SIGKILLed between commit and move: the next run (once the dead holder's
  *      lease has expired) only files what was recorded and processes the rest.
- * (a) and (c) always use PostgreSQL (127.0.0.1:5432, database `test`, a schema per suite);
- * (b) uses whatever DATABASE_CLIENT selects. The plugin must be built (`npm run build`).
+ * (a), (c) and the lease-defeated suite need a database several processes share: MySQL/MariaDB
+ * (a database per suite) when DATABASE_CLIENT=mysql, else PostgreSQL (127.0.0.1:5432, database
+ * `test`, a schema per suite), even on a SQLite run; (b) uses whatever DATABASE_CLIENT selects.
+ * The plugin must be built (`npm run build`).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { diagnostic } from '../helpers/diagnostic';
@@ -28,9 +30,11 @@ import {
   pendingRequests,
   replyMessageId,
   replyTo,
+  sharedClient,
   spawnRunner,
   type Pending,
   type Runner,
+  type SharedClient,
 } from '../helpers/approval-load';
 
 const INBOX_JOB = 'mail-server-inbox';
@@ -41,13 +45,16 @@ function users(stack: MailStack) {
   return { approver: find('approver@'), mailbox: find('mailbox@') };
 }
 
-/** bootStrapi on a fresh PostgreSQL schema whatever DATABASE_CLIENT says; env restored by stop(). */
-async function bootOnPostgres(stack: MailStack): Promise<{ app: TestStrapi; schema: string }> {
+/** bootStrapi on a fresh schema of the shared database (sharedClient); env restored by stop(). */
+async function bootShared(
+  stack: MailStack
+): Promise<{ app: TestStrapi; client: SharedClient; schema: string }> {
   const saved = {
     DATABASE_CLIENT: process.env.DATABASE_CLIENT,
     DATABASE_SCHEMA: process.env.DATABASE_SCHEMA,
   };
-  const app = await bootStrapi({ DATABASE_CLIENT: 'postgres', MAIL_SERVER_CA_FILE: stack.caFile });
+  const client = sharedClient();
+  const app = await bootStrapi({ DATABASE_CLIENT: client, MAIL_SERVER_CA_FILE: stack.caFile });
   const schema = process.env.DATABASE_SCHEMA!;
   const stop = app.stop.bind(app);
   app.stop = async () => {
@@ -60,7 +67,7 @@ async function bootOnPostgres(stack: MailStack): Promise<{ app: TestStrapi; sche
       }
     }
   };
-  return { app, schema };
+  return { app, client, schema };
 }
 
 async function inboundCount(strapi: Core.Strapi) {
@@ -141,16 +148,17 @@ async function assertExactlyOnce(
   return ids.length - expected.size;
 }
 
-describe('two Strapi processes on PostgreSQL, one mailbox with 500 replies at once', () => {
+describe(`two Strapi processes on ${sharedClient()}, one mailbox with 500 replies at once`, () => {
   const N = 500;
   let stack: MailStack;
   let app: TestStrapi;
+  let client: SharedClient;
   let schema: string;
   const runners: Runner[] = [];
 
   beforeAll(async () => {
     stack = await startMailStack();
-    ({ app, schema } = await bootOnPostgres(stack));
+    ({ app, client, schema } = await bootShared(stack));
     app.strapi.cron.remove(INBOX_JOB); // the parent only prepares and checks
     await configureMailbox(app.strapi, stack, users(stack).mailbox);
   });
@@ -175,7 +183,7 @@ describe('two Strapi processes on PostgreSQL, one mailbox with 500 replies at on
 
     // Booted one after the other (schema sync is not the subject), started together.
     for (const name of ['A', 'B']) {
-      const r = spawnRunner({ name, schema, stack, mailbox, deadlineMs: 90_000 });
+      const r = spawnRunner({ name, client, schema, stack, mailbox, deadlineMs: 90_000 });
       runners.push(r);
       await r.ready;
     }
@@ -282,12 +290,13 @@ describe('the process killed between commit and move', () => {
   const N = 120;
   let stack: MailStack;
   let app: TestStrapi;
+  let client: SharedClient;
   let schema: string;
   let runner: Runner | undefined;
 
   beforeAll(async () => {
     stack = await startMailStack();
-    ({ app, schema } = await bootOnPostgres(stack));
+    ({ app, client, schema } = await bootShared(stack));
     app.strapi.cron.remove(INBOX_JOB);
     await configureMailbox(app.strapi, stack, users(stack).mailbox);
   });
@@ -308,7 +317,7 @@ describe('the process killed between commit and move', () => {
       requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
     );
 
-    runner = spawnRunner({ name: 'victim', schema, stack, mailbox, deadlineMs: 60_000 });
+    runner = spawnRunner({ name: 'victim', client, schema, stack, mailbox, deadlineMs: 60_000 });
     await runner.ready;
     runner.go();
     const deadline = Date.now() + 60_000;
@@ -355,13 +364,14 @@ describe('two processes working at the same time (the lease defeated)', () => {
   const N = 200;
   let stack: MailStack;
   let app: TestStrapi;
+  let client: SharedClient;
   let schema: string;
   const runners: Runner[] = [];
   let expirer: NodeJS.Timeout | undefined;
 
   beforeAll(async () => {
     stack = await startMailStack();
-    ({ app, schema } = await bootOnPostgres(stack));
+    ({ app, client, schema } = await bootShared(stack));
     app.strapi.cron.remove(INBOX_JOB);
     await configureMailbox(app.strapi, stack, users(stack).mailbox);
   });
@@ -382,7 +392,7 @@ describe('two processes working at the same time (the lease defeated)', () => {
       requests.map((r) => replyTo(app.strapi, approver.address, mailbox.address, r.id))
     );
     for (const name of ['C', 'D']) {
-      const r = spawnRunner({ name, schema, stack, mailbox, deadlineMs: 90_000 });
+      const r = spawnRunner({ name, client, schema, stack, mailbox, deadlineMs: 90_000 });
       runners.push(r);
       await r.ready;
     }

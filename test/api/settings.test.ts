@@ -1,6 +1,6 @@
 /**
- * The settings store and its admin API, on a real Strapi app (SQLite, or PostgreSQL when
- * DATABASE_CLIENT=postgres): round trips, secrets, validation, RBAC.
+ * The settings store and its admin API, on a real Strapi app (SQLite; PostgreSQL or
+ * MySQL/MariaDB when DATABASE_CLIENT=postgres or mysql): round trips, secrets, validation, RBAC.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import request from 'supertest';

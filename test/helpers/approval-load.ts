@@ -205,13 +205,25 @@ export interface Runner {
 
 const RUNNER = path.resolve(__dirname, 'inbox-runner.ts');
 
+/** The databases several processes can share: SQLite's file is not one of them here. */
+export type SharedClient = 'postgres' | 'mysql';
+
 /**
- * A child Node process booting the test app on the PostgreSQL schema `schema` (which must
- * already hold the tables: boot the parent first) and running the inbox job when told to go,
- * until the INBOX is empty or `deadlineMs` passes.
+ * The shared database the multi-process suites use: MySQL/MariaDB when DATABASE_CLIENT=mysql,
+ * else PostgreSQL (also on a SQLite run: those suites are about two servers on one database).
+ */
+export const sharedClient = (): SharedClient =>
+  process.env.DATABASE_CLIENT === 'mysql' ? 'mysql' : 'postgres';
+
+/**
+ * A child Node process booting the test app on the schema `schema` of `client` (a PostgreSQL
+ * schema, or a MySQL/MariaDB database; it must already hold the tables: boot the parent
+ * first) and running the inbox job when told to go, until the INBOX is empty or `deadlineMs`
+ * passes.
  */
 export function spawnRunner(opts: {
   name: string;
+  client: SharedClient;
   schema: string;
   stack: MailStack;
   mailbox: MailUser;
@@ -219,7 +231,7 @@ export function spawnRunner(opts: {
 }): Runner {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_CLIENT: 'postgres',
+    DATABASE_CLIENT: opts.client,
     DATABASE_SCHEMA: opts.schema,
     MAIL_SERVER_CA_FILE: opts.stack.caFile,
     MAIL_SERVER_IDLE: 'false',

@@ -1,9 +1,10 @@
 /**
  * Child process for test/api/approvals-robustness.test.ts (spawned by spawnRunner in
- * approval-load.ts): boots the test app on the PostgreSQL schema in DATABASE_SCHEMA (tables
- * already created by the parent), reports `ready` over IPC, waits for `go`, then calls the
- * inbox job (service('inbox').run()) until the INBOX is empty or RUNNER_DEADLINE_MS passes,
- * and sends a summary of its runs. Its own cron tick is removed so only these runs work.
+ * approval-load.ts): boots the test app on DATABASE_SCHEMA of DATABASE_CLIENT (a PostgreSQL
+ * schema or a MySQL/MariaDB database, tables already created by the parent), reports `ready`
+ * over IPC, waits for `go`, then calls the inbox job (service('inbox').run()) until the INBOX
+ * is empty or RUNNER_DEADLINE_MS passes, and sends a summary of its runs. Its own cron tick is
+ * removed so only these runs work.
  */
 import './no-internet';
 import fs from 'node:fs';

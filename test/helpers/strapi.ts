@@ -1,7 +1,8 @@
 /**
  * Boots the real test app (test/app) in this process, with the plugin built from the repo
- * root, on SQLite (a fresh file per suite) or on PostgreSQL (a fresh schema per suite) when
- * DATABASE_CLIENT=postgres. Everything Strapi logs is captured so suites can assert that no
+ * root, on SQLite (a fresh file per suite), on PostgreSQL (a fresh schema per suite) when
+ * DATABASE_CLIENT=postgres, or on MySQL/MariaDB (a fresh database per suite) when
+ * DATABASE_CLIENT=mysql. Everything Strapi logs is captured so suites can assert that no
  * secret was ever logged.
  */
 import './no-internet'; // any connection off loopback fails loudly
@@ -11,6 +12,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createStrapi, compileStrapi, type Core } from '@strapi/strapi';
 import pg from 'pg';
+import mysql from 'mysql2/promise';
 
 export const APP_DIR = path.resolve(__dirname, '..', 'app');
 
@@ -62,9 +64,39 @@ async function listen(strapi: Core.Strapi): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** A connection to the MySQL/MariaDB server of DATABASE_CLIENT=mysql, outside any test database. */
+function mysqlAdmin() {
+  return mysql.createConnection({
+    host: process.env.DATABASE_HOST ?? '127.0.0.1',
+    port: Number(process.env.DATABASE_PORT ?? 3306),
+    user: process.env.DATABASE_USERNAME ?? 'root',
+    password: process.env.DATABASE_PASSWORD ?? '',
+  });
+}
+
 async function prepareDatabase(): Promise<() => Promise<void>> {
   const id = `t${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-  if ((process.env.DATABASE_CLIENT ?? 'sqlite') === 'postgres') {
+  const client = process.env.DATABASE_CLIENT ?? 'sqlite';
+  if (client === 'mysql') {
+    // A schema is a database on MySQL: test/app/config/database.js connects to DATABASE_SCHEMA.
+    const admin = await mysqlAdmin();
+    try {
+      await admin.query(`CREATE DATABASE \`${id}\` CHARACTER SET utf8mb4`);
+    } finally {
+      await admin.end();
+    }
+    process.env.DATABASE_SCHEMA = id;
+    return async () => {
+      // A fresh connection: the suite may have run for minutes, past an idle connection's life.
+      const drop = await mysqlAdmin();
+      try {
+        await drop.query(`DROP DATABASE IF EXISTS \`${id}\``);
+      } finally {
+        await drop.end();
+      }
+    };
+  }
+  if (client === 'postgres') {
     const admin = new pg.Client({
       host: process.env.DATABASE_HOST ?? '127.0.0.1',
       port: Number(process.env.DATABASE_PORT ?? 5432),

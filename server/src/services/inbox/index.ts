@@ -160,17 +160,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return next;
   }
 
+  /**
+   * Requests past their expiry are expired by the instance that holds the lease (or by every
+   * instance when there is no mailbox to share), never by one the lease keeps out: on
+   * MySQL/MariaDB that UPDATE locks every request row it scans (no index serves its WHERE, and
+   * REPEATABLE READ keeps the locks), in id order, while the holder's batch locks the rows it
+   * decides in reply order; the two deadlocked and the database undid the holder's batch.
+   */
+  const expireDue = () => svc('approvals').expireDue();
+
   /** One pass: through the IDLE connection when this process holds one, else its own. */
   async function pass(): Promise<RunReport> {
     const report = emptyReport();
     state.lastPassAt = Date.now();
-    await svc('approvals').expireDue();
     const imap = await svc('settings').getEffective('imap');
-    if (!isConfigured(imap)) return { ...report, skipped: 'not-configured' };
-    if (state.idle.open?.reader.usable) return drainIdle(report);
+    if (!isConfigured(imap)) {
+      await expireDue();
+      return { ...report, skipped: 'not-configured' };
+    }
+    if (state.idle.open?.reader.usable) {
+      await expireDue();
+      return drainIdle(report);
+    }
     if (!(await svc('lease').acquire(LEASE, LEASE_MS))) return { ...report, skipped: 'lease' };
     let reader: MailboxReader | undefined;
     try {
+      await expireDue();
       reader = openReader(imap);
       const { uidValidity } = await reader.open();
       await drain(reader, { imap, uidValidity }, report);

@@ -12,6 +12,7 @@
  */
 import crypto from 'node:crypto';
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import {
   DEFAULT_MAX_BYTES,
   noDecision,
@@ -67,7 +68,7 @@ export interface Batch {
   imap: Effective<'imap'>;
   uidValidity: string;
   mailbox: ApprovalMailbox;
-  trx: { raw(sql: string): PromiseLike<unknown> };
+  trx: Knex.Transaction;
   /** the messages of the batch recorded before it began (findRecorded) */
   recorded: Map<string, RecordedRow>;
 }
@@ -147,8 +148,9 @@ export async function handleMessage(
     }
   });
   if (!stored.ok) {
-    // A duplicate key: recorded meanwhile (another instance, or twice in this batch).
-    const again = (await findRecorded(strapi, [analyzed])).get(messageKey);
+    // A duplicate key: recorded meanwhile (another instance, or twice in this batch). Read
+    // again with a lock (findLatest): a plain read may not see the other instance's row.
+    const again = await findLatest(batch, messageKey);
     if (again) return { handled: refiled(imap, message.uid, again) };
     const reason = verdict.verdict === 'applied' ? 'action-failed' : 'store-failed';
     const failure: Failure = { analyzed, verdict, reason, error: stored.error };
@@ -191,6 +193,38 @@ export async function findRecorded(
       })
     : [];
   return new Map(rows.map((row) => [row.messageKey, row]));
+}
+
+/**
+ * The row recorded under `messageKey`, as committed now, inside the batch's transaction: the
+ * re-read after a duplicate key. A locking read (FOR SHARE; LOCK IN SHARE MODE on MySQL), not
+ * findRecorded: on MySQL/MariaDB (InnoDB, REPEATABLE READ by default) a plain SELECT reads the
+ * snapshot the transaction took at its first read, before another instance committed the row
+ * our insert collided with, so it finds nothing; recording the failure then collides again
+ * and fails the whole batch (for a decision, the batch is undone and redone one message at a
+ * time). A locking read reads the latest committed version of the row; a shared lock, so other
+ * instances meeting the same key do not wait for our batch. The row is taken as the database
+ * matched it, not looked up by our key in a Map: a case-insensitive collation (MySQL's
+ * default) collides keys that differ in case. On PostgreSQL (READ COMMITTED) each statement
+ * sees the latest commits anyway; SQLite has no row locks (knex drops the clause) and one
+ * writer at a time, so no commit can come between our read and our insert there.
+ */
+async function findLatest(batch: Batch, messageKey: string): Promise<RecordedRow | undefined> {
+  const { strapi, trx } = batch;
+  const meta = strapi.db.metadata.get(INBOUND_UID as never);
+  const column = (attribute: keyof RecordedRow) =>
+    (meta.attributes[attribute] as { columnName?: string } | undefined)?.columnName ?? attribute;
+  const rows: RecordedRow[] = await strapi.db
+    .getConnection(meta.tableName)
+    .select({
+      messageKey: column('messageKey'),
+      folder: column('folder'),
+      verdict: column('verdict'),
+    })
+    .where(column('messageKey'), messageKey)
+    .forShare()
+    .transacting(trx);
+  return rows[0];
 }
 
 /* ----- the parts of the path ----- */
