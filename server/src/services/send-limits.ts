@@ -19,6 +19,8 @@ import { getService } from '../utils/get-service';
 export const SEND_ACCOUNT_UID = 'plugin::mail-server.send-account';
 
 const BUCKETS = 24;
+/** Messages claimed at once during the window after a pause (see capacity). */
+const SLOW_START = 5;
 /** Compare-and-set attempts against other instances before the send is put off a little. */
 const MAX_TRIES = 20;
 
@@ -254,7 +256,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
       if (!grant.ok && grant.why !== 'too-many-recipients') return { slots: 0, atMs: grant.atMs };
       const slots = rules.messages > 0 ? Math.max(0, rules.messages - next.sends.length) : Infinity;
-      return { slots, atMs: now };
+      // Slow start: for a window after a pause, a few at a time, so that a server still at its
+      // limit meets a handful of sends, not a whole claim already handed to the pool.
+      const recentlyPaused = Number(found.pausedUntilMs ?? 0) > now - rules.windowMs;
+      return { slots: recentlyPaused ? Math.min(slots, SLOW_START) : slots, atMs: now };
     },
 
     /** The server asked to slow down: the account rests until `untilMs`, on every instance. */
