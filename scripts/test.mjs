@@ -5,6 +5,8 @@
 //   node scripts/test.mjs              every project
 //   node scripts/test.mjs api e2e      only these projects (folders under test/)
 //   node scripts/test.mjs api -- -t publish    more jest options after --
+//   node scripts/test.mjs db           the API suites that lean on the database (npm run
+//                                      test:db / test:mariadb run them on PostgreSQL / MariaDB)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -13,10 +15,25 @@ import path from 'node:path';
 const root = path.resolve(import.meta.dirname, '..');
 const PARALLEL = ['unit'];
 const SERIAL = ['integration', 'api', 'e2e'];
+// The outbox (claims, two instances, SIGKILL, limits), the inbox job end to end, its batches
+// and their transaction, the lease (two instances, a crash, IDLE), the provider's delivery
+// log and the settings store: what differs between SQLite, PostgreSQL and MySQL/MariaDB.
+const DB_SUITES = [
+  'outbox-faults',
+  'outbox-admin',
+  'approvals-robustness',
+  'approvals',
+  'approvals-batch',
+  'approvals-idle',
+  'provider',
+  'settings',
+].map((name) => `test/api/${name}.test.ts`);
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
-const picked = dash < 0 ? argv : argv.slice(0, dash);
-const extra = dash < 0 ? [] : argv.slice(dash + 1);
+const asked = dash < 0 ? argv : argv.slice(0, dash);
+const db = asked.includes('db');
+const picked = asked.map((p) => (p === 'db' ? 'api' : p));
+const extra = [...(db ? DB_SUITES : []), ...(dash < 0 ? [] : argv.slice(dash + 1))];
 const wanted = picked.length ? picked : [...PARALLEL, ...SERIAL];
 const unknown = wanted.filter((p) => ![...PARALLEL, ...SERIAL].includes(p));
 if (unknown.length) {

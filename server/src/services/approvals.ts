@@ -250,8 +250,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** Marks every pending request past its expiry as expired; returns how many. */
     async expireDue(now = new Date()) {
-      const { count } = await query().updateMany({
+      // The due ids first, by a plain read, then only those rows: an UPDATE with this WHERE
+      // locks every row it scans on MySQL/MariaDB, in id order, and deadlocks with a batch
+      // deciding requests in reply order.
+      const due = (await query().findMany({
         where: { status: 'pending', expiresAt: { $lt: now } },
+        select: ['id'],
+      })) as Array<{ id: number }>;
+      if (due.length === 0) return 0;
+      const { count } = await query().updateMany({
+        where: { id: { $in: due.map((r) => r.id) }, status: 'pending', expiresAt: { $lt: now } },
         data: { status: 'expired', decidedAt: now },
       });
       return count;

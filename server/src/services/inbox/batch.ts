@@ -37,11 +37,11 @@ export async function recordBatch(
   source: Source,
   analyzed: Analyzed[]
 ): Promise<Handled[]> {
-  const together = await inTransaction(strapi, source, analyzed);
+  const together = await undeadlocked(() => inTransaction(strapi, source, analyzed));
   if ('handled' in together) return together.handled;
   const handled: Handled[] = [];
   for (const one of analyzed) {
-    const alone = await inTransaction(strapi, source, [one]);
+    const alone = await undeadlocked(() => inTransaction(strapi, source, [one]));
     handled.push(
       ...('handled' in alone
         ? alone.handled
@@ -55,6 +55,25 @@ export async function recordBatch(
     );
   }
   return handled;
+}
+
+/** A deadlock victim (MySQL/MariaDB, PostgreSQL): the database undid the whole transaction. */
+const DEADLOCKS = new Set(['ER_LOCK_DEADLOCK', '40P01']);
+
+/**
+ * Runs a batch's transaction again when the database chose it as a deadlock's victim (two
+ * instances inserting the same unique keys at once meet in InnoDB's gap locks): nothing of it
+ * stands, so running it again is safe, and the duplicates are then found recorded.
+ */
+async function undeadlocked<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= 3 || !DEADLOCKS.has((err as { code?: string }).code ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+    }
+  }
 }
 
 /** Records `analyzed` in one transaction, or rolls all of it back at the first failed action. */
