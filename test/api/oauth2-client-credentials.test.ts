@@ -352,6 +352,10 @@ describe('OAuth2 client credentials (Office 365 mode: XOAUTH2 only)', () => {
       certificates: [pair.certificate],
       mailbox: 'graph-certificate@example.test',
     });
+    // Its mailbox was just added to Dovecot's passwd-file, which Dovecot looks at again only
+    // when a second has passed (measured: a delivery within the same second was refused with
+    // 550 5.1.1 once the save got faster).
+    await new Promise((r) => setTimeout(r, 1100));
     const [host, port] = stack.graph.host.split(':');
     const { smtp } = oauthSections(stack, client, { certificate: pair.bundle });
     await save({ smtp: { ...smtp, transport: 'graph', host, port: Number(port) } });

@@ -73,7 +73,7 @@ export function createGraphClient(endpoint: GraphEndpoint): GraphClient {
     ...tlsOptions({ host: hostname, port: Number(port ?? 443), security: 'tls' }, endpoint.tls),
   });
 
-  function request(call: GraphCall): Promise<GraphAnswer> {
+  function request(call: GraphCall, retried = false): Promise<GraphAnswer> {
     const url = call.path.startsWith('https://')
       ? new URL(call.path)
       : new URL(`https://${endpoint.host}/v1.0${call.path}`);
@@ -139,7 +139,14 @@ export function createGraphClient(endpoint: GraphEndpoint): GraphClient {
       req.on('timeout', () =>
         req.destroy(Object.assign(new Error('Graph did not answer in time'), { code: 'ETIMEDOUT' }))
       );
-      req.on('error', (err) => reject(graphNetworkError(err, endpoint.host)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed as it was reused: the request never reached
+        // it, so once more on a fresh socket (Node's documented remedy, `reusedSocket`).
+        if (req.reusedSocket && err.code === 'ECONNRESET' && !retried) {
+          return resolve(request(call, true));
+        }
+        reject(graphNetworkError(err, endpoint.host));
+      });
       req.end(body);
     });
   }

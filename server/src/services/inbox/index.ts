@@ -81,6 +81,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       open: null as { reader: MailboxReader; source: Omit<Source, 'mailbox'> } | null,
       /** ends the loop's current sleep (a settings change, stop) */
       wake: null as (() => void) | null,
+      /** a wake-up that came while the loop was not asleep: its next sleep ends at once */
+      woken: false,
       /** ends the current wait for new mail (a settings change: reconnect with the new ones) */
       interrupt: null as AbortController | null,
       unsubscribe: null as (() => void) | null,
@@ -222,6 +224,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Waits `ms`, or less when woken (IMAP filled in, IDLE switched on, stop). */
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
+      // Settings saved while the loop was reading them (not asleep): not a wake-up lost for
+      // a whole sleep — it goes round again at once with what was saved.
+      if (state.idle.woken) {
+        state.idle.woken = false;
+        return resolve();
+      }
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
@@ -307,7 +315,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     startIdle() {
       if (!getPluginConfig(strapi).inbox.idle || state.idle.loop) return;
       state.idle.unsubscribe = svc('settings').onChange(() => {
-        state.idle.wake?.();
+        if (state.idle.wake) state.idle.wake();
+        else state.idle.woken = true;
         state.idle.interrupt?.abort();
       });
       state.idle.loop = idleLoop();
