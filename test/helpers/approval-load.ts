@@ -5,7 +5,8 @@
  * that run the job on the same database (test/helpers/inbox-runner.ts).
  */
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnScript } from './child-strapi';
 import type { Core } from '@strapi/strapi';
 import type { MailStack as FullStack, MailUser } from '../mailstack/types';
 
@@ -243,25 +244,12 @@ export function spawnRunner(opts: {
     RUNNER_IMAP_PASS: opts.mailbox.password,
     RUNNER_CA_PEM_FILE: opts.stack.caFile,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(chunk.toString());
-    if (lines.length > 400) lines.splice(0, lines.length - 400);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal }))
-  );
+  const { child, exited, output } = spawnScript(RUNNER, env);
   let readyResolve!: () => void;
   const ready = new Promise<void>((resolve, reject) => {
     readyResolve = resolve;
     exited.then(({ code, signal }) =>
-      reject(new Error(`${opts.name} exited (${code ?? signal}) before ready:\n${lines.join('')}`))
+      reject(new Error(`${opts.name} exited (${code ?? signal}) before ready:\n${output()}`))
     );
   });
   const done = new Promise<RunnerSummary>((resolve, reject) => {
@@ -282,7 +270,7 @@ export function spawnRunner(opts: {
     done,
     exited,
     go: () => child.send({ type: 'go' }),
-    output: () => lines.join(''),
+    output,
   };
 }
 

@@ -2,7 +2,8 @@
  * A second (third…) Strapi instance in its own process, sharing the suite's database: the
  * instance that is killed with SIGKILL mid-send, and the instances that share one queue.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { spawnScript } from './child-strapi';
 import path from 'node:path';
 
 export interface OutboxRunner {
@@ -20,24 +21,15 @@ const RUNNER = path.resolve(__dirname, 'outbox-runner.ts');
 
 /** Boots the test app in a child process with the parent's environment (database included). */
 export function spawnOutboxRunner(name: string, env: Record<string, string> = {}): OutboxRunner {
-  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], {
-    env: { ...process.env, ...env, STRAPI_TELEMETRY_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const { child, exited, output } = spawnScript(RUNNER, {
+    ...process.env,
+    ...env,
+    STRAPI_TELEMETRY_DISABLED: 'true',
   });
-  const lines: string[] = [];
-  const keep = (chunk: Buffer) => {
-    lines.push(chunk.toString());
-    if (lines.length > 400) lines.splice(0, lines.length - 400);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal }))
-  );
   const ready = new Promise<void>((resolve, reject) => {
     child.on('message', (m: { type: string }) => m.type === 'ready' && resolve());
     void exited.then(({ code, signal }) =>
-      reject(new Error(`${name} exited (${code ?? signal}) before ready:\n${lines.join('')}`))
+      reject(new Error(`${name} exited (${code ?? signal}) before ready:\n${output()}`))
     );
   });
   ready.catch(() => undefined);
@@ -53,6 +45,6 @@ export function spawnOutboxRunner(name: string, env: Record<string, string> = {}
       await exited;
       clearTimeout(timer);
     },
-    output: () => lines.join(''),
+    output,
   };
 }
