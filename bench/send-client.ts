@@ -2,6 +2,7 @@
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { bootStrapi } from '../test/helpers/strapi';
+import { queueBacklog } from '../test/helpers/backlog';
 import { rawGraphClient, type GraphTarget } from './graph-raw';
 
 const [variant, portText, nText, concurrencyText, maxConnText] = process.argv.slice(2);
@@ -177,21 +178,7 @@ async function setup(): Promise<Client & { startCounting?: () => void }> {
     await plugin.service('outbox').stop();
     client.drain = {
       async queue(n: number) {
-        await app.strapi.db.transaction(async ({ trx }: { trx: never }) => {
-          for (let i = 0; i < n; i++) {
-            const composed = await plugin.service('transport').compose(message(i));
-            await plugin.service('outbox').enqueue(
-              {
-                composed,
-                recipients: 'sink@example.test',
-                subject: `Benchmark message ${i}`,
-                displayMessageId: composed.messageId,
-                attempts: 0,
-              },
-              trx
-            );
-          }
-        });
+        await queueBacklog(app.strapi, n, message);
       },
       async run() {
         plugin.service('outbox').start();

@@ -14,6 +14,7 @@ import { startScriptedSmtp, type ScriptedSmtp } from '../helpers/scripted-smtp';
 import { spawnOutboxRunner, type OutboxRunner } from '../helpers/outbox-child';
 import { diagnostic } from '../helpers/diagnostic';
 import { until } from '../helpers/wait';
+import { queueBacklog } from '../helpers/backlog';
 
 const OUTBOUND = 'plugin::mail-server.outbound-message';
 const CLIENT = process.env.DATABASE_CLIENT ?? 'sqlite';
@@ -49,7 +50,6 @@ describe(`the outbox under faults (${CLIENT})`, () => {
   const sinks: ScriptedSmtp[] = [];
 
   const outbox = () => strapi.plugin('mail-server').service('outbox');
-  const transport = () => strapi.plugin('mail-server').service('transport');
   const rows = () => strapi.db.query(OUTBOUND);
   const statusCounts = async (prefix: string) => {
     const found = (await rows().findMany({
@@ -84,31 +84,12 @@ describe(`the outbox under faults (${CLIENT})`, () => {
       });
   };
   /** `n` messages kept in the outbox in one transaction, as a backlog would be; their ids. */
-  async function queue(prefix: string, n: number): Promise<string[]> {
-    const ids: string[] = [];
-    await strapi.db.transaction(async ({ trx }) => {
-      for (let i = 0; i < n; i++) {
-        const subject = `${prefix} ${i}`;
-        const composed = await transport().compose({
-          to: `r${i}@example.test`,
-          subject,
-          text: 'x',
-        });
-        ids.push(composed.messageId);
-        await outbox().enqueue(
-          {
-            composed,
-            recipients: `r${i}@example.test`,
-            subject,
-            displayMessageId: composed.messageId,
-            attempts: 0,
-          },
-          trx
-        );
-      }
-    });
-    return ids;
-  }
+  const queue = (prefix: string, n: number) =>
+    queueBacklog(strapi, n, (i) => ({
+      to: `r${i}@example.test`,
+      subject: `${prefix} ${i}`,
+      text: 'x',
+    }));
   const sink = async (...args: Parameters<typeof startScriptedSmtp>) => {
     const s = await startScriptedSmtp(...args);
     sinks.push(s);
