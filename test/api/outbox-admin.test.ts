@@ -99,6 +99,47 @@ describe('the outbox for admins', () => {
     expect([missing.status, missing.body.error?.details?.code]).toStrictEqual([404, 'ENOTFOUND']);
   });
 
+  test('recipients the server puts off get the same message later; refused ones are reported', async () => {
+    // 452 4.5.3 "too many recipients for now" to one address the first time, 550 to another:
+    // the message goes to the rest at once, to the first later, never to the second.
+    const sink = await startScriptedSmtp(() => null, {
+      rcpt: (address, asked) =>
+        address === 'later@example.test' && asked === 1
+          ? { code: 452, message: '4.5.3 Too many recipients' }
+          : address === 'never@example.test'
+            ? { code: 550, message: '5.1.1 User unknown' }
+            : null,
+    });
+    sinks.push(sink);
+    await useSink(sink.port);
+    const result = (await send({
+      to: ['now@example.test', 'later@example.test', 'never@example.test'],
+      subject: 'partly refused',
+      text: 'x',
+    })) as { messageId: string; accepted: string[]; rejected: string[]; queued?: boolean };
+    expect(result.queued).toBeUndefined();
+    expect(result.accepted).toStrictEqual(['now@example.test']);
+    expect([...result.rejected].sort()).toStrictEqual(['later@example.test', 'never@example.test']);
+
+    expect(await until(async () => sink.accepted.length >= 2, 15_000)).toBe(true);
+    await app.strapi.plugin('mail-server').service('outbox').flush();
+    expect(sink.envelopes).toStrictEqual([['now@example.test'], ['later@example.test']]);
+    // The same message, not a new one.
+    expect(messageIds(sink)).toStrictEqual([result.messageId, result.messageId]);
+    await app.strapi.plugin('mail-server').service('outbound-messages').flush();
+    const res = await as(admin, 'get', `/outbound-messages?pageSize=100`).expect(200);
+    const rows = outboundMessageListSchema
+      .parse(res.body)
+      .data.filter((m) => m.subject === 'partly refused');
+    // The original row and the copy for the recipient put off, both sent, none failed.
+    expect(rows.map((r) => [r.status, r.messageId]).sort()).toStrictEqual([
+      ['sent', result.messageId],
+      ['sent', result.messageId],
+    ]);
+    expect(rows.some((r) => r.recipients === 'later@example.test' && r.attempts === 2)).toBe(true);
+    expect(sink.accepted.length).toBe(2);
+  });
+
   test('a queued message is cancelled and never sent; a cancelled one can be sent after all', async () => {
     const down = await startScriptedSmtp(() => null);
     const port = down.port;

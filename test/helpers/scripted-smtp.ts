@@ -9,6 +9,8 @@ export interface ScriptedSmtp {
   port: number;
   /** messages accepted so far (raw) */
   accepted: Buffer[];
+  /** the recipients each accepted message was taken for, in the order of `accepted` */
+  envelopes: string[][];
   /** DATA commands seen, accepted or not */
   attempts(): number;
   openConnections(): number;
@@ -20,9 +22,18 @@ export type Answer = { code: number; message: string } | { delayMs: number } | n
 export async function startScriptedSmtp(
   answer: (attempt: number) => Answer,
   /** a port to listen on again (the server "comes back"); any free port by default */
-  { port: wanted = 0 }: { port?: number } = {}
+  {
+    port: wanted = 0,
+    rcpt,
+  }: {
+    port?: number;
+    /** the answer to each RCPT TO (its address, and how often it was asked): null accepts */
+    rcpt?: (address: string, asked: number) => Answer;
+  } = {}
 ): Promise<ScriptedSmtp> {
   const accepted: Buffer[] = [];
+  const envelopes: string[][] = [];
+  const asked = new Map<string, number>();
   let attempts = 0;
   let open = 0;
   const server = new SMTPServer({
@@ -40,7 +51,16 @@ export async function startScriptedSmtp(
     onClose() {
       open--;
     },
-    onData(stream, _session, done) {
+    onRcptTo(address, _session, done) {
+      const n = (asked.get(address.address) ?? 0) + 1;
+      asked.set(address.address, n);
+      const verdict = rcpt?.(address.address, n);
+      if (verdict && 'code' in verdict) {
+        return done(Object.assign(new Error(verdict.message), { responseCode: verdict.code }));
+      }
+      done();
+    },
+    onData(stream, session, done) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
@@ -51,6 +71,7 @@ export async function startScriptedSmtp(
         }
         const accept = () => {
           accepted.push(Buffer.concat(chunks));
+          envelopes.push(session.envelope.rcptTo.map((r) => r.address));
           done();
         };
         if (verdict) setTimeout(accept, verdict.delayMs);
@@ -66,6 +87,7 @@ export async function startScriptedSmtp(
   return {
     port,
     accepted,
+    envelopes,
     attempts: () => attempts,
     openConnections: () => open,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

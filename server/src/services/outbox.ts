@@ -51,6 +51,23 @@ export function retryDelay(
   return Math.max(delay, error?.retryAfterMs ?? 0);
 }
 
+/**
+ * The server's reply to a send, with the recipients it refused while taking the message for
+ * the others (the delivery log's Response column): a partial send is not a silent one.
+ */
+export function describeSent(result: SendResult): string {
+  const refused = result.refused ?? [];
+  if (!refused.length) return result.response;
+  const later = new Set(result.deferred?.envelope.to ?? []);
+  const one = (r: (typeof refused)[number]) => `${r.recipient} (${r.response || r.responseCode})`;
+  const parts = [result.response];
+  const never = refused.filter((r) => !later.has(r.recipient));
+  const put = refused.filter((r) => later.has(r.recipient));
+  if (never.length) parts.push(`refused for ${never.map(one).join(', ')}`);
+  if (put.length) parts.push(`put off for ${put.map(one).join(', ')}: queued again for them`);
+  return parts.join('; ');
+}
+
 /** A message to keep until it is sent. */
 export interface QueuedMessage {
   composed: ComposedMessage;
@@ -74,6 +91,9 @@ type Row = {
   created_at: unknown;
   lifetime_start: unknown;
   error_code: string | null;
+  subject?: string | null;
+  message_id?: string | null;
+  revision?: number | null;
   /** when this instance claimed it (set here, not read) */
   claimedAt?: number;
 };
@@ -159,7 +179,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `${c('attempts')} as attempts`,
           `${c('createdAt')} as created_at`,
           `${c('lifetimeStartMs')} as lifetime_start`,
-          `${c('errorCode')} as error_code`
+          `${c('errorCode')} as error_code`,
+          `${c('subject')} as subject`,
+          `${c('messageId')} as message_id`,
+          `${c('revision')} as revision`
         );
       return rows.map((row) => ({ ...row, claimedAt: now }));
     });
@@ -254,6 +277,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       return;
     }
+    // Recipients the server put off get their copy before the row says sent (a crash between
+    // the two sends the whole message again: at-least-once, as for any send).
+    await deferRefused(result, {
+      subject: row.subject ?? '',
+      displayMessageId: row.message_id ?? '',
+      revision: row.revision ?? undefined,
+    }).catch((err: { code?: string }) =>
+      strapi.log.error(
+        `[mail-server] could not queue the copy for the recipients the server put off (${err?.code ?? 'error'})`
+      )
+    );
     // The window of at-least-once: accepted by the server, not yet recorded — one round trip
     // and the group commit it joins. A failure to record is not a failure to send: the row
     // stays claimed and is taken over (sent again) only if this instance never records it.
@@ -264,7 +298,64 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // claimedBy stays: the instance that sent it.
       [c('durationMs')]: Date.now() - started,
       ...errorColumns(),
-      [c('response')]: shown(result.response),
+      [c('response')]: shown(describeSent(result)),
+    });
+  }
+
+  async function enqueue(message: QueuedMessage, trx?: Knex): Promise<void> {
+    const c = column;
+    const now = new Date();
+    const next =
+      message.attempts === 0 && !message.error
+        ? Date.now()
+        : Date.now() + backoff(message.attempts, message.error);
+    const row = {
+      [c('documentId')]: crypto.randomBytes(15).toString('base64url').toLowerCase().slice(0, 24),
+      [c('createdAt')]: now,
+      [c('updatedAt')]: now,
+      [c('publishedAt')]: now,
+      [c('status')]: 'queued',
+      [c('recipients')]: message.recipients,
+      [c('subject')]: shown(message.subject),
+      [c('messageId')]: shown(message.displayMessageId, 255),
+      [c('raw')]: message.composed.raw.toString('base64'),
+      [c('envelope')]: JSON.stringify(message.composed.envelope),
+      [c('attempts')]: message.attempts,
+      [c('nextAttemptMs')]: next,
+      [c('lifetimeStartMs')]: now.getTime(),
+      [c('revision')]: message.revision ?? null,
+      ...errorColumns(message.error),
+    };
+    // Through Strapi's transaction, which joins the caller's when there is one (on SQLite's
+    // single connection a second one would wait for the first forever); the loop is woken
+    // once it commits (earlier, it would find nothing and sleep its poll interval).
+    await strapi.db.transaction(async ({ trx: own, onCommit }) => {
+      await (trx ?? own)(table()).insert(row);
+      onCommit(() => nudge(next));
+    });
+  }
+
+  /**
+   * A copy of a message for the recipients the server put off (a 4xx to their RCPT TO) while it
+   * took the message for the others: the same bytes and Message-ID, queued with its backoff.
+   */
+  async function deferRefused(
+    result: SendResult,
+    about: { subject: string; displayMessageId: string; revision?: number }
+  ): Promise<void> {
+    if (!result.deferred?.envelope.to.length) return;
+    await enqueue({
+      composed: result.deferred,
+      recipients: result.deferred.envelope.to.join(', '),
+      subject: about.subject,
+      displayMessageId: about.displayMessageId || result.messageId,
+      attempts: 1,
+      error:
+        result.deferredBy ??
+        new MailError('EENVELOPE', 'Recipients put off by the server.', {
+          diagnosis: 'The server took the message for some recipients and asked to try the others later.',
+        }),
+      revision: about.revision,
     });
   }
 
@@ -399,38 +490,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Keeps a message for a later attempt: written (and committed, or in `trx`) before this
      * resolves, due after the backoff of its attempts so far.
      */
-    async enqueue(message: QueuedMessage, trx?: Knex): Promise<void> {
-      const c = column;
-      const now = new Date();
-      const next =
-        message.attempts === 0 && !message.error
-          ? Date.now()
-          : Date.now() + backoff(message.attempts, message.error);
-      const row = {
-        [c('documentId')]: crypto.randomBytes(15).toString('base64url').toLowerCase().slice(0, 24),
-        [c('createdAt')]: now,
-        [c('updatedAt')]: now,
-        [c('publishedAt')]: now,
-        [c('status')]: 'queued',
-        [c('recipients')]: message.recipients,
-        [c('subject')]: shown(message.subject),
-        [c('messageId')]: shown(message.displayMessageId, 255),
-        [c('raw')]: message.composed.raw.toString('base64'),
-        [c('envelope')]: JSON.stringify(message.composed.envelope),
-        [c('attempts')]: message.attempts,
-        [c('nextAttemptMs')]: next,
-        [c('lifetimeStartMs')]: now.getTime(),
-        [c('revision')]: message.revision ?? null,
-        ...errorColumns(message.error),
-      };
-      // Through Strapi's transaction, which joins the caller's when there is one (on SQLite's
-      // single connection a second one would wait for the first forever); the loop is woken
-      // once it commits (earlier, it would find nothing and sleep its poll interval).
-      await strapi.db.transaction(async ({ trx: own, onCommit }) => {
-        await (trx ?? own)(table()).insert(row);
-        onCommit(() => nudge(next));
-      });
-    },
+    enqueue,
+
+    deferRefused,
 
     /** Wakes the loop: a row became due (an admin's resend). */
     wake() {

@@ -26,7 +26,7 @@ import { trustedCas } from '../utils/tls';
 import { graphHost, isConfigured } from '../settings/model';
 import { MICROSOFT_SEND_LIMITS, sendLimitsOf } from '../../../shared/contracts/settings';
 import { describeRecipients } from './outbound-messages';
-import { retryDelay } from './outbox';
+import { describeSent, retryDelay } from './outbox';
 import type { Grant, Limits } from './send-limits';
 
 export interface SendDefaults {
@@ -367,11 +367,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             ? await admitted(to, composed, () => to.sender.sendRaw(composed!))
             : await to.sender.send(addressed(to));
           noteSuccess(to);
+          // Recipients the server put off: their copy is queued before send() resolves.
+          await getService(strapi, 'outbox')
+            .deferRefused(result, {
+              subject: entry.subject,
+              displayMessageId: result.messageId,
+              revision,
+            })
+            .catch((err: { code?: string }) =>
+              strapi.log.error(
+                `[mail-server] could not queue the copy for the recipients the server put off (${err?.code ?? 'error'})`
+              )
+            );
           log.record({
             ...entry,
             messageId: result.messageId,
             status: 'sent',
-            response: result.response,
+            response: describeSent(result),
             attempts,
             durationMs: Date.now() - started,
             revision,

@@ -21,11 +21,21 @@ export type PoolConfig = {
   maxMessages: number;
 };
 
+/** A recipient the server refused while it took the message for the others. */
+export type RefusedRecipient = { recipient: string; responseCode?: number; response: string };
+
 export type SentInfo = {
   messageId: string;
   accepted: string[];
   rejected: string[];
   response: string;
+  /** each refused recipient with the server's reply (the message went to the others) */
+  refused?: RefusedRecipient[];
+  /**
+   * The same message (bytes and Message-ID) for the recipients refused with a 4xx ("not now":
+   * 452 4.5.3 too many recipients, 450 mailbox busy): the caller queues it for them.
+   */
+  deferred?: ComposedMessage;
 };
 
 export interface Pool {
@@ -42,6 +52,29 @@ export type TokenSource = (renew: boolean) => Promise<string>;
 
 const list = (v: unknown): string[] =>
   Array.isArray(v) ? v.map((a) => (typeof a === 'string' ? a : String(a?.address ?? a))) : [];
+
+/**
+ * nodemailer resolves a send that some recipients refused (all refused is an EENVELOPE error),
+ * with each refusal in `rejectedErrors`; the temporary ones are not lost: they get a copy.
+ */
+function partly(
+  composed: ComposedMessage,
+  info: { rejectedErrors?: Array<{ recipient?: string; responseCode?: number; response?: string }> }
+): Pick<SentInfo, 'refused' | 'deferred'> {
+  const refused: RefusedRecipient[] = (info.rejectedErrors ?? []).map((e) => ({
+    recipient: String(e.recipient ?? ''),
+    responseCode: e.responseCode,
+    response: String(e.response ?? ''),
+  }));
+  if (!refused.length) return {};
+  const later = refused.filter((r) => (r.responseCode ?? 0) >= 400 && (r.responseCode ?? 0) < 500);
+  return {
+    refused,
+    deferred: later.length
+      ? { ...composed, envelope: { ...composed.envelope, to: later.map((r) => r.recipient) } }
+      : undefined,
+  };
+}
 
 export function createLocalPool(config: PoolConfig, token?: TokenSource): Pool {
   const { endpoint, auth, timeoutMs } = config;
@@ -87,6 +120,7 @@ export function createLocalPool(config: PoolConfig, token?: TokenSource): Pool {
         accepted: list(info.accepted),
         rejected: list(info.rejected),
         response: String(info.response ?? ''),
+        ...partly(composed, info),
       };
     } catch (err) {
       throw withComposed(err as Error, composed);

@@ -37,7 +37,10 @@ export type SmtpSenderConfig = {
   workerFile?: string | null;
 };
 
-export type SendResult = SentInfo;
+export type SendResult = SentInfo & {
+  /** why the server put off the `deferred` recipients, diagnosed like a failed send */
+  deferredBy?: MailError;
+};
 
 export interface MailSender {
   /**
@@ -129,7 +132,14 @@ function createWorkerPool(
         const err = Object.assign(new Error(String(m.error.message)), m.error);
         const composed = m.composed && { ...m.composed, raw: Buffer.from(m.composed.raw) };
         entry.reject(withComposed(err, composed));
-      } else entry.resolve(m.info);
+      } else {
+        // A Buffer crosses the thread as a Uint8Array.
+        const info = m.info as SentInfo | undefined;
+        const deferred = info?.deferred;
+        entry.resolve(
+          deferred ? { ...info, deferred: { ...deferred, raw: Buffer.from(deferred.raw) } } : info
+        );
+      }
     });
     const fail = (err: Error) => {
       thread.ended ??= Object.assign(err, { code: 'ECONNECTION' });
@@ -229,6 +239,19 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
     });
   };
 
+  /** The first temporary refusal of a recipient, as the error the outbox retries the copy on. */
+  const explainDeferral = (info: SentInfo, message?: OutgoingMessage): SendResult => {
+    if (!info.deferred) return info;
+    const first = info.refused?.find((r) => (r.responseCode ?? 0) >= 400 && (r.responseCode ?? 0) < 500);
+    const refusal = Object.assign(new Error(first?.response ?? 'recipient refused for now'), {
+      code: 'EENVELOPE',
+      command: 'RCPT TO',
+      responseCode: first?.responseCode,
+      response: first?.response,
+    });
+    return { ...info, deferredBy: explain(refusal, 'send', message) };
+  };
+
   /**
    * One attempt; a refused token is renewed once and the same composed message sent again
    * (the token may have been revoked or rotated before its expiry). A failure is explained and
@@ -245,7 +268,7 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
     inFlight++;
     try {
       try {
-        return await first();
+        return explainDeferral(await first(), message);
       } catch (err) {
         const composed = composedOf(err);
         const explained = err instanceof MailError ? err : explain(err, 'send', message);
@@ -256,7 +279,7 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
         ) {
           forceRefresh = true;
           try {
-            return await pool.sendRaw(composed);
+            return explainDeferral(await pool.sendRaw(composed), message);
           } catch (again) {
             throw withComposed(explain(again, 'send', message), composed);
           }
