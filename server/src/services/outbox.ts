@@ -353,7 +353,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       error:
         result.deferredBy ??
         new MailError('EENVELOPE', 'Recipients put off by the server.', {
-          diagnosis: 'The server took the message for some recipients and asked to try the others later.',
+          diagnosis:
+            'The server took the message for some recipients and asked to try the others later.',
         }),
       revision: about.revision,
     });

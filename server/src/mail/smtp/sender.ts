@@ -242,7 +242,9 @@ export function createSmtpSender(config: SmtpSenderConfig): MailSender {
   /** The first temporary refusal of a recipient, as the error the outbox retries the copy on. */
   const explainDeferral = (info: SentInfo, message?: OutgoingMessage): SendResult => {
     if (!info.deferred) return info;
-    const first = info.refused?.find((r) => (r.responseCode ?? 0) >= 400 && (r.responseCode ?? 0) < 500);
+    const first = info.refused?.find(
+      (r) => (r.responseCode ?? 0) >= 400 && (r.responseCode ?? 0) < 500
+    );
     const refusal = Object.assign(new Error(first?.response ?? 'recipient refused for now'), {
       code: 'EENVELOPE',
       command: 'RCPT TO',
