@@ -3,7 +3,7 @@ import { ACTION_DEFINITIONS } from './permissions';
 import { installEmailProvider } from './provider';
 import { getPluginConfig } from './utils/plugin-config';
 import { getService } from './utils/get-service';
-import { ensureIndex, ensureUniqueIndex } from './utils/unique-index';
+import { ensureCaseSensitive, ensureIndex, ensureUniqueIndex } from './utils/unique-index';
 import { OUTBOUND_UID } from './services/outbound-messages';
 import { INBOUND_UID } from './services/inbound-messages';
 import { LEASE_UID } from './services/lease';
@@ -23,6 +23,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await getService(strapi, 'transport').prepare();
 
   // The idempotence of the approvals job rests on these being enforced by the database.
+  await ensureCaseSensitive(strapi, INBOUND_UID, 'messageKey');
   await ensureUniqueIndex(strapi, INBOUND_UID, 'messageKey');
   await ensureUniqueIndex(strapi, LEASE_UID, 'name');
   // One row per sending account, whichever instance creates it first.

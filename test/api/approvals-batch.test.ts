@@ -74,6 +74,36 @@ describe('approvals: a batch of replies', () => {
     expect(answers.length).toBe(1); // one answer, for the decision
   });
 
+  test('two replies whose Message-IDs differ only in case are two messages, on every database', async () => {
+    // A Message-ID's local part is case-sensitive (RFC 5322); MySQL's default collation is not.
+    const first = await fx.ask('Case one');
+    const second = await fx.ask('Case two');
+    const reply = (asked: typeof first, messageId: string) =>
+      [
+        `Authentication-Results: ${fx.stack.authservId}; auth=pass smtp.auth=${approver.address}`,
+        `From: ${approver.address}`,
+        `To: ${mailbox.address}`,
+        `Subject: Re: ${asked.notification.subject}`,
+        `Message-ID: ${messageId}`,
+        `In-Reply-To: ${asked.notification.messageId}`,
+        `References: ${asked.notification.messageId}`,
+        '',
+        'APPROVE',
+        '',
+      ].join('\r\n');
+    const upper = `<CaseKey-${first.row.id}@example.test>`;
+    const lower = upper.toLowerCase();
+    await appendRaw(fx.stack, mailbox, reply(first, upper));
+    await appendRaw(fx.stack, mailbox, reply(second, lower));
+
+    const report = await fx.runInbox();
+    expect([report.applied, report.refiled, report.error]).toStrictEqual([2, 0, undefined]);
+    expect((await fx.approvals().findOne(first.row.id)).decisions.length).toBe(1);
+    expect((await fx.approvals().findOne(second.row.id)).decisions.length).toBe(1);
+    const rows = await fx.inboundFor({ messageId: { $in: [upper, lower] } });
+    expect(rows.map((r) => r.verdict)).toStrictEqual(['applied', 'applied']);
+  });
+
   test('a reference to a request id no database holds is quarantined; the batch goes on', async () => {
     const { entry, notification } = await fx.ask('Beside a forged id');
     const forged = '<apr.999999999999.0.aaaaaaaaaaaaaaaa@example.test>';

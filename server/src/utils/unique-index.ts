@@ -42,3 +42,30 @@ export async function ensureIndex(
  */
 export const ensureUniqueIndex = (strapi: Core.Strapi, uid: string, attribute: string) =>
   ensureIndex(strapi, uid, [attribute], { unique: true });
+
+/**
+ * MySQL and MariaDB compare strings by their collation, case-insensitive by default: two
+ * Message-IDs that differ only in case (their local part is case-sensitive, RFC 5322) would be
+ * one key. The column is given a binary collation, once; Strapi's schema sync does not look at
+ * collations, so it stays. Other databases compare bytes already.
+ */
+export async function ensureCaseSensitive(strapi: Core.Strapi, uid: string, attribute: string) {
+  if (strapi.db.dialect.client !== 'mysql') return;
+  const meta = strapi.db.metadata.get(uid as never);
+  const column =
+    (meta.attributes[attribute] as { columnName?: string } | undefined)?.columnName ?? attribute;
+  const knex = strapi.db.connection;
+  const [rows] = (await knex.raw(
+    'SELECT COLUMN_TYPE AS type, IS_NULLABLE AS nullable, COLLATION_NAME AS collation FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ? AND column_name = ?',
+    [meta.tableName, column]
+  )) as unknown as [Array<{ type: string; nullable: string; collation: string | null }>];
+  const found = rows[0];
+  if (!found?.collation || found.collation.endsWith('_bin')) return;
+  // The column's own type (varchar(255)) and nullability, with the binary collation of its set.
+  const charset = found.collation.split('_')[0];
+  if (!/^[a-z0-9]+$/i.test(charset) || !/^[a-z]+\(\d+\)$/i.test(found.type)) return;
+  await knex.raw(
+    `ALTER TABLE ?? MODIFY ?? ${found.type} CHARACTER SET ${charset} COLLATE ${charset}_bin ${found.nullable === 'YES' ? 'NULL' : 'NOT NULL'}`,
+    [meta.tableName, column]
+  );
+}
