@@ -140,6 +140,26 @@ describe('the outbox for admins', () => {
     expect(sink.accepted.length).toBe(2);
   });
 
+  test('Strapi\'s "Send test email" is never queued: a dead server is reported on its page, with our code', async () => {
+    const down = await startScriptedSmtp(() => null);
+    const port = down.port;
+    await down.close();
+    await useSink(port);
+    const res = await http()
+      .post('/email/test')
+      .set('Authorization', `Bearer ${admin.token}`)
+      .send({ to: 'tester@example.test' });
+    expect([res.status, res.body.error?.details?.code]).toStrictEqual([400, 'ECONNECTION']);
+    const row = await rowBySubject('Strapi test mail to: tester@example.test');
+    // Failed, not queued for later (the page would have said it was sent).
+    expect([row?.status, row?.resendable]).toStrictEqual(['failed', true]);
+    // Other sends still queue through the same outage.
+    expect((await send({ to: 'c@example.test', subject: 'not watched', text: 'x' })).queued).toBe(
+      true
+    );
+    await as(admin, 'post', `/outbound-messages/${(await rowBySubject('not watched'))!.id}/cancel`);
+  });
+
   test('a queued message is cancelled and never sent; a cancelled one can be sent after all', async () => {
     const down = await startScriptedSmtp(() => null);
     const port = down.port;

@@ -27,6 +27,7 @@ import { graphHost, isConfigured } from '../settings/model';
 import { MICROSOFT_SEND_LIMITS, sendLimitsOf } from '../../../shared/contracts/settings';
 import { describeRecipients } from './outbound-messages';
 import { describeSent, retryDelay } from './outbox';
+import { isWatched, noteWatchedFailure } from '../utils/interactive';
 import type { Grant, Limits } from './send-limits';
 
 export interface SendDefaults {
@@ -414,11 +415,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             );
             continue;
           }
-          // Accepted is kept: what no attempt composed is composed now, for the outbox.
-          if (isTransient(error) && !composed) {
+          // Accepted is kept: what no attempt composed is composed now, for the outbox. A
+          // watched send (Strapi's test email) is never queued: its page must tell the truth.
+          const keep = isTransient(error) && !isWatched();
+          if (keep && !composed) {
             composed = await composeOutgoing(addressed(target)).catch(() => undefined);
           }
-          if (isTransient(error) && composed) {
+          if (keep && composed) {
             // Kept before send() resolves: the outbox takes it from here.
             const kept = await getService(strapi, 'outbox')
               .enqueue({
@@ -490,6 +493,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           strapi.log.warn(
             `[mail-server] email not sent (${error.code}) after ${attempts} attempt(s): ${error.diagnosis}`
           );
+          noteWatchedFailure(error);
           throw error;
         }
       }
