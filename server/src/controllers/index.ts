@@ -4,6 +4,7 @@ import outboundMessages from './outbound-messages';
 import oauth from './oauth';
 import approvals from './approvals';
 import inboundMessages from './inbound-messages';
+import inboxHealth from './inbox-health';
 
 export default {
   settings,
@@ -12,4 +13,5 @@ export default {
   oauth,
   approvals,
   'inbound-messages': inboundMessages,
+  'inbox-health': inboxHealth,
 };

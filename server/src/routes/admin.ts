@@ -40,6 +40,20 @@ export default {
     },
     {
       method: 'GET',
+      path: '/inbox-health',
+      handler: 'inbox-health.find',
+      config: {
+        policies: [
+          'admin::isAuthenticatedAdmin',
+          {
+            name: 'plugin::mail-server.has-any-permission',
+            config: { actions: [ACTIONS.read, ACTIONS.approvalsRead] },
+          },
+        ],
+      },
+    },
+    {
+      method: 'GET',
       path: '/outbound-messages/health',
       handler: 'outbound-messages.health',
       config: guard(ACTIONS.deliveryLog),

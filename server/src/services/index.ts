@@ -15,6 +15,7 @@ import approvalMail from './approval-mail';
 import approvalRules from './approval-rules';
 import approvalAccess from './approval-access';
 import inbox from './inbox';
+import inboxHealth from './inbox-health';
 import lease from './lease';
 import inboundMessages from './inbound-messages';
 import approvalSimulator from './approval-simulator';
@@ -37,6 +38,7 @@ const services = {
   'approval-rules': approvalRules,
   'approval-access': approvalAccess,
   inbox,
+  'inbox-health': inboxHealth,
   lease,
   'inbound-messages': inboundMessages,
   'approval-simulator': approvalSimulator,

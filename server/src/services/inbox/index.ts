@@ -28,6 +28,7 @@ import { getService } from '../../utils/get-service';
 import { trustedCas } from '../../utils/tls';
 import { graphHost, isConfigured, type Effective } from '../../settings/model';
 import { recordBatch, type Source } from './batch';
+import { diagnosed } from '../inbox-health';
 import { analyzeMessage, MAX_BYTES, type Analyzed } from './message';
 
 const LEASE = 'inbox';
@@ -191,6 +192,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       reader = openReader(imap);
       const { uidValidity } = await reader.open();
       await drain(reader, { imap, uidValidity }, report);
+      noteHealth(report);
     } catch (err) {
       fail(report, err);
     } finally {
@@ -207,6 +209,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (!open) return report;
     try {
       await drain(open.reader, open.source, report);
+      noteHealth(report);
     } catch (err) {
       fail(report, err);
     }
@@ -219,6 +222,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     strapi.log.warn(
       `[mail-server] reading the approvals mailbox failed (${report.error.code}): ${report.error.message}`
     );
+    noteHealth(report, err);
+  }
+
+  /** What the admin's health strip shows: this pass, or the failure to get to the mailbox. */
+  function noteHealth(report: RunReport, error?: unknown) {
+    const { handled, applied, quarantined, ignored, failed } = report;
+    void svc('inbox-health')
+      .record({ counts: { handled, applied, quarantined, ignored, failed }, error })
+      .catch((err: { code?: string }) =>
+        strapi.log.warn(
+          `[mail-server] could not record the mailbox job's health (${err?.code ?? 'error'})`
+        )
+      );
   }
 
   /** Waits `ms`, or less when woken (IMAP filled in, IDLE switched on, stop). */
@@ -275,9 +291,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       } catch (err) {
         if (!state.stopped) {
+          // The diagnosis, as the health strip shows it, not the library's raw message.
+          const { code, diagnosis } = diagnosed(err);
           strapi.log.warn(
-            `[mail-server] watching the approvals mailbox: ${(err as Error).message}; retrying in ${backoff / 1000} s`
+            `[mail-server] watching the approvals mailbox failed (${code}): ${diagnosis} Retrying in ${backoff / 1000} s.`
           );
+          noteHealth(emptyReport(), err);
           await sleep(backoff);
           backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
         }
