@@ -3,6 +3,7 @@ import { Mail } from '@strapi/icons';
 import { APPROVAL_PERMISSIONS, DELIVERY_LOG_PERMISSIONS, PERMISSIONS } from './constants';
 import { RequestApprovalPanel } from './components/RequestApprovalPanel';
 import { getTranslation } from './utils/getTranslation';
+import { rememberApp } from './utils/contentManager';
 
 /**
  * Our keys under `EmailPage.` name things on Strapi's own Settings → Email page (the features
@@ -17,6 +18,8 @@ type TranslationModule = { default: Record<string, string> };
 
 export default {
   register(app: any) {
+    // The app itself (bootstrap gets a few of its functions only): its store, once rendered.
+    rememberApp(app);
     app.addSettingsLink(
       {
         id: PLUGIN_ID,

@@ -3,7 +3,8 @@ import { Button, Field, Flex, TextInput, Textarea, Typography } from '@strapi/de
 import { useNotification, useRBAC } from '@strapi/strapi/admin';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { APPROVAL_PERMISSIONS } from '../constants';
-import { useApprovalRequests, useRequestApproval } from '../hooks/useApprovals';
+import { useRequestApproval } from '../hooks/useApprovals';
+import { useEntryApprovals } from '../hooks/useEntryApprovals';
 import { useMsg } from '../hooks/useMsg';
 import { queryClient } from '../utils/queryClient';
 import { ApprovalRequestItem } from './ApprovalRequestItem';
@@ -37,7 +38,7 @@ const PanelContent = ({
   const [note, setNote] = React.useState('');
   const [days, setDays] = React.useState('7');
   const [submitted, setSubmitted] = React.useState(false);
-  const requests = useApprovalRequests({ uid: model, documentId }, canRead);
+  const requests = useEntryApprovals(model, documentId, canRead);
   const ask = useRequestApproval();
 
   const list = approvers

@@ -8,6 +8,7 @@ import type { SettingsView } from '../../../shared/contracts/settings';
 import { ApiError } from '../api/client';
 import { DismissibleAlert } from '../components/DismissibleAlert';
 import { ImapSection } from '../components/ImapSection';
+import { MailHealthStrip } from '../components/MailHealthStrip';
 import { SmtpSection } from '../components/SmtpSection';
 import { UnsavedChangesDialog } from '../components/UnsavedChangesDialog';
 import { PERMISSIONS } from '../constants';
@@ -97,6 +98,7 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
         />
         <Layouts.Content>
           <Flex direction="column" alignItems="stretch" gap={6}>
+            <MailHealthStrip />
             {!canUpdate ? (
               <DismissibleAlert
                 variant="default"
