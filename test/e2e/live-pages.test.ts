@@ -10,11 +10,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
 import { screenshot } from '../helpers/browser';
-import { ensureApprover } from '../helpers/admin';
 import { waitForMail } from '../helpers/mailbox';
 import { sendReply } from '../helpers/replies';
 import { until } from '../helpers/wait';
 import { startFixture, type SettingsFixture } from './fixture';
+import { useStackMailbox } from './approvals-setup';
 
 const ARTICLE = 'api::article.article';
 
@@ -24,25 +24,7 @@ describe('live pages: the edit view and the mail health', () => {
 
   beforeAll(async () => {
     f = await startFixture();
-    await ensureApprover(f.app.strapi, f.reader.address);
-    const mailbox = f.stack.users.find((u) => u.address.startsWith('mailbox@'))!;
-    mailboxAddress = mailbox.address;
-    const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
-    await f.saveThroughApi({
-      smtp: {
-        ...server,
-        port: f.stack.smtp.port,
-        security: 'starttls',
-        fromName: 'Strapi',
-        fromAddress: mailbox.address,
-      },
-      imap: {
-        ...server,
-        port: f.stack.imap.tlsPort,
-        security: 'tls',
-        authservId: f.stack.authservId,
-      },
-    });
+    mailboxAddress = (await useStackMailbox(f)).address;
   });
   afterAll(async () => {
     await f?.stop();

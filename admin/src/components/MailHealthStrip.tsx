@@ -6,6 +6,15 @@ import { useMsg } from '../hooks/useMsg';
 import { DeliveryHealthStrip } from './DeliveryHealthStrip';
 import { InboxHealthStatus } from './InboxHealthStatus';
 
+const HealthPart = ({ title, children }: { title: string; children: React.ReactNode }) => (
+  <Box>
+    <Typography variant="sigma" textColor="neutral600" tag="h3">
+      {title}
+    </Typography>
+    <Box paddingTop={1}>{children}</Box>
+  </Box>
+);
+
 /**
  * Settings → Mail Server's health strip: sending (the outbox's queue, pause and failure streak,
  * for roles that may read the delivery log) and reading replies (the mailbox job's last pass
@@ -30,23 +39,13 @@ export const MailHealthStrip = () => {
       </Typography>
       <Flex direction="column" alignItems="stretch" gap={3} paddingTop={3}>
         {allowedActions.canRead ? (
-          <Box>
-            <Typography variant="sigma" textColor="neutral600" tag="h3">
-              {msg('MailHealth.sending', 'Sending')}
-            </Typography>
-            <Box paddingTop={1}>
-              <DeliveryHealthStrip />
-            </Box>
-          </Box>
+          <HealthPart title={msg('MailHealth.sending', 'Sending')}>
+            <DeliveryHealthStrip />
+          </HealthPart>
         ) : null}
-        <Box>
-          <Typography variant="sigma" textColor="neutral600" tag="h3">
-            {msg('MailHealth.reading', 'Reading replies')}
-          </Typography>
-          <Box paddingTop={1}>
-            <InboxHealthStatus />
-          </Box>
-        </Box>
+        <HealthPart title={msg('MailHealth.reading', 'Reading replies')}>
+          <InboxHealthStatus />
+        </HealthPart>
       </Flex>
     </Box>
   );
