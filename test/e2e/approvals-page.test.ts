@@ -18,7 +18,11 @@ import { startFixture, type SettingsFixture } from './fixture';
 import { redactRefs } from '../../server/src/mail/reply/token';
 
 const ARTICLE = 'api::article.article';
-type AxeViolation = { id: string; impact: string | null; nodes: Array<{ target: string[] }> };
+type AxeViolation = {
+  id: string;
+  impact: string | null;
+  nodes: Array<{ target: string[]; html: string; failureSummary?: string }>;
+};
 
 describe('Approvals in the browser: request, list, simulate, quarantine, cancel', () => {
   let f: SettingsFixture;
@@ -84,7 +88,7 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
         .map((v) => ({
           id: v.id,
           impact: v.impact,
-          nodes: v.nodes.map((n) => n.target.join(' ')),
+          nodes: v.nodes.map((n) => `${n.html.slice(0, 160)} — ${n.failureSummary ?? ''}`),
         }));
     });
     if (violations.length) diagnostic(`${what}: ${JSON.stringify(violations, null, 2)}`);
@@ -332,6 +336,23 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       .getByText(`Approved by ${approver.address.toLowerCase()} on`, { exact: false })
       .waitFor();
     expect(navigations).toStrictEqual([]);
+  });
+
+  test('a failed action is told in words from its code (cancelled meanwhile: ENOTPENDING)', async () => {
+    const { page } = f;
+    const raced = await ask(`Raced ${Date.now()}`);
+    await page.goto(f.url('/admin/plugins/mail-server'));
+    const item = page
+      .getByRole('list', { name: 'Requests' })
+      .getByRole('listitem', { name: `Request ${raced.row.id}: ${raced.title}` });
+    await item.getByRole('button', { name: 'Cancel request' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Cancel this request?' });
+    await dialog.waitFor();
+    // Someone else cancels it while the dialog is open.
+    await f.app.strapi.plugin('mail-server').service('approvals').cancel(raced.row.id);
+    await dialog.getByRole('button', { name: 'Cancel the request' }).click();
+    await toast('The action failed: The request is no longer pending.');
+    await item.getByText('Cancelled', { exact: true }).waitFor();
   });
 
   test('read through Microsoft Graph: "Read through" Graph, Save, Test IMAP; a reply read through Graph decides the request', async () => {

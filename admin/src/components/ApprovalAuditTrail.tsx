@@ -24,7 +24,7 @@ export const ApprovalAuditTrail = ({ request }: { request: ApprovalRow }) => {
   const replyById = new Map<number, Reply>(replies.map((r) => [r.id, r]));
   if (decisions.length === 0 && replies.length === 0) {
     return (
-      <Typography variant="pi" textColor="neutral500">
+      <Typography variant="pi" textColor="neutral600">
         {msg('Approvals.item.noDecision', 'No decision yet')}
       </Typography>
     );

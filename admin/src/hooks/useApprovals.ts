@@ -27,6 +27,7 @@ export function useApprovalRequests(filters: ApprovalFilters, enabled = true) {
     enabled,
     staleTime: 0,
     refetchInterval: (query) => whilePending(query.state.data),
+    refetchIntervalInBackground: false,
   });
 }
 
