@@ -5,12 +5,6 @@ import { useMsg } from '../hooks/useMsg';
 
 type Reply = NonNullable<ApprovalRow['replies']>[number];
 
-/** "accepted by a@x for the version of …" → who and what, as the inbox service writes it. */
-function review(resolution: string | null) {
-  const match = /^(accepted|discarded) by (\S+)/.exec(resolution ?? '');
-  return match ? { how: match[1] as 'accepted' | 'discarded', by: match[2]! } : null;
-}
-
 /**
  * Everything that happened to a request, oldest first: each decision with its comment (and,
  * when an admin accepted a held reply, whose reply it was and who accepted it), then every
@@ -70,7 +64,7 @@ export const ApprovalAuditTrail = ({ request }: { request: ApprovalRow }) => {
         );
       })}
       {replies.map((r) => {
-        const reviewed = review(r.resolution);
+        const reviewed = texts.resolution(r.resolution);
         return (
           <Box tag="li" key={`r-${r.id}`} paddingTop={1}>
             <Typography variant="pi" textColor="neutral700">
@@ -80,17 +74,7 @@ export const ApprovalAuditTrail = ({ request }: { request: ApprovalRow }) => {
                 verdict: texts.verdict(r.verdict),
               })}
               {r.reason ? ` — ${texts.reason(r.reason)?.label}` : ''}
-              {reviewed
-                ? ` — ${
-                    reviewed.how === 'accepted'
-                      ? msg('approvals.page.audit.acceptedBy', 'accepted by {by}', {
-                          by: reviewed.by,
-                        })
-                      : msg('approvals.page.audit.discardedBy', 'discarded by {by}', {
-                          by: reviewed.by,
-                        })
-                  }`
-                : ''}
+              {reviewed ? ` — ${reviewed}` : ''}
             </Typography>
           </Box>
         );

@@ -98,7 +98,7 @@ export const InboundMessageList = ({ refresh }: { refresh: boolean }) => {
                   <ReplyReason code={m.reason} />
                   {m.resolution ? (
                     <Typography variant="pi" textColor="neutral600">
-                      {m.resolution}
+                      {texts.resolution(m.resolution)}
                     </Typography>
                   ) : null}
                 </Flex>

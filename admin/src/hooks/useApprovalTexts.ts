@@ -71,6 +71,17 @@ export function useApprovalTexts() {
   };
 
   return {
+    /**
+     * "accepted by a@x for the version of …" / "discarded by a@x", as the inbox service
+     * records a review, in words; anything else as it is.
+     */
+    resolution: (text: string | null | undefined) => {
+      const match = /^(accepted|discarded) by (\S+)/.exec(text ?? '');
+      if (!match) return text ?? null;
+      return match[1] === 'accepted'
+        ? msg('approvals.page.audit.acceptedBy', 'accepted by {by}', { by: match[2] })
+        : msg('approvals.page.audit.discardedBy', 'discarded by {by}', { by: match[2] });
+    },
     /** A reason code in words; an unknown code is shown as it is. */
     reason: (code: string | null | undefined): ReasonText | null =>
       code ? (reasons[code] ?? { label: code, help: '' }) : null,
