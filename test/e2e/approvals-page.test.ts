@@ -18,6 +18,8 @@ import { startFixture, type SettingsFixture } from './fixture';
 import { redactRefs } from '../../server/src/mail/reply/token';
 
 const ARTICLE = 'api::article.article';
+/** The page's refresh period while a request is pending (admin/src/hooks/useApprovals.ts). */
+const PENDING_REFRESH_MS = 4000;
 type AxeViolation = {
   id: string;
   impact: string | null;
@@ -336,6 +338,17 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
       .getByText(`Approved by ${approver.address.toLowerCase()} on`, { exact: false })
       .waitFor();
     expect(navigations).toStrictEqual([]);
+
+    // Nothing pending in sight (Approved only): the page stops asking.
+    await page.getByRole('combobox', { name: 'Status' }).click();
+    await page.getByRole('option', { name: 'Approved' }).click();
+    await item.getByText('Approved', { exact: true }).waitFor();
+    const polls: string[] = [];
+    page.on('request', (req) => {
+      if (/\/mail-server\/(approvals|inbound-messages)/.test(req.url())) polls.push(req.url());
+    });
+    await page.waitForTimeout(3 * PENDING_REFRESH_MS);
+    expect(polls).toStrictEqual([]);
   });
 
   test('a failed action is told in words from its code (cancelled meanwhile: ENOTPENDING)', async () => {
