@@ -81,11 +81,10 @@ export async function entriesOf(
       for (const entry of found) {
         const value = entry[field];
         if (value === null || value === undefined || value === '') continue;
-        titles.set(`${entry.documentId}|${entry.locale ?? ''}`, String(value).slice(0, 200));
-        titles.set(
-          `${entry.documentId}|*`,
-          titles.get(`${entry.documentId}|*`) ?? String(value).slice(0, 200)
-        );
+        const title = String(value).slice(0, 200);
+        titles.set(`${entry.documentId}|${entry.locale ?? ''}`, title);
+        // Any locale's title, for a request made before its locale was recorded.
+        if (!titles.has(`${entry.documentId}|*`)) titles.set(`${entry.documentId}|*`, title);
       }
     }
     for (const row of group) {
