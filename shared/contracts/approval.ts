@@ -89,6 +89,36 @@ export const analyzeRequestSchema = z
 
 export const nullableString = z.string().nullable().optional();
 
+/**
+ * The entry a request is about, as the list shows it (server/src/approvals/entries.ts): title
+ * from the type's main field, and the edit view; no title nor link for an admin whose role may
+ * not read the type.
+ */
+export const approvalEntrySchema = z.object({
+  uid: z.string(),
+  displayName: z.string(),
+  documentId: z.string(),
+  locale: z.string().nullable(),
+  readable: z.boolean(),
+  title: z.string().nullable(),
+  /** the edit view, under the admin panel's path: /content-manager/collection-types/… */
+  path: z.string().nullable(),
+});
+export type ApprovalEntry = z.infer<typeof approvalEntrySchema>;
+
+/** A reply that referred to a request: the audit trail beside its decisions. */
+export const approvalReplySchema = z.object({
+  id: z.number(),
+  fromAddress: z.string().nullable(),
+  createdAt: z.string().nullable(),
+  verdict: z.string(),
+  reason: z.string().nullable(),
+  decision: z.string().nullable(),
+  /** "accepted by …" / "discarded by …" once an admin reviewed a held reply */
+  resolution: z.string().nullable(),
+});
+export type ApprovalReply = z.infer<typeof approvalReplySchema>;
+
 export const approvalRowSchema = z.looseObject({
   id: z.number(),
   targetUid: z.string(),
@@ -105,6 +135,8 @@ export const approvalRowSchema = z.looseObject({
   decisions: z.array(approvalDecisionSchema).nullable().optional(),
   decidedAt: nullableString,
   createdAt: nullableString,
+  entry: approvalEntrySchema.optional(),
+  replies: z.array(approvalReplySchema).optional(),
 });
 export type ApprovalRow = z.infer<typeof approvalRowSchema>;
 

@@ -5,12 +5,17 @@
 import { z } from 'zod';
 import { nullableString } from './approval';
 
+export const INBOUND_VERDICTS = ['applied', 'ignored', 'quarantined', 'failed'] as const;
+
 export const inboundListQuerySchema = z
   .object({
-    verdict: z.enum(['applied', 'ignored', 'quarantined', 'failed']).optional(),
+    verdict: z.enum(INBOUND_VERDICTS).optional(),
     requestId: z.coerce.number().int().positive().optional(),
+    page: z.coerce.number().int().min(1).max(100_000).default(1),
+    pageSize: z.coerce.number().int().min(1).max(100).default(25),
   })
   .strict();
+export type InboundListQuery = z.infer<typeof inboundListQuerySchema>;
 
 /** `POST /inbound-messages/:id/accept`: confirm the entry as it is now, when it changed. */
 export const acceptBodySchema = z
@@ -36,3 +41,17 @@ export const inboundRowSchema = z.looseObject({
   createdAt: nullableString,
 });
 export type InboundRow = z.infer<typeof inboundRowSchema>;
+
+/** The whole answer: a page of rows and where it sits (as the delivery log's). */
+export const inboundListSchema = z.object({
+  data: z.array(inboundRowSchema),
+  meta: z.object({
+    pagination: z.object({
+      page: z.number(),
+      pageSize: z.number(),
+      total: z.number(),
+      pageCount: z.number(),
+    }),
+  }),
+});
+export type InboundList = z.infer<typeof inboundListSchema>;

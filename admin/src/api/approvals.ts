@@ -14,17 +14,30 @@ import {
   type ApprovalRow,
   type Simulation,
 } from '../../../shared/contracts/approval';
-import { inboundRowSchema, type InboundRow } from '../../../shared/contracts/inbound-message';
+import {
+  inboundListSchema,
+  type InboundList,
+  type InboundRow,
+  type INBOUND_VERDICTS,
+} from '../../../shared/contracts/inbound-message';
 
-export type { ApprovalRow, InboundRow, Simulation };
+export type { ApprovalRow, InboundList, InboundRow, Simulation };
 import { PLUGIN_ID } from '../pluginId';
-import { requestData } from './client';
+import { requestData, toApiError } from './client';
 
 export const approvalQueryKeys = {
   all: [PLUGIN_ID, 'approvals'] as const,
   list: (filters: ApprovalFilters) => [PLUGIN_ID, 'approvals', 'list', filters] as const,
   quarantine: [PLUGIN_ID, 'approvals', 'quarantine'] as const,
+  inbound: (filters: InboundFilters) => [PLUGIN_ID, 'approvals', 'inbound', filters] as const,
 };
+
+/** The "Replies received" view: one verdict or all, a page at a time. */
+export interface InboundFilters {
+  verdict?: (typeof INBOUND_VERDICTS)[number];
+  page: number;
+  pageSize: number;
+}
 
 export interface ApprovalFilters {
   status?: (typeof APPROVAL_STATUSES)[number];
@@ -68,10 +81,18 @@ export function useApprovalsApi() {
       runInbox(): Promise<unknown> {
         return call(z.unknown(), () => post(`${base}/approvals/inbox/run`, {}));
       },
-      quarantine(): Promise<InboundRow[]> {
-        return call(z.array(inboundRowSchema), () =>
-          get(`${base}/inbound-messages`, { params: { verdict: 'quarantined' } })
-        );
+      /** The whole answer, with its pagination (not only `data`). */
+      async inbound(filters: InboundFilters): Promise<InboundList> {
+        const params = Object.fromEntries(Object.entries(filters).filter(([, v]) => !!v));
+        try {
+          return inboundListSchema.parse((await get(`${base}/inbound-messages`, { params })).data);
+        } catch (err) {
+          throw toApiError(err);
+        }
+      },
+      async quarantine(): Promise<InboundRow[]> {
+        // The newest 100 held replies: a queue a person works through, not an archive.
+        return (await this.inbound({ verdict: 'quarantined', page: 1, pageSize: 100 })).data;
       },
       resolve(id: number, how: 'accept' | 'discard', confirm = false): Promise<unknown> {
         const body = how === 'accept' && confirm ? { confirmCurrentVersion: true } : {};

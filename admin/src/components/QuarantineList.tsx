@@ -1,11 +1,12 @@
 import { Box, Button, Flex, Typography } from '@strapi/design-system';
 import type { InboundRow } from '../api/approvals';
 import { useMsg } from '../hooks/useMsg';
+import { ReplyReason } from './ReplyReason';
 
 interface QuarantineListProps {
   messages: InboundRow[];
   /** given when the admin may accept or discard */
-  onResolve?: (id: number, how: 'accept' | 'discard') => void;
+  onResolve?: (message: InboundRow, how: 'accept' | 'discard') => void;
   busyId?: number;
 }
 
@@ -44,13 +45,16 @@ export const QuarantineList = ({ messages, onResolve, busyId }: QuarantineListPr
                 at: date(m.createdAt),
               })}
             </Typography>
-            <Typography variant="pi" textColor="danger600">
-              {msg('Quarantine.reason', 'Reason: {reason}', { reason: m.reason ?? '—' })}
-            </Typography>
+            <ReplyReason code={m.reason} />
             <Typography variant="pi">
               {msg('Quarantine.decision', 'Decision read: {decision} · request {request}', {
-                decision: m.decision ?? '—',
-                request: m.requestId ?? '—',
+                decision:
+                  m.decision === 'approve'
+                    ? msg('Approvals.decision.approve', 'approved')
+                    : m.decision === 'reject'
+                      ? msg('Approvals.decision.reject', 'rejected')
+                      : '—',
+                request: m.requestId ? `#${m.requestId}` : '—',
               })}
               {m.comment ? ` — “${m.comment}”` : ''}
             </Typography>
@@ -60,7 +64,7 @@ export const QuarantineList = ({ messages, onResolve, busyId }: QuarantineListPr
                   size="S"
                   variant="success-light"
                   disabled={busyId === m.id}
-                  onClick={() => onResolve(m.id, 'accept')}
+                  onClick={() => onResolve(m, 'accept')}
                 >
                   {msg('Quarantine.accept', 'Accept')}
                 </Button>
@@ -68,7 +72,7 @@ export const QuarantineList = ({ messages, onResolve, busyId }: QuarantineListPr
                   size="S"
                   variant="danger-light"
                   disabled={busyId === m.id}
-                  onClick={() => onResolve(m.id, 'discard')}
+                  onClick={() => onResolve(m, 'discard')}
                 >
                   {msg('Quarantine.discard', 'Discard')}
                 </Button>

@@ -13,8 +13,13 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { APPROVAL_STATUSES } from '../../../shared/contracts/approval';
 import type { ApprovalFilters } from '../api/approvals';
 import { ApiError } from '../api/client';
+import {
+  ApprovalActionDialog,
+  type ApprovalActionRequest,
+} from '../components/ApprovalActionDialog';
 import { ApprovalRequestItem } from '../components/ApprovalRequestItem';
 import { DecisionSimulator } from '../components/DecisionSimulator';
+import { InboundMessageList } from '../components/InboundMessageList';
 import { QuarantineList } from '../components/QuarantineList';
 import { SectionCard } from '../components/SectionCard';
 import { APPROVAL_PERMISSIONS } from '../constants';
@@ -25,6 +30,7 @@ import {
   useResolveQuarantined,
   useRunInbox,
 } from '../hooks/useApprovals';
+import { useApprovalTexts } from '../hooks/useApprovalTexts';
 import { useMsg } from '../hooks/useMsg';
 import { queryClient } from '../utils/queryClient';
 
@@ -33,21 +39,51 @@ const ALL = 'all';
 
 export const ApprovalsPage = () => {
   const { msg } = useMsg();
+  const texts = useApprovalTexts();
   const { toggleNotification } = useNotification();
   const { allowedActions, isLoading } = useRBAC(APPROVAL_PERMISSIONS.manage);
   const canManage = allowedActions.canManage === true;
-  const [status, setStatus] = React.useState<Status | typeof ALL>('pending');
+  // All requests, newest first: a request decided a moment ago stays in sight, marked by its
+  // status; the filter narrows down when the list grows.
+  const [status, setStatus] = React.useState<Status | typeof ALL>(ALL);
   const requests = useApprovalRequests(status === ALL ? {} : { status });
-  const quarantine = useQuarantine();
+  const anyPending = !!requests.data?.some((r) => r.status === 'pending');
+  const quarantine = useQuarantine(true, anyPending);
   const cancel = useCancelApproval();
   const resolve = useResolveQuarantined();
   const runInbox = useRunInbox();
+  const [pending, setPending] = React.useState<ApprovalActionRequest | null>(null);
 
   const failed = (error: Error) =>
-    toggleNotification({
-      type: 'danger',
-      message: msg('Approvals.error', 'The action failed: {message}', { message: error.message }),
-    });
+    toggleNotification({ type: 'danger', message: texts.error(error) });
+  const done = (message: string) => () => toggleNotification({ type: 'success', message });
+
+  /** The confirmed action; an entry changed since the reply asks once more, saying so. */
+  const confirm = () => {
+    const asked = pending;
+    if (!asked) return;
+    if (asked.action === 'cancel') {
+      cancel.mutate(asked.id, {
+        onSuccess: done(msg('approvals.page.done.cancel', 'The request was cancelled')),
+        onError: failed,
+      });
+      return;
+    }
+    resolve.mutate(
+      { id: asked.id, how: asked.action, confirm: asked.confirmCurrent },
+      {
+        onSuccess: done(
+          asked.action === 'accept'
+            ? msg('approvals.page.done.accept', 'The reply was accepted and its decision applied')
+            : msg('approvals.page.done.discard', 'The reply was discarded')
+        ),
+        onError: (error) =>
+          error instanceof ApiError && error.code === 'ECONFIRM' && !asked.confirmCurrent
+            ? setPending({ ...asked, confirmCurrent: true })
+            : failed(error),
+      }
+    );
+  };
 
   const statusLabels: Record<Status | typeof ALL, string> = {
     all: msg('Approvals.status.all', 'All'),
@@ -63,11 +99,12 @@ export const ApprovalsPage = () => {
   return (
     <Page.Main>
       <Page.Title>{msg('Approvals.title', 'Approvals')}</Page.Title>
+      {/* mail health badge: the lead adds it beside the title (Layouts.Header's secondaryAction) */}
       <Layouts.Header
         title={msg('Approvals.title', 'Approvals')}
         subtitle={msg(
-          'Approvals.subtitle',
-          'Publication approvals requested by email, and the replies the mailbox received.'
+          'approvals.page.subtitle',
+          'Publication approvals requested by email, and every reply the mailbox received.'
         )}
         primaryAction={
           canManage ? (
@@ -76,11 +113,7 @@ export const ApprovalsPage = () => {
               loading={runInbox.isPending}
               onClick={() =>
                 runInbox.mutate(undefined, {
-                  onSuccess: () =>
-                    toggleNotification({
-                      type: 'success',
-                      message: msg('Approvals.inbox.done', 'The mailbox was checked'),
-                    }),
+                  onSuccess: done(msg('Approvals.inbox.done', 'The mailbox was checked')),
                   onError: failed,
                 })
               }
@@ -107,7 +140,7 @@ export const ApprovalsPage = () => {
               </SingleSelect>
             </Field.Root>
             {requests.isError ? (
-              <Typography textColor="danger600">{requests.error.message}</Typography>
+              <Typography textColor="danger600">{texts.error(requests.error)}</Typography>
             ) : requests.data && requests.data.length > 0 ? (
               <Flex
                 tag="ul"
@@ -122,14 +155,23 @@ export const ApprovalsPage = () => {
                     request={r}
                     cancelling={cancel.isPending && cancel.variables === r.id}
                     onCancel={
-                      canManage ? (id) => cancel.mutate(id, { onError: failed }) : undefined
+                      canManage
+                        ? (row) =>
+                            setPending({
+                              action: 'cancel',
+                              id: row.id,
+                              subject: `#${row.id} · ${row.entry?.title || row.title || row.targetDocumentId}`,
+                            })
+                        : undefined
                     }
                   />
                 ))}
               </Flex>
             ) : requests.isSuccess ? (
               <Typography textColor="neutral600">
-                {msg('Approvals.empty', 'No request with this status.')}
+                {status === ALL
+                  ? msg('approvals.page.empty', 'No approval has been requested yet.')
+                  : msg('Approvals.empty', 'No request with this status.')}
               </Typography>
             ) : null}
           </SectionCard>
@@ -141,37 +183,32 @@ export const ApprovalsPage = () => {
             )}
           >
             {quarantine.isError ? (
-              <Typography textColor="danger600">{quarantine.error.message}</Typography>
+              <Typography textColor="danger600">{texts.error(quarantine.error)}</Typography>
             ) : quarantine.data ? (
               <QuarantineList
                 messages={quarantine.data}
                 busyId={resolve.isPending ? resolve.variables?.id : undefined}
                 onResolve={
                   canManage
-                    ? (id, how) =>
-                        resolve.mutate(
-                          { id, how },
-                          {
-                            // The entry changed (or the request expired) since the approver
-                            // answered: only an explicit confirmation accepts the current version.
-                            onError: (error) =>
-                              error instanceof ApiError &&
-                              error.code === 'ECONFIRM' &&
-                              window.confirm(
-                                msg(
-                                  'Quarantine.confirmCurrent',
-                                  '{message} Accept the decision for the entry as it is now?',
-                                  { message: error.message }
-                                )
-                              )
-                                ? resolve.mutate({ id, how, confirm: true }, { onError: failed })
-                                : failed(error),
-                          }
-                        )
+                    ? (m, how) =>
+                        setPending({
+                          action: how,
+                          id: m.id,
+                          subject: `${m.fromAddress ?? '—'} · ${m.subject ?? ''}`,
+                        })
                     : undefined
                 }
               />
             ) : null}
+          </SectionCard>
+          <SectionCard
+            title={msg('approvals.page.replies', 'Replies received')}
+            description={msg(
+              'approvals.page.replies.description',
+              'Every email the approvals mailbox received, and what was done with it.'
+            )}
+          >
+            <InboundMessageList refresh={anyPending} />
           </SectionCard>
           <SectionCard
             title={msg('Simulator.title', 'Decision simulator')}
@@ -184,6 +221,11 @@ export const ApprovalsPage = () => {
           </SectionCard>
         </Flex>
       </Layouts.Content>
+      <ApprovalActionDialog
+        pending={pending}
+        onClose={() => setPending(null)}
+        onConfirm={confirm}
+      />
     </Page.Main>
   );
 };

@@ -22,7 +22,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async find(ctx: Context) {
     const query = parseInput(approvalListQuerySchema, ctx.query);
-    ctx.body = { data: await getService(strapi, 'approvals').list(query) };
+    ctx.body = {
+      data: await getService(strapi, 'approvals').list(query, { ability: ctx.state.userAbility }),
+    };
   },
 
   async cancel(ctx: Context) {

@@ -11,7 +11,7 @@ import { parseInput } from '../utils/validate';
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async find(ctx: Context) {
     const query = parseInput(inboundListQuerySchema, ctx.query);
-    ctx.body = { data: await getService(strapi, 'inbound-messages').list(query) };
+    ctx.body = await getService(strapi, 'inbound-messages').list(query);
   },
 
   async accept(ctx: Context) {

@@ -6,6 +6,8 @@ import type { Core } from '@strapi/strapi';
 import {
   approvalRequestInputSchema,
   type ApprovalDecision,
+  type ApprovalEntry,
+  type ApprovalReply,
   type ApprovalRequestInput,
 } from '../../../shared/contracts/approval';
 import { PluginError } from '../errors';
@@ -15,8 +17,17 @@ import { parseInput } from '../utils/validate';
 import type approvalAccess from './approval-access';
 import type { EntryPermission } from './approval-access';
 import type { ApprovalRow } from '../approvals/types';
+import { entriesOf } from '../approvals/entries';
+import { repliesOf } from '../approvals/replies';
 
 export const APPROVAL_UID = 'plugin::mail-server.approval';
+
+/** A request as GET /approvals lists it: the row, its entry and its replies. */
+export type ApprovalListRow = Omit<ApprovalRow, 'title'> & {
+  title: string | null;
+  entry?: ApprovalEntry;
+  replies: ApprovalReply[];
+};
 
 export type ApprovalAction = (ctx: {
   strapi: Core.Strapi;
@@ -223,16 +234,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return (await query().findOne({ where: { id } })) as ApprovalRow | null;
     },
 
-    async list(filter: { status?: string; uid?: string; documentId?: string } = {}) {
+    /**
+     * The requests, newest first, each with its entry (title, type, edit view; see
+     * approvals/entries.ts) and every reply that referred to it: the audit trail. `ability`
+     * is the reading admin's: without read access to a type they get no title of its entries.
+     */
+    async list(
+      filter: { status?: string; uid?: string; documentId?: string } = {},
+      { ability }: { ability?: Ability } = {}
+    ): Promise<ApprovalListRow[]> {
       const where: Record<string, unknown> = {};
       if (filter.status) where.status = filter.status;
       if (filter.uid) where.targetUid = filter.uid;
       if (filter.documentId) where.targetDocumentId = filter.documentId;
-      return (await query().findMany({
+      const rows = (await query().findMany({
         where,
         orderBy: { id: 'desc' },
         limit: 200,
       })) as ApprovalRow[];
+      const [entries, replies] = await Promise.all([
+        entriesOf(strapi, rows, ability as never),
+        repliesOf(
+          strapi,
+          rows.map((r) => r.id)
+        ),
+      ]);
+      return rows.map((row) => {
+        const entry = entries.get(row.id);
+        return {
+          ...row,
+          // The stored title is the entry's too: not for an admin who may not read it.
+          title: entry && !entry.readable ? null : row.title,
+          entry,
+          replies: replies.get(row.id) ?? [],
+        };
+      });
     },
 
     /** Cancels a pending request: ENOTFOUND for no such request, ENOTPENDING once decided. */

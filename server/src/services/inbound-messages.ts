@@ -4,7 +4,11 @@
  * Discard closes it. Both are recorded on the inbound-message row.
  */
 import type { Core } from '@strapi/strapi';
-import type { InboundRow } from '../../../shared/contracts/inbound-message';
+import type {
+  InboundList,
+  InboundListQuery,
+  InboundRow,
+} from '../../../shared/contracts/inbound-message';
 import { redactRefs } from '../mail';
 import { PluginError } from '../errors';
 import { getService } from '../utils/get-service';
@@ -26,20 +30,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   };
 
   return {
-    /** The answer of GET /inbound-messages (shared/contracts/inbound-message.ts `inboundRowSchema`). */
-    async list(filter: { verdict?: string; requestId?: number }): Promise<InboundRow[]> {
+    /**
+     * The answer of GET /inbound-messages (shared/contracts/inbound-message.ts
+     * `inboundListSchema`): every reply the mailbox received, newest first, a page at a time.
+     */
+    async list(filter: InboundListQuery): Promise<InboundList> {
       const where: Record<string, unknown> = {};
       if (filter.verdict) where.verdict = filter.verdict;
       if (filter.requestId) where.requestId = filter.requestId;
-      const rows = await query().findMany({ where, orderBy: { id: 'desc' }, limit: 200 });
+      const [rows, total] = await Promise.all([
+        query().findMany({
+          where,
+          orderBy: { id: 'desc' },
+          limit: filter.pageSize,
+          offset: (filter.page - 1) * filter.pageSize,
+        }),
+        query().count({ where }),
+      ]);
       // The raw message stays on the server; the list shows what a reviewer needs, without
       // approval signatures (a reference and a forged From are half of a decision).
-      return rows.map(({ raw: _raw, ...row }: Record<string, unknown>) => ({
+      const data = rows.map(({ raw: _raw, ...row }: Record<string, unknown>) => ({
         ...(row as InboundRow),
         subject: redactRefs(row.subject as string | undefined),
         messageId: redactRefs(row.messageId as string | undefined),
         comment: redactRefs(row.comment as string | undefined),
       }));
+      const { page, pageSize } = filter;
+      return {
+        data,
+        meta: { pagination: { page, pageSize, total, pageCount: Math.ceil(total / pageSize) } },
+      };
     },
 
     /**
