@@ -4,6 +4,8 @@ import { CheckCircle, CrossCircle, Minus, WarningCircle } from '@strapi/icons';
 import { useIntl, type MessageDescriptor } from 'react-intl';
 import type { ConnectionTestResult } from '../../../shared/contracts/connection-test';
 import { getTranslation } from '../utils/getTranslation';
+import { describeError } from '../utils/testMessages';
+import { CodeText } from './CodeText';
 
 type Step = ConnectionTestResult['steps'][number];
 
@@ -51,12 +53,21 @@ const STATUS: Record<
 };
 
 /** The outcome of a Test: every step with its time, and on failure what went wrong and the fix. */
-export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
-  const { formatMessage } = useIntl();
+export const TestResult = ({
+  result,
+  headingRef,
+}: {
+  result: ConnectionTestResult;
+  /** where the focus goes once the result is in (the Test button was disabled meanwhile) */
+  headingRef?: React.Ref<HTMLDivElement>;
+}) => {
+  const intl = useIntl();
+  const { formatMessage } = intl;
   const { error } = result;
+  const shown = error ? describeError(intl, error) : undefined;
   return (
     <Flex direction="column" alignItems="stretch" gap={3}>
-      <Flex gap={2}>
+      <Flex gap={2} ref={headingRef} tabIndex={-1} style={{ outlineOffset: 2 }}>
         {result.ok ? (
           <CheckCircle fill="success600" aria-hidden />
         ) : (
@@ -100,7 +111,7 @@ export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
               {step.detail && step.detail !== error?.diagnosis ? (
                 <Box paddingLeft={6}>
                   <Typography variant="pi" textColor="neutral600">
-                    {step.detail}
+                    <CodeText text={step.detail} />
                   </Typography>
                 </Box>
               ) : null}
@@ -116,15 +127,15 @@ export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
                 {error.code}
               </Badge>
               <Typography fontWeight="bold" textColor="danger700">
-                {error.diagnosis}
+                <CodeText text={shown?.diagnosis ?? error.diagnosis} />
               </Typography>
             </Flex>
-            {error.fix ? (
+            {shown?.fix ? (
               <Typography textColor="neutral800">
                 <Typography fontWeight="bold">
                   {formatMessage(d('Settings.test.fix', 'How to fix it:'))}
                 </Typography>{' '}
-                {error.fix}
+                <CodeText text={shown.fix} />
               </Typography>
             ) : null}
             {error.response ? (

@@ -89,6 +89,21 @@ const ActionsCell = ({ message, busy, onAction }: { message: OutboundMessage } &
   );
 };
 
+/** "a@x, b@y; c@z": each address kept whole on its line, the separators where lines may break. */
+const Addresses = ({ text }: { text: string }) => (
+  <>
+    {text.split(/(?<=[,;])\s*/).map((part, index) => (
+      <React.Fragment key={index}>
+        {index > 0 ? ' ' : null}
+        {/* inline-block: moved to the next line whole; broken inside only when wider than it all */}
+        <span style={{ display: 'inline-block', maxWidth: '100%', overflowWrap: 'anywhere' }}>
+          {part}
+        </span>
+      </React.Fragment>
+    ))}
+  </>
+);
+
 const Row = ({ message, actions }: { message: OutboundMessage; actions?: RowActions }) => {
   const { msg, date } = useMsg();
   return (
@@ -96,8 +111,10 @@ const Row = ({ message, actions }: { message: OutboundMessage; actions?: RowActi
       <Td>
         <Cell>{date(message.createdAt)}</Cell>
       </Td>
-      <Td style={{ whiteSpace: 'normal', wordBreak: 'break-all' }}>
-        <Cell>{message.recipients || '—'}</Cell>
+      {/* Lines break between addresses (after their comma or semicolon), and the column keeps
+          room for a usual address, so that none is cut mid-word (it was word-break: break-all). */}
+      <Td style={{ whiteSpace: 'normal', minWidth: '16rem' }}>
+        <Cell>{message.recipients ? <Addresses text={message.recipients} /> : '—'}</Cell>
       </Td>
       <Td style={{ whiteSpace: 'normal' }}>
         <Cell>{message.subject || '—'}</Cell>

@@ -23,6 +23,18 @@ import { useMsg } from '../hooks/useMsg';
 
 const ACTIONS = [...PERMISSIONS.update, ...PERMISSIONS.test];
 
+/** Moves the focus to a field by its path (the `name` every field of the form carries). */
+function focusField(path: string) {
+  // After the render that shows the errors, so that the field is announced with its error.
+  requestAnimationFrame(() => {
+    const target = document.querySelector<HTMLElement>(
+      `[name="${CSS.escape(path)}"], [data-field="${CSS.escape(path)}"] input, [data-field="${CSS.escape(path)}"] button`
+    );
+    target?.focus();
+    target?.scrollIntoView({ block: 'center' });
+  });
+}
+
 interface SettingsEditorProps {
   view: SettingsView;
   canUpdate: boolean;
@@ -43,16 +55,23 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
     () => ({
       values: form.values,
       setField: form.setField,
+      touch: form.touch,
       errorFor: form.errorFor,
       isLocked: (path: string) => form.locked.has(path),
       readOnly: !canUpdate,
     }),
-    [form.values, form.setField, form.errorFor, form.locked, canUpdate]
+    [form.values, form.setField, form.touch, form.errorFor, form.locked, canUpdate]
   );
 
   const onSubmit = (event: React.FormEvent) => {
     event.preventDefault();
-    if (!canUpdate || !form.dirty || !form.valid || save.isPending) return;
+    if (!canUpdate || !form.dirty || save.isPending) return;
+    if (!form.valid) {
+      // Errors of untouched fields were hidden until now: show them all, and go to the first.
+      const first = form.revealErrors();
+      if (first) focusField(first);
+      return;
+    }
     save.mutate(form.request, {
       onSuccess: (saved) => {
         form.reset(saved);
@@ -87,7 +106,7 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
               <Button
                 type="submit"
                 startIcon={<Check />}
-                disabled={!form.dirty || !form.valid}
+                disabled={!form.dirty || form.visibleErrors}
                 loading={save.isPending}
               >
                 {msg('Settings.save', 'Save')}
