@@ -67,7 +67,7 @@ export const OAuth2Fields = ({ kind }: { kind: SectionKind }) => {
     if (value === CUSTOM) {
       setCustomChosen(true);
       // Start from the host in use, so the field shows what "custom" replaces.
-      if (!authorityHost.value) authorityHost.onChange(hosts.authority);
+      if (!custom) authorityHost.onChange(hosts.authority);
       return;
     }
     setCustomChosen(false);

@@ -55,11 +55,8 @@ export function useSettingsForm(view: SettingsView) {
     [serverErrors, testErrors, clientErrors, submitted, touched]
   );
 
-  /** A Save with errors still hidden shows them all; the first invalid path, for its focus. */
-  const revealErrors = React.useCallback(() => {
-    setSubmitted(true);
-    return Object.keys(clientErrors)[0];
-  }, [clientErrors]);
+  /** A Save with errors still hidden shows them all. */
+  const revealErrors = React.useCallback(() => setSubmitted(true), []);
 
   /** Errors that stopped a Test of one section; they replace that section's previous ones. */
   const showTestErrors = React.useCallback((kind: SectionKind, errors: FieldErrors) => {

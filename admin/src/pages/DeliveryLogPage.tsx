@@ -95,8 +95,9 @@ const Addresses = ({ text }: { text: string }) => (
     {text.split(/(?<=[,;])\s*/).map((part, index) => (
       <React.Fragment key={index}>
         {index > 0 ? ' ' : null}
-        {/* inline-block: moved to the next line whole; broken inside only when wider than it all */}
-        <span style={{ display: 'inline-block', maxWidth: '100%', overflowWrap: 'anywhere' }}>
+        {/* inline-block: moved to the next line whole. break-word, not anywhere: the table
+            sizes the column to the longest address instead of squeezing every one of them. */}
+        <span style={{ display: 'inline-block', maxWidth: '100%', overflowWrap: 'break-word' }}>
           {part}
         </span>
       </React.Fragment>
@@ -111,9 +112,9 @@ const Row = ({ message, actions }: { message: OutboundMessage; actions?: RowActi
       <Td>
         <Cell>{date(message.createdAt)}</Cell>
       </Td>
-      {/* Lines break between addresses (after their comma or semicolon), and the column keeps
-          room for a usual address, so that none is cut mid-word (it was word-break: break-all). */}
-      <Td style={{ whiteSpace: 'normal', minWidth: '16rem' }}>
+      {/* Lines break between addresses, after their comma or semicolon, so that none is cut
+          mid-word (it was word-break: break-all). */}
+      <Td style={{ whiteSpace: 'normal' }}>
         <Cell>{message.recipients ? <Addresses text={message.recipients} /> : '—'}</Cell>
       </Td>
       <Td style={{ whiteSpace: 'normal' }}>

@@ -23,16 +23,16 @@ import { useMsg } from '../hooks/useMsg';
 
 const ACTIONS = [...PERMISSIONS.update, ...PERMISSIONS.test];
 
-/** Moves the focus to a field by its path (the `name` every field of the form carries). */
-function focusField(path: string) {
-  // After the render that shows the errors, so that the field is announced with its error.
-  requestAnimationFrame(() => {
-    const target = document.querySelector<HTMLElement>(
-      `[name="${CSS.escape(path)}"], [data-field="${CSS.escape(path)}"] input, [data-field="${CSS.escape(path)}"] button`
-    );
-    target?.focus();
-    target?.scrollIntoView({ block: 'center' });
-  });
+/** Moves the focus to the first field that shows an error, in page order. */
+function focusFirstError() {
+  // Two frames: after the render that shows the errors, so the field is announced with its own.
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      const target = document.querySelector<HTMLElement>('form [aria-invalid="true"]');
+      target?.focus();
+      target?.scrollIntoView({ block: 'center' });
+    })
+  );
 }
 
 interface SettingsEditorProps {
@@ -68,8 +68,8 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
     if (!canUpdate || !form.dirty || save.isPending) return;
     if (!form.valid) {
       // Errors of untouched fields were hidden until now: show them all, and go to the first.
-      const first = form.revealErrors();
-      if (first) focusField(first);
+      form.revealErrors();
+      focusFirstError();
       return;
     }
     save.mutate(form.request, {
