@@ -239,7 +239,11 @@ describe('Settings → Mail Server: setup that explains itself (#15.4)', () => {
     await section
       .getByText(/^The saved password was not used: the port and security changed/)
       .waitFor();
-    expect(await section.getByText(/the host/).count()).toBe(0);
+    const diagnosis = await section
+      .getByText(/^The saved password was not used/)
+      .first()
+      .textContent();
+    expect(diagnosis).not.toMatch(/host/);
   });
 
   test('with the authority host left empty, a failed token request names the host it tried', async () => {
@@ -373,20 +377,31 @@ describe('Settings → Mail Server: setup that explains itself (#15.4)', () => {
         )!;
         const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
         const out: Record<string, number> = {};
+        const lineCount = (range: Range) => {
+          // Fragments whose tops differ by more than a few pixels (glyphs of another font on
+          // one line differ by a pixel or two).
+          const tops = Array.from(range.getClientRects())
+            .map((r) => r.top)
+            .sort((a, b) => a - b);
+          return tops.filter((top, i) => i === 0 || top - tops[i - 1]! > 6).length;
+        };
+        const whole = document.createRange();
+        whole.selectNodeContents(cell);
+        out.cell = lineCount(whole);
         for (let node = walker.nextNode(); node; node = walker.nextNode()) {
           const text = node.textContent ?? '';
           const address = wanted.find((a) => text.includes(a));
           if (!address) continue;
           const range = document.createRange();
           range.selectNodeContents(node);
-          out[address] = new Set(
-            Array.from(range.getClientRects()).map((r) => Math.round(r.top))
-          ).size;
+          out[address] = lineCount(range);
         }
         return { out };
       }, addresses);
-      expect(lines.out).toEqual(Object.fromEntries(addresses.map((a) => [a, 1])));
       await screenshot(page, 'settings-setup-delivery-log');
+      const { cell, ...each } = lines.out;
+      expect(cell).toBeGreaterThan(1); // the column is narrower than the list: it does wrap
+      expect(each).toEqual(Object.fromEntries(addresses.map((a) => [a, 1]))); // between them
     } finally {
       await page.setViewportSize({ width: 1440, height: 2200 });
     }

@@ -95,11 +95,9 @@ const Addresses = ({ text }: { text: string }) => (
     {text.split(/(?<=[,;])\s*/).map((part, index) => (
       <React.Fragment key={index}>
         {index > 0 ? ' ' : null}
-        {/* inline-block: moved to the next line whole. break-word, not anywhere: the table
-            sizes the column to the longest address instead of squeezing every one of them. */}
-        <span style={{ display: 'inline-block', maxWidth: '100%', overflowWrap: 'break-word' }}>
-          {part}
-        </span>
+        {/* nowrap: an address has break opportunities of its own (after a hyphen), which the
+            table used to squeeze the column; now it is as wide as the longest address. */}
+        <span style={{ whiteSpace: 'nowrap' }}>{part}</span>
       </React.Fragment>
     ))}
   </>
