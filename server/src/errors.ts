@@ -10,6 +10,7 @@
  */
 import { errors } from '@strapi/utils';
 import type { Context, Next } from 'koa';
+import type { DestinationPart } from '../../shared/contracts/settings';
 import { isMailError, toInfo, type MailErrorInfo } from './mail';
 
 /** Stable codes of the plugin's own errors, the status each answers, and what it means. */
@@ -46,6 +47,13 @@ const NAMES: Record<number, string> = {
   429: 'RateLimitError',
 };
 
+/** Stable facts beside a PluginError's message: a reason, and for ESECRETDEST what changed. */
+export interface PluginErrorDetail {
+  reason?: string;
+  changed?: DestinationPart[];
+  secret?: 'password' | 'clientSecret' | 'clientCertificate';
+}
+
 /** An error of the plugin itself (not of a mail server), with a stable code and a fix. */
 export class PluginError extends errors.ApplicationError {
   readonly status: number;
@@ -55,11 +63,14 @@ export class PluginError extends errors.ApplicationError {
     message: string,
     readonly fix?: string,
     /** the field it is about, e.g. ['smtp', 'password']: a 400 ValidationError on that path */
-    readonly path?: string[]
+    readonly path?: string[],
+    /** which of several causes with one code, in words the page translates (ESECRETDEST) */
+    readonly detail?: PluginErrorDetail
   ) {
     super(message, {
       code,
       fix,
+      ...detail,
       ...(path ? { errors: [{ path, message, name: 'ValidationError' }] } : {}),
     });
     // A field of the request at fault is a 400 whatever the code (a documentId in the body
@@ -80,10 +91,18 @@ export const graphNeedsOAuth2 = (kind: 'smtp' | 'imap') =>
   );
 
 /** Any error as what the page shows: code, message, diagnosis, fix (never a secret). */
-export function errorInfo(err: unknown): Omit<MailErrorInfo, 'code'> & { code: string } {
+export function errorInfo(
+  err: unknown
+): Omit<MailErrorInfo, 'code'> & { code: string } & PluginErrorDetail {
   if (isMailError(err)) return toInfo(err);
   if (err instanceof PluginError) {
-    return { code: err.code, message: err.message, diagnosis: err.message, fix: err.fix };
+    return {
+      code: err.code,
+      message: err.message,
+      diagnosis: err.message,
+      fix: err.fix,
+      ...err.detail,
+    };
   }
   const message = (err as Error)?.message ?? String(err);
   return { code: 'EUNKNOWN', message, diagnosis: message };

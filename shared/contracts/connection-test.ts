@@ -3,18 +3,18 @@
  * A failed test is a result (200, `ok: false`), not an HTTP error: the page shows the steps.
  */
 import { z } from 'zod';
-import { imapInputSchema, smtpInputSchema } from './settings';
+import { DESTINATION_PARTS, imapRequestSchema, smtpRequestSchema } from './settings';
 
 export const smtpTestRequestSchema = z
   .object({
     /** unsaved form values; omitted: test the saved settings */
-    smtp: smtpInputSchema.optional(),
+    smtp: smtpRequestSchema.optional(),
     /** also send a real test message to this address */
     to: z.email().max(254).optional(),
   })
   .strict();
 
-export const imapTestRequestSchema = z.object({ imap: imapInputSchema.optional() }).strict();
+export const imapTestRequestSchema = z.object({ imap: imapRequestSchema.optional() }).strict();
 
 /** The steps of a Test, in order: the one list (mail/types.ts derives ProbeStepName from it). */
 export const PROBE_STEPS = [
@@ -47,6 +47,13 @@ export const probeErrorSchema = z.object({
   command: z.string().optional(),
   /** which of several diagnoses with one code, e.g. 'smtp-auth-disabled' or 'AADSTS50194' */
   reason: z.string().optional(),
+  /**
+   * ESECRETDEST: the parts of the destination the form changed since the secret was saved
+   * (reason `destination-changed`), so that the page can say which, in its language.
+   */
+  changed: z.array(z.enum(DESTINATION_PARTS)).optional(),
+  /** ESECRETDEST: which secret was withheld */
+  secret: z.enum(['password', 'clientSecret', 'clientCertificate']).optional(),
 });
 
 export const connectionTestResultSchema = z.object({

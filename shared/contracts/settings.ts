@@ -60,6 +60,27 @@ export function cloudHosts(oauth2: { cloud: MicrosoftCloud; authorityHost: strin
   };
 }
 
+/**
+ * The parts of a section that decide where its secrets go (server/src/settings/destination.ts):
+ * a saved secret is only ever used for the exact destination it was saved for. Stable names:
+ * a withheld secret's answer lists the ones that changed, and the page words them.
+ */
+export const DESTINATION_PARTS = [
+  'transport',
+  'host',
+  'port',
+  'security',
+  'username',
+  'oauth2.enabled',
+  'oauth2.grant',
+  'oauth2.authorityHost',
+  'oauth2.cloud',
+  'oauth2.tenantId',
+  'oauth2.clientId',
+  'oauth2.scopes',
+] as const;
+export type DestinationPart = (typeof DESTINATION_PARTS)[number];
+
 /** Exchange Online endpoints of every cloud (smtp.office365.com, outlook.office365.us, …). */
 export const isMicrosoftHost = (host: string) =>
   /(^|\.)(office365\.(com|us)|outlook\.(com|office365\.com)|partner\.outlook\.cn|office\.com)\.?$/i.test(
@@ -74,6 +95,78 @@ export const DEFAULT_PORTS = {
   smtp: { tls: 465, starttls: 587, none: 25 },
   imap: { tls: 993, starttls: 143, none: 143 },
 } as const;
+
+/**
+ * What an admin pastes into a host field is often a URL (`smtps://mail.example.com:465`,
+ * `https://login.microsoftonline.us/`) or `host:port`: the host, and the port (and, for a
+ * scheme that implies it, the security) are taken from it instead of refusing it. The form
+ * splits it as it is typed; the API does the same, so an API client gets the same result.
+ * Returns null when the value is not such a form (a bare host, or something else entirely).
+ */
+export interface SplitHost {
+  host: string;
+  port?: number;
+  security?: (typeof SECURITY)[number];
+}
+/** Schemes that say the connection is TLS from the first byte (RFC 8314). */
+const IMPLICIT_TLS_SCHEMES = new Set(['smtps', 'imaps']);
+const URL_FORM =
+  /^([a-z][a-z0-9+.-]*):\/\/(?:[^@/?#]*@)?(\[[0-9a-f:.]+\]|[^:/?#]+)(?::(\d{1,5}))?(?:[/?#].*)?$/i;
+const HOST_PORT_FORM = /^(\[[0-9a-f:.]+\]|[^:/?#\s]+)(?::(\d{1,5}))?\/?$/i;
+
+export function splitHostInput(value: string): SplitHost | null {
+  const text = value.trim();
+  const url = URL_FORM.exec(text);
+  const bare = url ? null : HOST_PORT_FORM.exec(text);
+  const [host, port] = url ? [url[2], url[3]] : bare ? [bare[1], bare[2]] : [];
+  if (host === undefined) return null;
+  // A bare host without a port is already what the field wants: nothing to split.
+  if (!url && port === undefined && !text.endsWith('/')) return null;
+  const split: SplitHost = { host: host.replace(/^\[(.*)\]$/, '$1') };
+  if (port !== undefined) split.port = Number(port);
+  if (url && IMPLICIT_TLS_SCHEMES.has(url[1].toLowerCase())) split.security = 'tls';
+  return split;
+}
+
+/** An authority host as the setting keeps it: `host` or `host:port`, from a pasted URL too. */
+export function authorityHostOf(value: string): string {
+  const split = splitHostInput(value);
+  if (!split) return value.trim();
+  return split.port !== undefined ? `${split.host}:${split.port}` : split.host;
+}
+
+type Loose = Record<string, unknown>;
+const isObject = (v: unknown): v is Loose =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The request side of a section: a URL in `host` gives the host, and the port and security
+ * it names when the request does not give them itself; one that says otherwise is refused
+ * rather than silently picking one. A URL in `oauth2.authorityHost` gives its host[:port].
+ */
+function splitSectionHosts(value: unknown, ctx: z.RefinementCtx): unknown {
+  if (!isObject(value)) return value;
+  const out: Loose = { ...value };
+  if (isObject(value.oauth2) && typeof value.oauth2.authorityHost === 'string') {
+    out.oauth2 = { ...value.oauth2, authorityHost: authorityHostOf(value.oauth2.authorityHost) };
+  }
+  const split = typeof value.host === 'string' ? splitHostInput(value.host) : null;
+  if (!split) return out;
+  out.host = split.host;
+  for (const key of ['port', 'security'] as const) {
+    const fromUrl = split[key];
+    if (fromUrl === undefined) continue;
+    if (value[key] === undefined || value[key] === null) out[key] = fromUrl;
+    else if (value[key] !== fromUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `conflicts with the host URL (${fromUrl})`,
+      });
+    }
+  }
+  return out;
+}
 
 // A header value must never contain CR/LF: it would let a setting inject headers into mail.
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
@@ -133,7 +226,10 @@ export const oauth2InputSchema = z.object({
     .string()
     .trim()
     .max(253)
-    .refine((v) => HOST_PORT.test(v), { message: 'must be a host name, optionally with :port' })
+    // Empty follows the cloud (cloudHosts), like the stored default.
+    .refine((v) => v === '' || HOST_PORT.test(v), {
+      message: 'must be a host name, optionally with :port',
+    })
     .default(DEFAULT_AUTHORITY_HOST),
   scopes: z.array(text(300).min(1)).max(10).default([]),
 });
@@ -286,10 +382,14 @@ function sectionRules(value: SectionInput, ctx: z.RefinementCtx) {
   }
 }
 
+/** A section as a request gives it (a save, a test): pasted URLs split, then validated. */
+export const smtpRequestSchema = z.preprocess(splitSectionHosts, smtpInputSchema);
+export const imapRequestSchema = z.preprocess(splitSectionHosts, imapInputSchema);
+
 export const settingsInputSchema = z
   .object({
-    smtp: smtpInputSchema.superRefine(sectionRules).optional(),
-    imap: imapInputSchema.superRefine(sectionRules).optional(),
+    smtp: z.preprocess(splitSectionHosts, smtpInputSchema.superRefine(sectionRules)).optional(),
+    imap: z.preprocess(splitSectionHosts, imapInputSchema.superRefine(sectionRules)).optional(),
   })
   .strict();
 

@@ -139,13 +139,66 @@ describe('connection tests', () => {
     expect(result.steps.length).toBe(0); // no connection was attempted
   });
 
+  test('a withheld secret names what changed with stable codes: the port, not the host', async () => {
+    const { password: _typedNothing, ...form } = smtpForm({ port: stack.smtp.tlsPort });
+    const result = await call('smtp', { smtp: form });
+    expect(result.error).toMatchObject({
+      code: 'ESECRETDEST',
+      reason: 'destination-changed',
+      changed: ['port'],
+      secret: 'password',
+    });
+  });
+
+  test('a URL pasted as the host gives host, port and security, as in the form', async () => {
+    const { password: _typedNothing, host: _h, port: _p, ...form } = smtpForm();
+    const result = await call('smtp', {
+      smtp: { ...form, host: `smtp://127.0.0.1:${stack.smtp.port}` },
+    });
+    expect(result.ok).toBe(true); // the saved destination: the saved password follows
+    const tls = await call('imap', {
+      imap: {
+        ...imapForm(),
+        host: 'imaps://127.0.0.1',
+        port: stack.imap.tlsPort,
+        security: undefined,
+      },
+    });
+    expect(tls.ok).toBe(true);
+  });
+
+  test('a test email is in the delivery log, sent or failed', async () => {
+    const failedTo = `nobody-${Date.now().toString(36)}@example.test`;
+    await call('smtp', { to: reader.address });
+    await call('smtp', { to: failedTo });
+    await app.strapi.plugin('mail-server').service('outbound-messages').flush();
+    const log = async (recipient: string) => {
+      const res = await request(app.strapi.server.httpServer)
+        .get('/mail-server/outbound-messages')
+        .query({ recipient })
+        .set('Authorization', `Bearer ${admin.token}`)
+        .expect(200);
+      return (
+        res.body.data as Array<{ subject: string; status: string; errorCode: string | null }>
+      ).filter((m) => m.subject === 'Mail Server test message from Strapi');
+    };
+    expect((await log(reader.address)).map((m) => m.status)).toContain('sent');
+    const [failed] = await log(failedTo);
+    expect([failed?.status, typeof failed?.errorCode]).toEqual(['failed', 'string']);
+  });
+
   test('IMAP with the saved settings opens the mailbox', async () => {
     const result = await call('imap', {});
     expect(result.ok).toBe(true);
     for (const step of ['connect', 'tls', 'authenticate', 'mailbox']) {
       expect(stepStatus(result, step)).toBe('ok');
     }
-    expect(stepStatus(result, 'folder')).toBe('warning'); // Processed does not exist yet
+    // Processed does not exist yet: the normal state of a new mailbox, created when needed.
+    const folder = result.steps.find((s) => s.name === 'folder');
+    expect([folder?.status, folder?.detail]).toEqual([
+      'ok',
+      expect.stringMatching(/will be created/),
+    ]);
   });
 
   test('IMAP over STARTTLS with a wrong password fails with EAUTH', async () => {

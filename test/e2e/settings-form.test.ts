@@ -57,6 +57,8 @@ describe('Settings → Mail Server: the form and the permissions', () => {
     expect((await guide.getAttribute('href')) ?? '').toMatch(/^https:\/\/learn\.microsoft\.com\//);
     await section.getByRole('button', { name: 'Advanced' }).click();
     await section.getByRole('combobox', { name: 'Grant' }).waitFor();
+    // The authority host is the Microsoft cloud's "Custom…", beside the Tenant ID (#15.4).
+    await f.choose(section, 'Microsoft cloud', /Custom/);
     await field(section, 'Authority host').waitFor();
     await screenshot(f.page, 'settings-oauth2');
     await oauth2.click();

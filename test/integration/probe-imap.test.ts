@@ -120,7 +120,7 @@ describe('probeImap against the mail stack', () => {
   }
 
   test(
-    'warns that a missing processed folder will be created',
+    'a missing processed folder is OK: it will be created when needed (not a warning)',
     async () => {
       const r = await probeImap({
         endpoint: { host: 'localhost', port: stack.imap.tlsPort, security: 'tls' },
@@ -129,7 +129,8 @@ describe('probeImap against the mail stack', () => {
         processedFolder: 'Approvals/Done',
       });
       expect(r.ok).toBe(true);
-      expect(step(r, 'folder').status).toBe('warning');
+      expect(step(r, 'folder').status).toBe('ok');
+      expect(step(r, 'folder').detail).toMatch(/Approvals\/Done will be created/);
     },
     T.timeout
   );

@@ -1,13 +1,26 @@
 import * as React from 'react';
-import { Box, Button, Field, Flex, Loader, TextInput, Typography } from '@strapi/design-system';
+import {
+  Box,
+  Button,
+  Field,
+  Flex,
+  Loader,
+  TextInput,
+  Typography,
+  VisuallyHidden,
+} from '@strapi/design-system';
+import { useIntl } from 'react-intl';
 import { Play } from '@strapi/icons';
 import { z } from 'zod';
 import type { ConnectionTestResult } from '../../../shared/contracts/connection-test';
 import { DismissibleAlert } from './DismissibleAlert';
 import { TestResult } from './TestResult';
 import { useMsg } from '../hooks/useMsg';
+import { summarize } from '../utils/testMessages';
 
 interface ConnectionTestPanelProps {
+  /** the section's short name in the announcement, e.g. "SMTP" */
+  name: string;
   /** the button's text, e.g. "Test SMTP" */
   label: string;
   description: string;
@@ -31,7 +44,33 @@ const emailSchema = z.email();
 /** The Test button of a section, its optional recipient, and the outcome. */
 export const ConnectionTestPanel = (props: ConnectionTestPanelProps) => {
   const { msg } = useMsg();
+  const intl = useIntl();
   const [to, setTo] = React.useState('');
+  const outcomeRef = React.useRef<HTMLDivElement>(null);
+  const headingRef = React.useRef<HTMLDivElement>(null);
+  const [announcement, setAnnouncement] = React.useState('');
+  const ran = React.useRef(false);
+  // The result appears below the button, often below the fold: once a run ends, bring it into
+  // view, put the focus on its heading (the button was disabled while it ran, so the focus was
+  // lost) and say the outcome in one line to screen readers.
+  React.useEffect(() => {
+    if (props.pending) {
+      ran.current = true;
+      setAnnouncement('');
+      return;
+    }
+    if (!ran.current || (!props.result && !props.failure)) return;
+    ran.current = false;
+    setAnnouncement(
+      props.result ? summarize(intl, props.name, props.result) : (props.failure ?? '')
+    );
+    const reduced = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+    outcomeRef.current?.scrollIntoView({
+      block: 'nearest',
+      behavior: reduced ? 'auto' : 'smooth',
+    });
+    headingRef.current?.focus({ preventScroll: true });
+  }, [props.pending, props.result, props.failure, props.name, intl]);
   const toInvalid = to.trim() !== '' && !emailSchema.safeParse(to.trim()).success;
   const run = () => {
     if (!toInvalid) props.onTest(to.trim() || undefined);
@@ -88,7 +127,12 @@ export const ConnectionTestPanel = (props: ConnectionTestPanelProps) => {
             </Button>
           </Box>
         </Flex>
-        <Box aria-live="polite" aria-busy={props.pending}>
+        <VisuallyHidden>
+          <div role="status" aria-live="polite" aria-atomic="true">
+            {announcement}
+          </div>
+        </VisuallyHidden>
+        <Box ref={outcomeRef} aria-busy={props.pending} style={{ scrollMarginBottom: 24 }}>
           {props.pending ? (
             <Flex gap={2}>
               <Loader small />
@@ -97,9 +141,11 @@ export const ConnectionTestPanel = (props: ConnectionTestPanelProps) => {
               </Typography>
             </Flex>
           ) : props.failure ? (
-            <DismissibleAlert variant="danger">{props.failure}</DismissibleAlert>
+            <div ref={headingRef} tabIndex={-1}>
+              <DismissibleAlert variant="danger">{props.failure}</DismissibleAlert>
+            </div>
           ) : props.result ? (
-            <TestResult result={props.result} />
+            <TestResult result={props.result} headingRef={headingRef} />
           ) : null}
         </Box>
       </Flex>

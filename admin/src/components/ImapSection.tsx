@@ -70,6 +70,7 @@ export const ImapSection = ({ test }: { test?: SectionTestProps }) => {
       {test ? (
         <ConnectionTestPanel
           {...test}
+          name="IMAP"
           label={msg('Settings.imap.test', 'Test IMAP')}
           description={msg(
             'Settings.imap.test.description',

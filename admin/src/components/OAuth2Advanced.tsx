@@ -1,11 +1,12 @@
 import { Accordion, Box, Grid } from '@strapi/design-system';
-import { DEFAULT_AUTHORITY_HOST } from '../../../shared/contracts/settings';
 import type { SectionKind } from '../utils/form';
 import { SelectField } from './SelectField';
-import { TextField } from './TextField';
 import { useMsg } from '../hooks/useMsg';
 
-/** The grant and the authority host override: folded away, most admins keep the defaults. */
+/**
+ * The grant: folded away, most admins keep client credentials. (The authority host is beside
+ * the Tenant ID, as the Microsoft cloud's "Custom…": admins of a national cloud look there.)
+ */
 export const OAuth2Advanced = ({ kind }: { kind: SectionKind }) => {
   const { msg } = useMsg();
   const grants = [
@@ -44,17 +45,6 @@ export const OAuth2Advanced = ({ kind }: { kind: SectionKind }) => {
                   label={msg('Settings.oauth2.grant.label', 'Grant')}
                   options={grants}
                   hint={msg('Settings.oauth2.grant.hint', 'How Strapi obtains its access token.')}
-                />
-              </Grid.Item>
-              <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
-                <TextField
-                  path={`${kind}.oauth2.authorityHost`}
-                  label={msg('Settings.oauth2.authorityHost.label', 'Authority host')}
-                  placeholder={DEFAULT_AUTHORITY_HOST}
-                  hint={msg(
-                    'Settings.oauth2.authorityHost.hint',
-                    'Follows the cloud; another host only for a proxy or a test platform.'
-                  )}
                 />
               </Grid.Item>
             </Grid.Root>

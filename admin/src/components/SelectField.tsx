@@ -7,16 +7,27 @@ interface SelectFieldProps {
   label: string;
   hint?: React.ReactNode;
   options: Array<{ value: string; label: string }>;
+  /** shown instead of the field's value (a choice that is no value of its own: "Custom…") */
+  value?: string;
+  /** instead of storing the chosen value as is */
+  onValueChange?(value: string): void;
 }
 
-export const SelectField = ({ path, label, hint, options }: SelectFieldProps) => {
+export const SelectField = ({
+  path,
+  label,
+  hint,
+  options,
+  value,
+  onValueChange,
+}: SelectFieldProps) => {
   const field = useFormField<string>(path);
   return (
     <Field.Root name={path} error={field.error} hint={field.lockedHint ?? hint}>
       <Field.Label>{label}</Field.Label>
       <SingleSelect
-        value={field.value}
-        onChange={(value) => field.onChange(String(value))}
+        value={value ?? field.value}
+        onChange={(chosen) => (onValueChange ?? field.onChange)(String(chosen))}
         disabled={field.disabled}
       >
         {options.map((option) => (

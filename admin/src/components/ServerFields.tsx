@@ -2,6 +2,7 @@ import { Grid } from '@strapi/design-system';
 import { DEFAULT_PORTS } from '../../../shared/contracts/settings';
 import { useFormField } from '../hooks/useFormField';
 import type { SectionKind } from '../utils/form';
+import { HostField } from './HostField';
 import { Microsoft365Warning } from './Microsoft365Warning';
 import { SecretField } from './SecretField';
 import { SelectField } from './SelectField';
@@ -10,11 +11,23 @@ import { useMsg } from '../hooks/useMsg';
 
 type Security = keyof (typeof DEFAULT_PORTS)['smtp'];
 
+/**
+ * The mode a well-known port is used with (RFC 8314, IANA); none for ports used with several
+ * (SMTP 25 carries STARTTLS and plain relays alike).
+ */
+const USUAL: Record<SectionKind, Record<string, Security>> = {
+  smtp: { '465': 'tls', '587': 'starttls' },
+  imap: { '993': 'tls', '143': 'starttls' },
+};
+const usualSecurity = (kind: SectionKind, port: string | undefined): Security | undefined =>
+  USUAL[kind][(port ?? '').trim()];
+
 /** Host, port, security, username and password: the part SMTP and IMAP have in common. */
 export const ServerFields = ({ kind }: { kind: SectionKind }) => {
   const { msg } = useMsg();
   const host = useFormField<string>(`${kind}.host`);
   const security = useFormField<Security>(`${kind}.security`);
+  const port = useFormField<string>(`${kind}.port`);
   const oauth2 = useFormField<boolean>(`${kind}.oauth2.enabled`);
   const grant = useFormField<string>(`${kind}.oauth2.grant`);
   const transport = useFormField<string | undefined>(`${kind}.transport`);
@@ -24,30 +37,32 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
   // With OAuth2 the password is only used by the "username and password" grant.
   const showPassword = !graph && (!oauth2.value || grant.value === 'password');
 
+  // The options name the mode only: a port in the label contradicted the port field whenever
+  // a server used another one. A port that usually means another mode is a hint instead.
   const securityOptions = [
-    {
-      value: 'tls',
-      label: msg('Settings.security.tls', 'SSL/TLS (port {port})', {
-        port: DEFAULT_PORTS[kind].tls,
-      }),
-    },
-    {
-      value: 'starttls',
-      label: msg('Settings.security.starttls', 'STARTTLS (port {port})', {
-        port: DEFAULT_PORTS[kind].starttls,
-      }),
-    },
-    {
-      value: 'none',
-      label: msg('Settings.security.none', 'None (unencrypted)'),
-    },
+    { value: 'tls', label: msg('Settings.setup.security.tls', 'SSL/TLS (implicit)') },
+    { value: 'starttls', label: msg('Settings.setup.security.starttls', 'STARTTLS') },
+    { value: 'none', label: msg('Settings.setup.security.none', 'None (unencrypted)') },
   ];
+  const usual = usualSecurity(kind, port.value);
+  const mismatch =
+    usual && usual !== security.value
+      ? msg(
+          'Settings.setup.security.mismatch',
+          'Port {port} is usually {security}: check that the server really expects this.',
+          {
+            port: port.value.trim(),
+            security: securityOptions.find((o) => o.value === usual)?.label ?? usual,
+          }
+        )
+      : undefined;
 
   return (
     <Grid.Root gap={5}>
       <Grid.Item col={6} xs={12} direction="column" alignItems="stretch">
-        <TextField
-          path={`${kind}.host`}
+        <HostField
+          kind={kind}
+          target="server"
           label={
             graph
               ? msg('Settings.host.graph.label', 'Graph host')
@@ -95,12 +110,13 @@ export const ServerFields = ({ kind }: { kind: SectionKind }) => {
             label={msg('Settings.security.label', 'Security')}
             options={securityOptions}
             hint={
-              security.value === 'none'
+              mismatch ??
+              (security.value === 'none'
                 ? msg(
                     'Settings.security.none.hint',
                     'Passwords and mail travel unencrypted: only for a trusted local relay.'
                   )
-                : undefined
+                : undefined)
             }
           />
         </Grid.Item>

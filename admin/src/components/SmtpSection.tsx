@@ -60,6 +60,7 @@ export const SmtpSection = ({ test }: { test?: SectionTestProps }) => {
       {test ? (
         <ConnectionTestPanel
           {...test}
+          name="SMTP"
           withRecipient
           label={msg('Settings.smtp.test', 'Test SMTP')}
           description={msg(

@@ -4,6 +4,8 @@ import { CheckCircle, CrossCircle, Minus, WarningCircle } from '@strapi/icons';
 import { useIntl, type MessageDescriptor } from 'react-intl';
 import type { ConnectionTestResult } from '../../../shared/contracts/connection-test';
 import { getTranslation } from '../utils/getTranslation';
+import { describeError } from '../utils/testMessages';
+import { CodeText } from './CodeText';
 
 type Step = ConnectionTestResult['steps'][number];
 
@@ -24,12 +26,14 @@ const STEP_LABELS: Record<Step['name'], MessageDescriptor> = {
   sender: d('Settings.test.step.sender', 'Sender verification'),
 };
 
+// Text colours of at least 4.5:1 on white (WCAG AA, checked by axe in the browser suite): the
+// 600 shades of success, warning and neutral are lighter than that.
 const STATUS: Record<
   Step['status'],
   { label: MessageDescriptor; icon: React.ReactNode; color: string }
 > = {
   ok: {
-    color: 'success600',
+    color: 'success700',
     label: d('Settings.test.status.ok', 'OK'),
     icon: <CheckCircle fill="success600" aria-hidden />,
   },
@@ -39,24 +43,33 @@ const STATUS: Record<
     icon: <CrossCircle fill="danger600" aria-hidden />,
   },
   warning: {
-    color: 'warning600',
+    color: 'warning700',
     label: d('Settings.test.status.warning', 'Warning'),
     icon: <WarningCircle fill="warning600" aria-hidden />,
   },
   skipped: {
-    color: 'neutral500',
+    color: 'neutral600',
     label: d('Settings.test.status.skipped', 'Skipped'),
     icon: <Minus fill="neutral500" aria-hidden />,
   },
 };
 
 /** The outcome of a Test: every step with its time, and on failure what went wrong and the fix. */
-export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
-  const { formatMessage } = useIntl();
+export const TestResult = ({
+  result,
+  headingRef,
+}: {
+  result: ConnectionTestResult;
+  /** where the focus goes once the result is in (the Test button was disabled meanwhile) */
+  headingRef?: React.Ref<HTMLDivElement>;
+}) => {
+  const intl = useIntl();
+  const { formatMessage } = intl;
   const { error } = result;
+  const shown = error ? describeError(intl, error) : undefined;
   return (
     <Flex direction="column" alignItems="stretch" gap={3}>
-      <Flex gap={2}>
+      <Flex gap={2} ref={headingRef} tabIndex={-1} style={{ outlineOffset: 2 }}>
         {result.ok ? (
           <CheckCircle fill="success600" aria-hidden />
         ) : (
@@ -93,14 +106,14 @@ export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
                 <Typography textColor={STATUS[step.status].color} fontWeight="semiBold">
                   {formatMessage(STATUS[step.status].label)}
                 </Typography>
-                <Typography variant="pi" textColor="neutral500">
+                <Typography variant="pi" textColor="neutral600">
                   {formatMessage(d('Settings.test.stepTime', '{ms} ms'), { ms: step.ms })}
                 </Typography>
               </Flex>
               {step.detail && step.detail !== error?.diagnosis ? (
                 <Box paddingLeft={6}>
                   <Typography variant="pi" textColor="neutral600">
-                    {step.detail}
+                    <CodeText text={step.detail} />
                   </Typography>
                 </Box>
               ) : null}
@@ -116,15 +129,15 @@ export const TestResult = ({ result }: { result: ConnectionTestResult }) => {
                 {error.code}
               </Badge>
               <Typography fontWeight="bold" textColor="danger700">
-                {error.diagnosis}
+                <CodeText text={shown?.diagnosis ?? error.diagnosis} />
               </Typography>
             </Flex>
-            {error.fix ? (
+            {shown?.fix ? (
               <Typography textColor="neutral800">
                 <Typography fontWeight="bold">
                   {formatMessage(d('Settings.test.fix', 'How to fix it:'))}
                 </Typography>{' '}
-                {error.fix}
+                <CodeText text={shown.fix} />
               </Typography>
             ) : null}
             {error.response ? (

@@ -12,10 +12,19 @@ interface TextFieldProps {
   inputMode?: 'text' | 'numeric' | 'email';
   autoComplete?: string;
   required?: boolean;
+  /** instead of storing the typed text as is (a host field splits a pasted URL) */
+  onValueChange?(value: string): void;
 }
 
 /** A text (or number-as-text) field of the settings form, locked when the config sets it. */
-export const TextField = ({ path, label, hint, required, ...input }: TextFieldProps) => {
+export const TextField = ({
+  path,
+  label,
+  hint,
+  required,
+  onValueChange,
+  ...input
+}: TextFieldProps) => {
   const field = useFormField<string>(path);
   return (
     <Field.Root name={path} error={field.error} hint={field.lockedHint ?? hint} required={required}>
@@ -26,8 +35,9 @@ export const TextField = ({ path, label, hint, required, ...input }: TextFieldPr
         spellCheck={false}
         value={field.value ?? ''}
         onChange={(event: React.ChangeEvent<HTMLInputElement>) =>
-          field.onChange(event.target.value)
+          (onValueChange ?? field.onChange)(event.target.value)
         }
+        onBlur={field.onBlur}
         disabled={field.disabled}
         endAction={field.locked ? <Lock aria-hidden /> : undefined}
       />

@@ -15,6 +15,9 @@ export function useFormField<T>(path: string) {
     name: path,
     value: getIn(context.values, path) as T,
     onChange: (value: T) => context.setField(path, value),
+    onBlur: () => context.touch(path),
+    /** the form's other fields: a pasted URL in a host field sets port and security too */
+    setField: context.setField,
     error: error ? formatMessage(error.descriptor, error.values) : undefined,
     locked,
     disabled: context.readOnly || locked,

@@ -89,6 +89,20 @@ const ActionsCell = ({ message, busy, onAction }: { message: OutboundMessage } &
   );
 };
 
+/** "a@x, b@y; c@z": each address kept whole on its line, the separators where lines may break. */
+const Addresses = ({ text }: { text: string }) => (
+  <>
+    {text.split(/(?<=[,;])\s*/).map((part, index) => (
+      <React.Fragment key={index}>
+        {index > 0 ? ' ' : null}
+        {/* nowrap: an address has break opportunities of its own (after a hyphen), which the
+            table used to squeeze the column; now it is as wide as the longest address. */}
+        <span style={{ whiteSpace: 'nowrap' }}>{part}</span>
+      </React.Fragment>
+    ))}
+  </>
+);
+
 const Row = ({ message, actions }: { message: OutboundMessage; actions?: RowActions }) => {
   const { msg, date } = useMsg();
   return (
@@ -96,8 +110,10 @@ const Row = ({ message, actions }: { message: OutboundMessage; actions?: RowActi
       <Td>
         <Cell>{date(message.createdAt)}</Cell>
       </Td>
-      <Td style={{ whiteSpace: 'normal', wordBreak: 'break-all' }}>
-        <Cell>{message.recipients || '—'}</Cell>
+      {/* Lines break between addresses, after their comma or semicolon, so that none is cut
+          mid-word (it was word-break: break-all). */}
+      <Td style={{ whiteSpace: 'normal' }}>
+        <Cell>{message.recipients ? <Addresses text={message.recipients} /> : '—'}</Cell>
       </Td>
       <Td style={{ whiteSpace: 'normal' }}>
         <Cell>{message.subject || '—'}</Cell>

@@ -24,6 +24,18 @@ import { useMsg } from '../hooks/useMsg';
 
 const ACTIONS = [...PERMISSIONS.update, ...PERMISSIONS.test];
 
+/** Moves the focus to the first field that shows an error, in page order. */
+function focusFirstError() {
+  // Two frames: after the render that shows the errors, so the field is announced with its own.
+  requestAnimationFrame(() =>
+    requestAnimationFrame(() => {
+      const target = document.querySelector<HTMLElement>('form [aria-invalid="true"]');
+      target?.focus();
+      target?.scrollIntoView({ block: 'center' });
+    })
+  );
+}
+
 interface SettingsEditorProps {
   view: SettingsView;
   canUpdate: boolean;
@@ -44,16 +56,23 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
     () => ({
       values: form.values,
       setField: form.setField,
+      touch: form.touch,
       errorFor: form.errorFor,
       isLocked: (path: string) => form.locked.has(path),
       readOnly: !canUpdate,
     }),
-    [form.values, form.setField, form.errorFor, form.locked, canUpdate]
+    [form.values, form.setField, form.touch, form.errorFor, form.locked, canUpdate]
   );
 
   const onSubmit = (event: React.FormEvent) => {
     event.preventDefault();
-    if (!canUpdate || !form.dirty || !form.valid || save.isPending) return;
+    if (!canUpdate || !form.dirty || save.isPending) return;
+    if (!form.valid) {
+      // Errors of untouched fields were hidden until now: show them all, and go to the first.
+      form.revealErrors();
+      focusFirstError();
+      return;
+    }
     save.mutate(form.request, {
       onSuccess: (saved) => {
         form.reset(saved);
@@ -88,7 +107,7 @@ const SettingsEditor = ({ view, canUpdate, canTest }: SettingsEditorProps) => {
               <Button
                 type="submit"
                 startIcon={<Check />}
-                disabled={!form.dirty || !form.valid}
+                disabled={!form.dirty || form.visibleErrors}
                 loading={save.isPending}
               >
                 {msg('Settings.save', 'Save')}

@@ -6,6 +6,8 @@ import type { FieldError } from './validation';
 export interface SettingsFormContextValue {
   values: SettingsForm;
   setField(path: string, value: unknown): void;
+  /** the admin left the field: its errors may show from now on */
+  touch(path: string): void;
   errorFor(path: string): FieldError | undefined;
   isLocked(path: string): boolean;
   readOnly: boolean;

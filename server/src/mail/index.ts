@@ -26,7 +26,7 @@ export {
 export { diagnose, diagnoseTokenError, type DiagnoseContext } from './diagnose';
 export { isMicrosoftHost } from './diagnose/microsoft';
 export { DEFAULT_TIMEOUT_MS } from './connection';
-export { probeSmtp, type SmtpProbeInput } from './probe/smtp';
+export { probeSmtp, testMessageId, type SmtpProbeInput, type TestMessage } from './probe/smtp';
 export { probeImap, type ImapProbeInput } from './probe/imap';
 export { probeGraph, type GraphProbeInput } from './probe/graph';
 export {

@@ -13,8 +13,10 @@ import {
   probeGraph,
   probeImap,
   probeSmtp,
+  testMessageId,
   type MailAuth,
   type ProbeResult,
+  type TestMessage,
 } from '../mail';
 import { errorInfo, graphNeedsOAuth2, PluginError } from '../errors';
 import { getPluginConfig } from '../utils/plugin-config';
@@ -119,33 +121,65 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { tls: { ca: trustedCas(config) }, timeoutMs: config.timeoutSeconds * 1000 };
   };
 
+  /**
+   * A test message is an email Strapi sent (or failed to): it goes into the delivery log like
+   * any other, so that "did the test email leave?" has the same answer as for every email.
+   */
+  async function logTestMessage(message: TestMessage, result: ProbeResult) {
+    const step = result.steps.find((s) => s.name === 'send');
+    const sent = step?.status === 'ok' || step?.status === 'warning';
+    getService(strapi, 'outbound-messages').record({
+      recipients: message.to,
+      subject: message.subject ?? '',
+      messageId: message.messageId,
+      status: sent ? 'sent' : 'failed',
+      errorCode: sent ? undefined : result.error?.code,
+      errorMessage: sent ? undefined : result.error?.diagnosis,
+      response: step?.detail,
+      attempts: 1,
+      durationMs: result.durationMs,
+      revision: await settings()
+        .getRevision()
+        .catch(() => 0),
+    });
+  }
+
   return {
     smtp(request: SmtpTestRequest): Promise<ConnectionTestResult> {
-      const send = (section: Effective<'smtp'>) =>
-        request.to
-          ? {
-              from: section.fromAddress || section.username,
-              to: request.to,
-              subject: 'Mail Server test message from Strapi',
-              text: 'This message was sent by the Test button in Settings → Mail Server. Sending works.',
-            }
-          : undefined;
-      return run('smtp', request.smtp, (section, auth) => {
+      const send = (section: Effective<'smtp'>): TestMessage | undefined => {
+        if (!request.to) return undefined;
+        const from = section.fromAddress || section.username;
+        return {
+          from,
+          // The From the section's mail really gets: "From name <from address>".
+          fromName: section.fromName || undefined,
+          to: request.to,
+          subject: 'Mail Server test message from Strapi',
+          text: 'This message was sent by the Test button in Settings → Mail Server. Sending works.',
+          // Graph gives a message its own Message-ID; SMTP keeps this one, logged with it.
+          messageId: section.transport === 'graph' ? undefined : testMessageId(from),
+        };
+      };
+      return run('smtp', request.smtp, async (section, auth) => {
         if (section.transport === 'graph' && !isOAuth2(auth)) throw graphNeedsOAuth2('smtp');
-        return section.transport === 'graph' && isOAuth2(auth)
-          ? probeGraph({
-              ...common(),
-              host: graphHost(section),
-              mailbox: section.username,
-              auth,
-              send: send(section),
-            })
-          : probeSmtp({
-              ...common(),
-              endpoint: { host: section.host, port: section.port, security: section.security },
-              auth,
-              send: send(section),
-            });
+        const message = send(section);
+        const result =
+          section.transport === 'graph' && isOAuth2(auth)
+            ? await probeGraph({
+                ...common(),
+                host: graphHost(section),
+                mailbox: section.username,
+                auth,
+                send: message,
+              })
+            : await probeSmtp({
+                ...common(),
+                endpoint: { host: section.host, port: section.port, security: section.security },
+                auth,
+                send: message,
+              });
+        if (message) await logTestMessage(message, result);
+        return result;
       });
     },
 

@@ -10,7 +10,11 @@
  * belongs in DESTINATION_FIELDS.
  */
 import crypto from 'node:crypto';
-import { cloudHosts, type MicrosoftCloud } from '../../../shared/contracts/settings';
+import {
+  cloudHosts,
+  type DestinationPart,
+  type MicrosoftCloud,
+} from '../../../shared/contracts/settings';
 
 export interface DestinationSection {
   /** 'smtp' / 'imap', or 'graph'; absent in rows saved before the choice existed */
@@ -55,7 +59,7 @@ const DESTINATION_FIELDS = {
   'oauth2.clientId': (s) => s.oauth2.clientId.trim().toLowerCase(),
   // The order of scopes changes nothing at the identity platform.
   'oauth2.scopes': (s) => JSON.stringify([...s.oauth2.scopes].map((v) => v.trim()).sort()),
-} satisfies Record<string, (s: DestinationSection) => string>;
+} satisfies Record<DestinationPart, (s: DestinationSection) => string>;
 
 export type DestinationField = keyof typeof DESTINATION_FIELDS;
 const LATER = new Set<DestinationField>(['transport', 'oauth2.cloud']);

@@ -53,13 +53,23 @@ export function formSection<K extends SectionKind>(
     if (!used[field]) return undefined;
     const words = SECRETS[field].words;
     const what = fromConfig !== undefined ? `${words} from the app's config` : `saved ${words}`;
+    // The rule stays (a secret only for its own destination); the answer says which part moved,
+    // with stable names (`changed`) that the page words in its language.
+    const parts = changed ? describeChanges(changed) : '';
     throw new PluginError(
       'ESECRETDEST',
-      `The ${what} is only sent to the destination it was saved for, and the form changes ${changed ? `its ${describeChanges(changed)}` : 'it'}.`,
+      changed
+        ? `The ${what} is withheld: it is only sent to the destination it was saved for, and the form changes its ${parts}.`
+        : `The ${what} is withheld: the saved settings cannot be read, so the form's destination cannot be compared with them.`,
       fromConfig !== undefined
         ? 'Save the settings first, then test.'
-        : `Type the ${words} again to test against this destination, or save the new settings first.`,
-      [kind, ...SECRETS[field].path]
+        : `Type the ${words} again to test with the new ${parts || 'settings'}, or save the new settings first.`,
+      [kind, ...SECRETS[field].path],
+      {
+        reason: changed ? 'destination-changed' : 'saved-unreadable',
+        ...(changed ? { changed } : {}),
+        secret: field,
+      }
     );
   };
   const configured = (override.oauth2 ?? {}) as Partial<Record<SecretName, string>>;

@@ -52,10 +52,15 @@ export function diagnose(err: unknown, ctx: DiagnoseContext): MailError {
 }
 
 /** Anything a token source throws is an OAuth2 problem, unless it is already a MailError. */
-export function diagnoseTokenError(err: unknown): MailError {
+/** `authorityHost`: where the token was asked for, named in the diagnosis when it failed. */
+export function diagnoseTokenError(err: unknown, authorityHost?: string): MailError {
   if (err instanceof MailError) return err;
   const f = readFacts(err);
-  return build(tokenFinding(f), { ...f, response: f.response ?? tokenResponse(err, f) }, err);
+  return build(
+    tokenFinding(f, authorityHost),
+    { ...f, response: f.response ?? tokenResponse(err, f) },
+    err
+  );
 }
 
 function build(v: Finding, f: Facts, cause: unknown): MailError {

@@ -313,7 +313,10 @@ const AADSTS_ALIASES: Record<string, string> = {
 };
 
 /** Errors from MSAL or another token source: always EOAUTH2, with the AADSTS hint if known. */
-export function tokenFinding(f: Facts): Finding {
+export function tokenFinding(f: Facts, authorityHost?: string): Finding {
+  // The host it tried: with the field left empty it is the cloud's own, which the admin did
+  // not type and may not expect (a sovereign tenant on the global host, a proxy bypassed).
+  const at = authorityHost ? ` at ${authorityHost}` : '';
   const aadsts = f.message.match(/AADSTS(\d+)/)?.[1];
   const number = aadsts ? (AADSTS_ALIASES[aadsts] ?? aadsts) : undefined;
   const known = number ? AADSTS[number] : undefined;
@@ -331,14 +334,14 @@ export function tokenFinding(f: Facts): Finding {
   if (/endpoints_resolution_error|network|ENOTFOUND|ECONNREFUSED|certificate/i.test(f.message)) {
     return {
       code: 'EOAUTH2',
-      diagnosis:
-        'The identity platform could not be reached, or its TLS certificate is not trusted.',
-      fix: 'Check the authority host and that the Strapi server can open https connections to it.',
+      reason: 'authority-unreachable',
+      diagnosis: `The identity platform${at} could not be reached, or its TLS certificate is not trusted.`,
+      fix: `Check the Microsoft cloud (or the authority host${authorityHost ? ` ${authorityHost}` : ''}) and that the Strapi server can open https connections to it.`,
     };
   }
   return {
     code: 'EOAUTH2',
-    diagnosis: 'No access token could be obtained from the identity platform.',
+    diagnosis: `No access token could be obtained from the identity platform${at}.`,
     fix: 'Check Tenant ID, Client ID and Client secret, and that the app registration has the mail permissions with admin consent.',
   };
 }

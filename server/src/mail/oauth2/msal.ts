@@ -127,9 +127,9 @@ export function createMsalApp(settings: OAuth2Settings, opts: MsalOptions = {}):
           new Error(`${answer.error}: ${answer.error_description}`, { cause: err }),
           { errorCode: answer.error, errorMessage: answer.error_description }
         );
-        return diagnoseTokenError(enriched);
+        return diagnoseTokenError(enriched, settings.authorityHost);
       }
-      return diagnoseTokenError(err);
+      return diagnoseTokenError(err, settings.authorityHost);
     },
   };
 }

@@ -7,6 +7,7 @@
  * - reading: the access token, the folder read (its counts: Mail.Read or Mail.ReadWrite on
  *   this mailbox), and whether the Processed folder exists yet.
  */
+import type { TestMessage } from './smtp';
 import { diagnoseTokenError } from '../diagnose';
 import { MailError } from '../errors';
 import { folderMissing, graphFolders } from '../graph/folders';
@@ -21,7 +22,7 @@ export interface GraphProbeInput {
   auth: GraphAuth;
   tls?: TlsSettings;
   timeoutMs: number;
-  send?: { from: string; to: string; subject?: string; text?: string };
+  send?: TestMessage;
   /** a reading Test: the folder the job reads and the one it files decisions in */
   read?: { folder: string; processedFolder?: string };
 }
@@ -71,7 +72,12 @@ async function sending(input: GraphProbeInput, steps: ProbeSteps): Promise<Probe
     if (input.send) {
       const send = input.send;
       const sent = await steps.run('send', () =>
-        sender.send({ from: send.from, to: send.to, subject: send.subject, text: send.text })
+        sender.send({
+          from: send.fromName ? { name: send.fromName, address: send.from } : send.from,
+          to: send.to,
+          subject: send.subject,
+          text: send.text,
+        })
       );
       steps.ok(
         'send',

@@ -167,13 +167,14 @@ export async function probeImap(input: ImapProbeInput): Promise<ProbeResult> {
           return { exists: false as const };
         }
       );
-      if (found.exists) steps.ok('folder', `folder ${folder} exists (${found.messages} messages)`);
-      else
-        steps.ok(
-          'folder',
-          `folder ${folder} does not exist yet`,
-          'it will be created on first use'
-        );
+      // A missing folder is the normal state of a new mailbox, not a warning: the job creates
+      // it when it files the first reply (as the Graph probe says too).
+      steps.ok(
+        'folder',
+        found.exists
+          ? `folder ${folder} exists (${found.messages} messages)`
+          : `folder ${folder} will be created when the first reply is filed`
+      );
     }
     return steps.result();
   } catch (err) {

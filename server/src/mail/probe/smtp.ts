@@ -25,6 +25,20 @@ import {
   type TlsSettings,
 } from '../types';
 
+/**
+ * The test message: `from` is the address (the diagnoses name it), `fromName` the display name
+ * the section configures, so that the test shows the sender recipients will really see.
+ */
+export type TestMessage = {
+  from: string;
+  fromName?: string;
+  to: string;
+  subject?: string;
+  text?: string;
+  /** fixed by the caller when it logs the message under this Message-ID */
+  messageId?: string;
+};
+
 export type SmtpProbeInput = {
   endpoint: Endpoint;
   auth?: MailAuth;
@@ -32,7 +46,7 @@ export type SmtpProbeInput = {
   /** per step; default 10 s, about what a dead host takes to give up */
   timeoutMs?: number;
   /** send a real test message as the last step */
-  send?: { from: string; to: string; subject?: string; text?: string };
+  send?: TestMessage;
 };
 
 export async function probeSmtp(input: SmtpProbeInput): Promise<ProbeResult> {
@@ -215,10 +229,9 @@ async function sendTestMessage(
   send: NonNullable<SmtpProbeInput['send']>,
   ms: number
 ): Promise<{ detail: string; warning?: string }> {
-  const domain = send.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost';
-  const messageId = `<probe.${crypto.randomUUID()}@${domain}>`;
+  const messageId = send.messageId ?? testMessageId(send.from);
   const mail = new MailComposer({
-    from: send.from,
+    from: send.fromName ? { name: send.fromName, address: send.from } : send.from,
     to: send.to,
     subject: send.subject ?? 'Test message from Strapi (Mail Server settings)',
     text:
@@ -245,4 +258,10 @@ async function sendTestMessage(
     detail: `Message-ID ${messageId}${serverId} accepted for ${info.accepted.join(', ')}; server: ${info.response}`,
     warning,
   };
+}
+
+/** A Message-ID for a test message, on the sender's domain like the server's own would be. */
+export function testMessageId(from: string): string {
+  const domain = from.match(/@([^>\s]+)/)?.[1] ?? 'localhost';
+  return `<probe.${crypto.randomUUID()}@${domain}>`;
 }
