@@ -10,11 +10,11 @@ import { diagnostic } from '../helpers/diagnostic';
 import request from 'supertest';
 import type { ParsedMail } from 'mailparser';
 import { screenshot } from '../helpers/browser';
-import { ensureApprover } from '../helpers/admin';
 import { readMailbox, waitForMail } from '../helpers/mailbox';
 import { quoted, sendReply } from '../helpers/replies';
 import { oauthSections, registerApp } from '../helpers/oauth2';
 import { startFixture, type SettingsFixture } from './fixture';
+import { useStackMailbox } from './approvals-setup';
 import { redactRefs } from '../../server/src/mail/reply/token';
 
 const ARTICLE = 'api::article.article';
@@ -31,24 +31,7 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
 
   beforeAll(async () => {
     f = await startFixture();
-    await ensureApprover(f.app.strapi, f.reader.address);
-    const mailbox = f.stack.users.find((u) => u.address.startsWith('mailbox@'))!;
-    const server = { host: '127.0.0.1', username: mailbox.address, password: mailbox.password };
-    await f.saveThroughApi({
-      smtp: {
-        ...server,
-        port: f.stack.smtp.port,
-        security: 'starttls',
-        fromName: 'Strapi',
-        fromAddress: mailbox.address,
-      },
-      imap: {
-        ...server,
-        port: f.stack.imap.tlsPort,
-        security: 'tls',
-        authservId: f.stack.authservId,
-      },
-    });
+    await useStackMailbox(f);
   });
   afterAll(async () => {
     await f?.stop();

@@ -92,6 +92,13 @@ describe('live pages: the edit view and the mail health', () => {
     await f.saveThroughApi({ imap: { ...imap, password: 'Wrong-Passw0rd-1' } });
     await f.app.strapi.plugin('mail-server').service('inbox').run();
 
+    // The Approvals page says so beside its title…
+    await page.goto(f.url('/admin/plugins/mail-server'));
+    await page
+      .getByRole('status', { name: 'Mailbox job' })
+      .getByText('Mailbox failing (EAUTH)', { exact: true })
+      .waitFor();
+    // …and Settings → Mail Server tells the whole story.
     await page.goto(f.url('/admin/settings/mail-server'));
     const strip = page.getByRole('region', { name: 'Mail health' });
     const alert = strip.getByRole('alert');

@@ -31,6 +31,7 @@ import {
   useRunInbox,
 } from '../hooks/useApprovals';
 import { useApprovalTexts } from '../hooks/useApprovalTexts';
+import { InboxHealthBadge } from '../components/InboxHealthBadge';
 import { useMsg } from '../hooks/useMsg';
 import { queryClient } from '../utils/queryClient';
 
@@ -99,9 +100,9 @@ export const ApprovalsPage = () => {
   return (
     <Page.Main>
       <Page.Title>{msg('Approvals.title', 'Approvals')}</Page.Title>
-      {/* mail health badge: the lead adds it beside the title (Layouts.Header's secondaryAction) */}
       <Layouts.Header
         title={msg('Approvals.title', 'Approvals')}
+        secondaryAction={<InboxHealthBadge />}
         subtitle={msg(
           'approvals.page.subtitle',
           'Publication approvals requested by email, and every reply the mailbox received.'
