@@ -3,6 +3,7 @@
  * quarantine is those held for review): the API shared by the server and the admin.
  */
 import { z } from 'zod';
+import { pageOf } from './pagination';
 import { nullableString } from './approval';
 
 export const INBOUND_VERDICTS = ['applied', 'ignored', 'quarantined', 'failed'] as const;
@@ -43,15 +44,5 @@ export const inboundRowSchema = z.looseObject({
 export type InboundRow = z.infer<typeof inboundRowSchema>;
 
 /** The whole answer: a page of rows and where it sits (as the delivery log's). */
-export const inboundListSchema = z.object({
-  data: z.array(inboundRowSchema),
-  meta: z.object({
-    pagination: z.object({
-      page: z.number(),
-      pageSize: z.number(),
-      total: z.number(),
-      pageCount: z.number(),
-    }),
-  }),
-});
+export const inboundListSchema = pageOf(inboundRowSchema);
 export type InboundList = z.infer<typeof inboundListSchema>;

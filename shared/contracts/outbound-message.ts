@@ -1,5 +1,6 @@
 /** The delivery log (and outbox) as the admin API serves it. */
 import { z } from 'zod';
+import { pageOf } from './pagination';
 
 /**
  * queued: kept for its next attempt; sending: an instance is sending it now; sent; failed:
@@ -35,17 +36,7 @@ export const outboundMessageSchema = z.object({
   createdAt: z.string(),
 });
 
-export const outboundMessageListSchema = z.object({
-  data: z.array(outboundMessageSchema),
-  meta: z.object({
-    pagination: z.object({
-      page: z.number(),
-      pageSize: z.number(),
-      total: z.number(),
-      pageCount: z.number(),
-    }),
-  }),
-});
+export const outboundMessageListSchema = pageOf(outboundMessageSchema);
 
 export type OutboundMessageQuery = z.infer<typeof outboundMessageQuerySchema>;
 export type OutboundMessage = z.infer<typeof outboundMessageSchema>;

@@ -14,17 +14,13 @@ import { readMailbox, waitForMail } from '../helpers/mailbox';
 import { quoted, sendReply } from '../helpers/replies';
 import { oauthSections, registerApp } from '../helpers/oauth2';
 import { startFixture, type SettingsFixture } from './fixture';
+import { seriousA11yViolations } from '../helpers/axe';
 import { useStackMailbox } from './approvals-setup';
 import { redactRefs } from '../../server/src/mail/reply/token';
 
 const ARTICLE = 'api::article.article';
 /** The page's refresh period while a request is pending (admin/src/hooks/useApprovals.ts). */
 const PENDING_REFRESH_MS = 4000;
-type AxeViolation = {
-  id: string;
-  impact: string | null;
-  nodes: Array<{ target: string[]; html: string; failureSummary?: string }>;
-};
 
 describe('Approvals in the browser: request, list, simulate, quarantine, cancel', () => {
   let f: SettingsFixture;
@@ -61,23 +57,11 @@ describe('Approvals in the browser: request, list, simulate, quarantine, cancel'
   /** Strapi's toast with this text. */
   const toast = (text: string) => f.page.getByText(text, { exact: true }).first().waitFor();
 
-  /** axe-core in the page as it is now: no serious or critical violation. */
+  /** axe-core in the page as it is now, whole document: no serious or critical violation. */
   async function expectNoSeriousA11yViolations(what: string) {
-    await f.page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-    const violations = await f.page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } })
-        .axe;
-      const result = await axe.run();
-      return result.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => ({
-          id: v.id,
-          impact: v.impact,
-          nodes: v.nodes.map((n) => `${n.html.slice(0, 160)} — ${n.failureSummary ?? ''}`),
-        }));
-    });
-    if (violations.length) diagnostic(`${what}: ${JSON.stringify(violations, null, 2)}`);
-    expect(violations.map((v) => v.id)).toStrictEqual([]);
+    const violations = await seriousA11yViolations(f.page);
+    if (violations.length) diagnostic(`${what}: ${violations.join('\n')}`);
+    expect(violations).toStrictEqual([]);
   }
 
   test('request approval from the panel, see it listed, simulate the reply', async () => {

@@ -9,6 +9,7 @@ import type { Locator, Page } from 'playwright-core';
 import { outboundMessageListSchema } from '../../shared/contracts/outbound-message';
 import { screenshot } from '../helpers/browser';
 import { until } from '../helpers/wait';
+import { seriousA11yViolations } from '../helpers/axe';
 import { readMailbox } from '../helpers/mailbox';
 import { startFixture, type SettingsFixture } from './fixture';
 
@@ -18,24 +19,6 @@ const TEST_SUBJECT = 'Mail Server test message from Strapi';
 async function settled<T>(read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
   await until(async () => ok(await read()), 10_000);
   return read();
-}
-
-/** Serious and critical axe-core violations of the page's content, as "rule: target" lines. */
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) {
-    await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  }
-  const results = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: unknown): Promise<AxeResults> } }).axe;
-    type AxeResults = {
-      violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
-    };
-    // The plugin's page (Strapi's own menus are not this plugin's to fix).
-    return axe.run(document.querySelector('main') ? { include: [['main']] } : document);
-  });
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`));
 }
 
 describe('Settings → Mail Server: setup that explains itself (#15.4)', () => {
@@ -413,13 +396,13 @@ describe('Settings → Mail Server: setup that explains itself (#15.4)', () => {
     await oauth2Box(section).click();
     await f.field(section, 'Tenant ID').waitFor();
     await section.getByRole('button', { name: 'Advanced' }).click();
-    expect(await axeViolations(f.page)).toEqual([]);
+    expect(await seriousA11yViolations(f.page, { scope: 'main' })).toEqual([]);
     await oauth2Box(section).click();
     await section.getByRole('button', { name: 'Test SMTP' }).click();
     await section.getByText('The connection works').waitFor();
     await f.imap().getByRole('button', { name: 'Test IMAP' }).click();
     await f.imap().getByText('The connection works').waitFor();
-    expect(await axeViolations(f.page)).toEqual([]);
+    expect(await seriousA11yViolations(f.page, { scope: 'main' })).toEqual([]);
   });
 });
 
