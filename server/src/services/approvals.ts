@@ -184,34 +184,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const title = String(
         entry.title ?? entry.name ?? entry.documentId ?? params.documentId
       ).slice(0, 200);
-      const adminUrl = String(
-        strapi.config.get('admin.absoluteUrl', strapi.config.get('server.absoluteUrl', '')) ?? ''
-      ).replace(/\/$/, '');
       const mail = getService(strapi, 'approval-mail');
-      // The request and its emails in one transaction: with the mail server down the emails
-      // wait in the outbox; a request that cannot be composed (no SMTP settings) is not created.
+      const data = {
+        targetUid: params.uid,
+        targetDocumentId: params.documentId,
+        // The locale the entry was found in (the default one when none was given), so that
+        // later checks and the action address exactly this entry.
+        targetLocale: target.locale,
+        title,
+        action: params.action,
+        approvers: params.approvers,
+        policy: params.policy,
+        status: 'pending' as const,
+        expiresAt: new Date(Date.now() + params.expiresIn * 1000),
+        note: params.note ?? null,
+        requestedBy: requestedBy ?? null,
+        entryVersion: current.version,
+        decisions: [],
+      };
+      // The emails are rendered first (reads and layout, no lock held), then the request and
+      // its emails go in one transaction: with the mail server down the emails wait in the
+      // outbox; a request that cannot be composed (no SMTP settings) is not created.
+      const prepared = await mail.prepareRequest({ ...data, target });
       const created = await strapi.db.transaction(async ({ trx }) => {
-        const row = (await query().create({
-          data: {
-            targetUid: params.uid,
-            targetDocumentId: params.documentId,
-            // The locale the entry was found in (the default one when none was given), so that
-            // later checks and the action address exactly this entry.
-            targetLocale: target.locale,
-            title,
-            action: params.action,
-            approvers: params.approvers,
-            policy: params.policy,
-            status: 'pending',
-            expiresAt: new Date(Date.now() + params.expiresIn * 1000),
-            note: params.note ?? null,
-            requestedBy: requestedBy ?? null,
-            entryVersion: current.version,
-            decisions: [],
-          },
-        })) as ApprovalRow;
+        const row = (await query().create({ data })) as ApprovalRow;
         for (const [index] of params.approvers.entries()) {
-          await mail.queueRequest(row, index, adminUrl, trx);
+          await mail.queueRequest(row, index, prepared, trx);
         }
         return row;
       });
