@@ -100,11 +100,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The entry's edit view in the admin panel (its locale selected when it has one). */
   function entryLink(adminUrl: string, target: RequestDraft['target']): string | null {
     if (!/^https?:\/\//i.test(adminUrl)) return null;
+    // Uids keep their "::" (the admin's routes name them so); anything unexpected is encoded.
+    const segment = (v: string) => v.replace(/[^A-Za-z0-9:._-]/g, (c) => encodeURIComponent(c));
     const kind = (strapi.contentType(target.uid as never) as { kind?: string } | undefined)?.kind;
     const path =
       kind === 'singleType'
-        ? `single-types/${encodeURIComponent(target.uid)}`
-        : `collection-types/${encodeURIComponent(target.uid)}/${encodeURIComponent(target.documentId)}`;
+        ? `single-types/${segment(target.uid)}`
+        : `collection-types/${segment(target.uid)}/${segment(target.documentId)}`;
     const locale = target.locale
       ? `?plugins[i18n][locale]=${encodeURIComponent(target.locale)}`
       : '';
