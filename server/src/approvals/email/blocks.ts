@@ -50,11 +50,10 @@ function textLength(root: unknown): number {
   const stack: unknown[] = [root];
   while (stack.length > 0 && nodes-- > 0) {
     const n = stack.pop();
-    if (Array.isArray(n)) stack.push(...n.slice(0, MAX_NODES));
-    else if (isNode(n)) {
-      if (typeof n.text === 'string') total += n.text.length;
-      stack.push(...childrenOf(n).slice(0, MAX_NODES));
-    }
+    const kids = Array.isArray(n) ? n : isNode(n) ? childrenOf(n) : [];
+    if (isNode(n) && typeof n.text === 'string') total += n.text.length;
+    // One by one: spreading a huge array into push() overflows the call stack.
+    for (let i = 0; i < kids.length && i < MAX_NODES; i++) stack.push(kids[i]);
   }
   return total;
 }
