@@ -13,6 +13,7 @@ import { findAll, getAttributeValue, textContent } from 'domutils';
 import type { Element } from 'domhandler';
 import type { ParsedMail } from 'mailparser';
 import { ARTICLE, useApprovalsFixture } from '../helpers/approvals-fixture';
+import { readMailbox, waitForMail } from '../helpers/mailbox';
 import type { MailStack, MailUser } from '../mailstack/types';
 
 const HOSTILE = [
@@ -203,5 +204,68 @@ describe('the request email', () => {
     expect(cells('before')[0]).toContain('Old title');
     expect(cells('after')[0]).toContain('New title');
     expect(notification.text ?? '').toMatch(/Old title\n.*New title/);
+  });
+
+  test('the requester is told of the decision, in the transaction that recorded it', async () => {
+    const entry = await fx.draft('Tell the requester');
+    const row = await approvals().request(
+      { uid: ARTICLE, documentId: entry.documentId, approvers: [approver.address] },
+      { email: fx.editor.address }
+    );
+    const link = button(await notificationFor(approver, row.id), 'APPROVE');
+    await sendAsMailApp(stack, approver, { ...link, body: `${link.body}Nice work.\r\n` });
+    await runInbox();
+    expect((await approvals().findOne(row.id)).status).toBe('approved');
+    const [notice] = await waitForMail(stack, fx.editor, { subject: 'Tell the requester' });
+    expect(notice).toBeDefined();
+    expect(notice!.headers.get('auto-submitted')).toBe('auto-generated');
+    expect(notice!.text ?? '').toContain(approver.address);
+    expect(notice!.text ?? '').toContain('Nice work.');
+    // No reference in it: a reply to the notice can decide nothing.
+    expect(`${notice!.subject} ${notice!.text}`).not.toMatch(/APR-\d/);
+  });
+
+  test('a reminder before the expiry goes once, only to approvers who have not answered', async () => {
+    const entry = await fx.draft('Remind me');
+    const row = await approvals().request({
+      uid: ARTICLE,
+      documentId: entry.documentId,
+      approvers: [approver.address, fx.editor.address],
+      policy: 'all',
+      expiresIn: 4 * 3600,
+    });
+    // The editor answers; the approver does not.
+    const editorLink = button(await notificationFor(fx.editor, row.id), 'APPROVE');
+    await sendAsMailApp(stack, fx.editor, editorLink);
+    await runInbox();
+    expect((await approvals().findOne(row.id)).decisions).toHaveLength(1);
+
+    // Too early (less than half its life gone): nothing.
+    expect(await approvals().remindDue(new Date(Date.now() + 60_000))).toBe(0);
+    // Three hours on, within the default 24 h: two instances at once remind exactly once.
+    const later = new Date(Date.now() + 3 * 3600_000);
+    const counts = await Promise.all([approvals().remindDue(later), approvals().remindDue(later)]);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await approvals().remindDue(later)).toBe(0);
+    await fx.app.strapi.plugin('mail-server').service('outbox').flush();
+
+    const reminders = (
+      await waitForMail(stack, approver, { subject: `Ref: APR-${row.id}-0-` })
+    ).filter((m) => m.messageId !== undefined && !/^<apr\./.test(m.messageId));
+    expect(reminders).toHaveLength(1);
+    // Request and reminder: two messages carry the approver's Ref.
+    expect(await readMailbox(stack, approver, { subject: `Ref: APR-${row.id}-0-` })).toHaveLength(
+      2
+    );
+    expect(reminders[0]!.inReplyTo).toMatch(new RegExp(`^<apr\\.${row.id}\\.0\\.`));
+    const editorMails = await readMailbox(stack, fx.editor, { subject: `Ref: APR-${row.id}-1-` });
+    expect(editorMails).toHaveLength(1); // the request only
+
+    // Its Approve button decides like the request's.
+    const link = button(reminders[0]!, 'APPROVE');
+    await sendAsMailApp(stack, approver, link);
+    await runInbox();
+    expect((await approvals().findOne(row.id)).status).toBe('approved');
+    expect(await isPublished(entry.documentId)).toBe(true);
   });
 });

@@ -18,6 +18,8 @@ import type { Answer } from '../approvals/reasons';
 import { describeRecipients } from './outbound-messages';
 import { PluginError } from '../errors';
 import { approverLanguages, loadEntryView } from '../approvals/email/load';
+import { defuseReferences } from '../approvals/email/escape';
+import { translator } from '../approvals/email/i18n';
 import {
   emailLanguage,
   renderTemplate,
@@ -119,7 +121,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * exists, so that the markdown and MJML work stays out of the request's transaction; the
      * request's reference is filled in per approver by `queueRequest`, inside it.
      */
-    async prepareRequest(draft: RequestDraft): Promise<PreparedRequest> {
+    async prepareRequest(
+      draft: RequestDraft,
+      { reminder = false }: { reminder?: boolean } = {}
+    ): Promise<PreparedRequest> {
       const view = await loadEntryView(strapi, draft.target);
       if (!view)
         throw new PluginError('ENOTFOUND', 'The entry does not exist.', undefined, ['documentId']);
@@ -135,6 +140,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         link: entryLink(adminUrl, draft.target),
         replyTo,
         serverUrl,
+        reminder,
       };
       const preferences = await approverLanguages(strapi, draft.approvers);
       const languages = draft.approvers.map((a) => emailLanguage(preferences.get(a)));
@@ -175,6 +181,83 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         trx
       );
       return messageId;
+    },
+
+    /**
+     * Keeps the reminder to one approver in the outbox, in `trx` (the one that marks the request
+     * reminded). Its own Message-ID (the request's is taken), threaded below the request, so a
+     * reply to either finds the request: by its threading headers or by the Ref token.
+     */
+    async queueReminder(
+      request: ApprovalRow,
+      approver: number,
+      prepared: PreparedRequest,
+      trx?: Knex
+    ): Promise<void> {
+      const key = getService(strapi, 'secrets').signingKey();
+      const address = request.approvers[approver]!;
+      const ref = referenceFor(key, { requestId: request.id, approver }, address);
+      const { domain } = await mailbox();
+      const original = messageIdFor(key, { requestId: request.id, approver }, address, domain);
+      const email = sign(prepared.templates.get(prepared.languages[approver] ?? 'en')!, ref);
+      await keep(
+        {
+          to: address,
+          replyTo: prepared.replyTo || undefined,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          inReplyTo: original,
+          references: original,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+        },
+        trx
+      );
+    },
+
+    /**
+     * Tells the requester how their request was decided, in the transaction that records the
+     * decision (approvals.ts `decide`; the outbox joins it): the notice exists if and only if
+     * the decision does. In the requester's admin language; no reference in it, so a reply to
+     * it can never decide anything.
+     */
+    async queueDecisionNotice(
+      request: ApprovalRow,
+      decision: { approver: string; decision: 'approve' | 'reject'; comment?: string | null }
+    ): Promise<void> {
+      const to = request.requestedBy?.email;
+      if (!to) return;
+      const language = emailLanguage((await approverLanguages(strapi, [to])).get(to));
+      const t = translator(language);
+      const title = defuseReferences(request.title.replace(/[\r\n\t]+/g, ' '));
+      const approved = decision.decision === 'approve';
+      const link = entryLink(publicUrls().adminUrl, {
+        uid: request.targetUid,
+        documentId: request.targetDocumentId,
+        locale: request.targetLocale,
+      });
+      const lines = [
+        t(approved ? 'approvedBy' : 'rejectedBy', { who: decision.approver, title }),
+        ...(decision.comment ? ['', `${t('comment')}:`, defuseReferences(decision.comment)] : []),
+        ...(link ? ['', `${t('open')}: ${link}`] : []),
+      ];
+      const options: OutgoingMessage = {
+        to,
+        subject: t(approved ? 'approvedSubject' : 'rejectedSubject', { title }),
+        text: `${lines.join('\n')}\n`,
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+      };
+      let composed: ComposedMessage;
+      try {
+        composed = await compose(options);
+      } catch (err) {
+        // As for answers: the decision stands, only its notice is lost.
+        strapi.log.warn(
+          `[mail-server] could not tell the requester (${(err as { code?: string }).code ?? 'error'})`
+        );
+        return;
+      }
+      await keep(options, undefined, composed);
     },
 
     /**

@@ -246,8 +246,77 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return row;
     },
 
-    /** Marks every pending request past its expiry as expired; returns how many. */
+    /**
+     * Reminds, once, the approvers who have not answered a request that expires within
+     * `approvals.reminderBeforeHours` and has lived at least half its time (a request asked for
+     * one hour is not "reminded" the minute it was sent). Exactly once across instances: the
+     * reminder emails are kept in the outbox in the transaction of a conditional update of the
+     * request's `remindedAt` (only the instance whose update changed the row sends). Returns
+     * how many requests were reminded.
+     */
+    async remindDue(now = new Date()): Promise<number> {
+      const hours = getPluginConfig(strapi).approvals.reminderBeforeHours;
+      if (!hours) return 0;
+      const due = (await query().findMany({
+        where: {
+          status: 'pending',
+          remindedAt: { $null: true },
+          expiresAt: { $gt: now, $lte: new Date(now.getTime() + hours * HOUR_MS) },
+        },
+        limit: 100,
+      })) as ApprovalRow[];
+      const mail = getService(strapi, 'approval-mail');
+      let reminded = 0;
+      for (const request of due) {
+        const created = new Date(request.createdAt ?? 0).getTime();
+        const expires = new Date(request.expiresAt!).getTime();
+        if (now.getTime() - created < (expires - created) / 2) continue;
+        const answered = new Set((request.decisions ?? []).map((d) => d.approver.toLowerCase()));
+        const waiting = request.approvers
+          .map((address, index) => ({ address, index }))
+          .filter(({ address }) => !answered.has(address.toLowerCase()));
+        if (waiting.length === 0) continue;
+        // Rendered before the transaction, as for the request itself.
+        const prepared = await mail.prepareRequest(
+          {
+            target: {
+              uid: request.targetUid,
+              documentId: request.targetDocumentId,
+              locale: request.targetLocale,
+            },
+            title: request.title,
+            action: request.action,
+            approvers: request.approvers,
+            policy: request.policy,
+            expiresAt: new Date(request.expiresAt!),
+            note: request.note,
+            requestedBy: request.requestedBy,
+          },
+          { reminder: true }
+        );
+        const done = await strapi.db.transaction(async ({ trx }) => {
+          const { count } = await query().updateMany({
+            where: { id: request.id, status: 'pending', remindedAt: { $null: true } },
+            data: { remindedAt: now },
+          });
+          if (count !== 1) return false;
+          for (const { index } of waiting) await mail.queueReminder(request, index, prepared, trx);
+          return true;
+        });
+        if (done) reminded += 1;
+      }
+      return reminded;
+    },
+
+    /**
+     * Marks every pending request past its expiry as expired; returns how many. Reminds the
+     * approvers of those about to expire first (`remindDue`): the expiry check runs on one
+     * instance at a time, and a failed reminder never stops the expiry.
+     */
     async expireDue(now = new Date()) {
+      await this.remindDue(now).catch((err: Error) =>
+        strapi.log.warn(`[mail-server] approval reminders failed: ${err.message}`)
+      );
       // The due ids first, by a plain read, then only those rows: an UPDATE with this WHERE
       // locks every row it scans on MySQL/MariaDB, in id order, and deadlocks with a batch
       // deciding requests in reply order.
@@ -288,8 +357,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (status === 'approved') {
         await actions.get(request.action)!({ strapi, request: updated });
       }
-      if (status !== 'pending')
+      if (status !== 'pending') {
+        // In this transaction too (the outbox joins it): told if and only if decided.
+        await getService(strapi, 'approval-mail').queueDecisionNotice(updated, decision);
         await emitAfterCommit('mail-server.approval.decided', { request: updated, decision });
+      }
       return status;
     },
   };

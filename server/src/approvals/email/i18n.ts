@@ -36,6 +36,13 @@ const en = {
   no: 'No',
   image: 'Image',
   fieldsCut: '{n} more fields — open it in Strapi',
+  approvedSubject: 'Approved: {title}',
+  rejectedSubject: 'Rejected: {title}',
+  approvedBy: '{who} approved “{title}”.',
+  rejectedBy: '{who} rejected “{title}”.',
+  comment: 'Comment',
+  reminderSubject: 'Reminder: {subject}',
+  reminder: 'Reminder: your answer is still awaited. This request expires on {date}.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -71,6 +78,13 @@ const fr: Catalogue = {
   no: 'Non',
   image: 'Image',
   fieldsCut: 'encore {n} champs — ouvrez-le dans Strapi',
+  approvedSubject: 'Approuvé : {title}',
+  rejectedSubject: 'Rejeté : {title}',
+  approvedBy: '{who} a approuvé « {title} ».',
+  rejectedBy: '{who} a rejeté « {title} ».',
+  comment: 'Commentaire',
+  reminderSubject: 'Rappel : {subject}',
+  reminder: 'Rappel : votre réponse est toujours attendue. Cette demande expire le {date}.',
 };
 
 const CATALOGUES: Record<string, Partial<Catalogue>> = { en, fr };

@@ -27,6 +27,8 @@ export interface RequestFacts {
   link: string | null;
   replyTo: string;
   serverUrl: string;
+  /** the reminder before the expiry rather than the request */
+  reminder?: boolean;
 }
 
 /** The email of one language, with the reference still to be filled in. */
@@ -67,6 +69,7 @@ export function requestModel(
     changes: view.published ? diffEntries(view.schema, view.published, view.draft, ctx) : null,
     replyTo: facts.replyTo,
     ref,
+    reminder: facts.reminder,
   };
 }
 

@@ -40,6 +40,8 @@ export interface RequestEmailModel {
   replyTo: string;
   /** the signed reference (or a placeholder replaced per approver, see index.ts) */
   ref: string;
+  /** a reminder before the expiry: says so at the top and in the subject */
+  reminder?: boolean;
 }
 
 export interface RenderedEmail {
@@ -53,9 +55,20 @@ function subjectTitle(title: string): string {
   return defuseReferences(title.replace(/[\r\n\t]+/g, ' ').trim()).slice(0, 200);
 }
 
-export function subjectOf(model: Pick<RequestEmailModel, 'language' | 'title' | 'ref'>): string {
+export function subjectOf(
+  model: Pick<RequestEmailModel, 'language' | 'title' | 'ref' | 'reminder'>
+): string {
   const t = translator(model.language);
-  return `${t('subject', { title: subjectTitle(model.title) })} [Ref: ${model.ref}]`;
+  const subject = t('subject', { title: subjectTitle(model.title) });
+  return `${model.reminder ? t('reminderSubject', { subject }) : subject} [Ref: ${model.ref}]`;
+}
+
+/** The reminder's line, or '' for the request itself. */
+function reminderOf(model: RequestEmailModel): string {
+  if (!model.reminder) return '';
+  const t = translator(model.language);
+  const date = model.expiresAt ? formatDateTime(model.expiresAt, model.language) : '';
+  return t('reminder', { date });
 }
 
 /** Dark colours for clients that apply prefers-color-scheme, and Outlook.com's own marks. */
@@ -205,7 +218,10 @@ ${darkCss()}</mj-style>
 <mj-section padding="20px 24px 8px 24px"><mj-column>${text(`<span class="muted" style="${STYLE.muted}font-size:13px;">Strapi · ${escapeHtml(model.typeName)}</span>`)}</mj-column></mj-section>
 ${section(
   text(
-    `<h1 style="margin:0 0 8px 0;font-size:22px;line-height:28px;">${escapeHtml(defuseReferences(model.title))}</h1>` +
+    (model.reminder
+      ? `<p style="margin:0 0 12px 0;font-weight:700;color:${COLOR.reject};">${escapeHtml(reminderOf(model))}</p>`
+      : '') +
+      `<h1 style="margin:0 0 8px 0;font-size:22px;line-height:28px;">${escapeHtml(defuseReferences(model.title))}</h1>` +
       `<p style="margin:0 0 12px 0;">${escapeHtml(introOf(model))}</p>${note}`
   ),
   '20px 24px 0 24px'
@@ -224,7 +240,7 @@ ${section(text(link), '8px 24px 24px 24px')}
 export function buildText(model: RequestEmailModel): string {
   const t = translator(model.language);
   const heading = (s: string) => `${s}\n${'='.repeat(Math.min(s.length, 60))}`;
-  const out: string[] = [introOf(model)];
+  const out: string[] = [...(model.reminder ? [reminderOf(model)] : []), introOf(model)];
   if (model.note) out.push(`${t('note')}:\n${defuseReferences(model.note)}`);
   out.push(
     `${heading(t('rulesTitle'))}\n${rulesOf(model)
