@@ -130,7 +130,8 @@ function introOf(model: RequestEmailModel) {
   const t = translator(model.language);
   return t('intro', {
     who: model.requester || t('someone'),
-    action: model.action,
+    // The built-in action in the approver's words; an application's own by its name.
+    action: model.action === 'publish' ? t('actionPublish') : model.action,
     title: defuseReferences(model.title),
     type: model.typeName,
   });
