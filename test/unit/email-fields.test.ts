@@ -112,6 +112,17 @@ describe('fields of the entry', () => {
     expect(out.text).toContain('15');
   });
 
+  test('a value that cannot be rendered says so and does not stop the email', () => {
+    const schema: Schema = {
+      displayName: 'X',
+      attributes: { data: { type: 'json' }, title: { type: 'string' } },
+    };
+    const out = renderFields(schema, { data: { big: BigInt(1) }, title: 'Still here' }, ctx());
+    expect(out.map((f) => f.name)).toEqual(['data', 'title']);
+    expect(out[0]!.text).toBe(translator('en')('unavailable'));
+    expect(out[1]!.text).toBe('Still here');
+  });
+
   test('the main field names a relation, else title, name or the first string', () => {
     expect(titleOf({ code: 'X1', label: 'Label' }, 'code')).toBe('X1');
     expect(titleOf({ title: 'T', name: 'N' }, undefined)).toBe('T');

@@ -281,11 +281,14 @@ export function renderValue(attribute: Attribute, value: unknown, ctx: RenderCon
         ctx
       );
     }
-    case 'component':
-      return components(
+    case 'component': {
+      const list = components(
         asList(value).map((v) => ({ uid: attribute.component ?? '', value: v })),
         ctx
       );
+      // One component (not repeatable) reads as a line, not as a list of one.
+      return attribute.repeatable ? list : { ...list, text: list.text.replace(/^- /, '') };
+    }
     case 'dynamiczone':
       return components(
         asList(value)
@@ -313,7 +316,18 @@ export function renderFields(
   for (const [name, attribute] of Object.entries(schema.attributes)) {
     if (!isShown(name, attribute)) continue;
     const label = ctx.labelOf?.(name) || humanize(name);
-    out.push({ name, label, ...renderValue(attribute, entry[name], ctx) });
+    try {
+      out.push({ name, label, ...renderValue(attribute, entry[name], ctx) });
+    } catch {
+      // A value of a shape no version of Strapi gives (a custom field's own storage): the
+      // request still goes out, and the approver is sent to Strapi for that field.
+      out.push({
+        name,
+        label,
+        ...plain(ctx.t('unavailable'), 200, ctx),
+        compare: '?',
+      });
+    }
   }
   return out;
 }
