@@ -114,6 +114,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await strapi.db.transaction(async ({ onCommit }) => onCommit(emit));
   }
 
+  /**
+   * One request's reminders: rendered before the transaction, as for the request itself, then
+   * kept in the outbox in the transaction of the conditional update that marks it reminded.
+   * False when another instance got there first.
+   */
+  async function remindOne(request: ApprovalRow, waiting: Array<{ index: number }>, now: Date) {
+    const mail = getService(strapi, 'approval-mail');
+    const prepared = await mail.prepareRequest(
+      {
+        target: {
+          uid: request.targetUid,
+          documentId: request.targetDocumentId,
+          locale: request.targetLocale,
+        },
+        title: request.title,
+        action: request.action,
+        approvers: request.approvers,
+        policy: request.policy,
+        expiresAt: new Date(request.expiresAt!),
+        note: request.note,
+        requestedBy: request.requestedBy,
+      },
+      { reminder: true }
+    );
+    return strapi.db.transaction(async ({ trx }) => {
+      const { count } = await query().updateMany({
+        where: { id: request.id, status: 'pending', remindedAt: { $null: true } },
+        data: { remindedAt: now },
+      });
+      if (count !== 1) return false;
+      for (const { index } of waiting) await mail.queueReminder(request, index, prepared, trx);
+      return true;
+    });
+  }
+
   return {
     /**
      * A custom action. `permission` is what each approver's role must be allowed on the entry
@@ -263,9 +298,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           remindedAt: { $null: true },
           expiresAt: { $gt: now, $lte: new Date(now.getTime() + hours * HOUR_MS) },
         },
+        orderBy: { expiresAt: 'asc' },
         limit: 100,
       })) as ApprovalRow[];
-      const mail = getService(strapi, 'approval-mail');
       let reminded = 0;
       for (const request of due) {
         const created = new Date(request.createdAt ?? 0).getTime();
@@ -276,34 +311,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           .map((address, index) => ({ address, index }))
           .filter(({ address }) => !answered.has(address.toLowerCase()));
         if (waiting.length === 0) continue;
-        // Rendered before the transaction, as for the request itself.
-        const prepared = await mail.prepareRequest(
-          {
-            target: {
-              uid: request.targetUid,
-              documentId: request.targetDocumentId,
-              locale: request.targetLocale,
-            },
-            title: request.title,
-            action: request.action,
-            approvers: request.approvers,
-            policy: request.policy,
-            expiresAt: new Date(request.expiresAt!),
-            note: request.note,
-            requestedBy: request.requestedBy,
-          },
-          { reminder: true }
-        );
-        const done = await strapi.db.transaction(async ({ trx }) => {
-          const { count } = await query().updateMany({
-            where: { id: request.id, status: 'pending', remindedAt: { $null: true } },
+        try {
+          if (await remindOne(request, waiting, now)) reminded += 1;
+        } catch (err) {
+          // The entry is gone, or the email cannot be composed: not tried again on every pass.
+          strapi.log.warn(
+            `[mail-server] no reminder for approval request ${request.id}: ${(err as Error).message}`
+          );
+          await query().updateMany({
+            where: { id: request.id, remindedAt: { $null: true } },
             data: { remindedAt: now },
           });
-          if (count !== 1) return false;
-          for (const { index } of waiting) await mail.queueReminder(request, index, prepared, trx);
-          return true;
-        });
-        if (done) reminded += 1;
+        }
       }
       return reminded;
     },
