@@ -128,11 +128,10 @@ function block(n: Node, w: Writer, depth: number, prefix: string): void {
   }
   switch (n.type) {
     case 'heading': {
-      const level = Math.min(6, Math.max(1, Number(n.level) || 1));
       const { html, text } = inline(childrenOf(n), w, depth + 1);
-      // Headings of the entry stay below the email's own: h3 at most, sized by level.
-      const tag = `h${Math.min(6, level + 2)}`;
-      w.html.push(`<${tag} style="${STYLE.heading}">${html}</${tag}>`);
+      // Every heading of the entry is an h3, right below the email's own h2 ("The entry"): a
+      // screen reader's outline never skips a level, whatever levels the entry uses.
+      w.html.push(`<h3 style="${STYLE.heading}">${html}</h3>`);
       w.text.push(`${prefix}${text}`);
       return;
     }

@@ -37,13 +37,9 @@ md.renderer.rules.code_block = fence;
 md.renderer.rules.blockquote_open = () => `<blockquote style="${STYLE.quote}" class="quote">`;
 md.renderer.rules.paragraph_open = (tokens, idx, options) =>
   tokens[idx]!.hidden ? '' : `<p style="${STYLE.p}">`;
-md.renderer.rules.heading_open = (tokens, idx) => {
-  // The entry's headings stay below the email's own (h3 at most).
-  const level = Math.min(6, Number(tokens[idx]!.tag.slice(1)) + 2);
-  return `<h${level} style="${STYLE.heading}">`;
-};
-md.renderer.rules.heading_close = (tokens, idx) =>
-  `</h${Math.min(6, Number(tokens[idx]!.tag.slice(1)) + 2)}>`;
+// Every heading of the entry is an h3, right below the email's own h2 (as in blocks.ts).
+md.renderer.rules.heading_open = () => `<h3 style="${STYLE.heading}">`;
+md.renderer.rules.heading_close = () => '</h3>';
 for (const list of ['bullet_list_open', 'ordered_list_open'] as const) {
   md.renderer.rules[list] = (tokens, idx, options) => {
     tokens[idx]!.attrSet('style', STYLE.list);
