@@ -21,6 +21,9 @@ export interface ApprovalRow {
   entryVersion: string | null;
   decisions: ApprovalDecision[] | null;
   decidedAt: string | null;
+  /** when the approvers who had not answered were reminded (once, before the expiry) */
+  remindedAt?: string | null;
+  createdAt?: string;
 }
 
 /** An admin user, as a decision records who decided. */

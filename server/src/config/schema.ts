@@ -175,9 +175,18 @@ const configObject = z
       .object({
         /** approval requests one admin user may make per hour (each emails its approvers) */
         maxRequestsPerHour: z.number().int().min(1).max(10_000).default(30),
+        /**
+         * hours before its expiry a request reminds the approvers who have not answered (once,
+         * through the outbox, by whichever instance runs the expiry check); 0 sends none
+         */
+        reminderBeforeHours: z
+          .number()
+          .min(0)
+          .max(90 * 24)
+          .default(24),
       })
       .strict()
-      .default({ maxRequestsPerHour: 30 }),
+      .default({ maxRequestsPerHour: 30, reminderBeforeHours: 24 }),
     /**
      * seconds one network phase (connect, greeting, sign-in, a command) may take before the
      * server is called dead: in the Test buttons, in sends and in inbox reads

@@ -1,6 +1,7 @@
 /**
- * The emails of the approval protocol: the request to each approver (signed reference in the
- * subject, body and Message-ID; Reply-To the approvals mailbox; marked auto-generated so
+ * The emails of the approval protocol: the request to each approver (the entry, what changed,
+ * Approve / Reject buttons, in the approver's language — approvals/email/; signed reference in
+ * the subject, body and Message-ID; Reply-To the approvals mailbox; marked auto-generated so
  * auto-responders stay quiet) and the short answer to an approver's reply.
  *
  * Both are outbox messages (services/outbox.ts), written in the transaction of the rows they
@@ -15,6 +16,37 @@ import type { ApprovalRow } from '../approvals/types';
 import { approvalMailbox } from '../approvals/mailbox';
 import type { Answer } from '../approvals/reasons';
 import { describeRecipients } from './outbound-messages';
+import { PluginError } from '../errors';
+import { approverLanguages, loadEntryView } from '../approvals/email/load';
+import { defuseReferences } from '../approvals/email/escape';
+import { translator } from '../approvals/email/i18n';
+import {
+  emailLanguage,
+  renderTemplate,
+  sign,
+  type EmailTemplate,
+  type RequestFacts,
+} from '../approvals/email';
+
+/** A request about to be created: what its emails say (approvals.ts fills it in). */
+export interface RequestDraft {
+  target: { uid: string; documentId: string; locale: string | null };
+  title: string;
+  action: string;
+  approvers: string[];
+  policy: 'any' | 'all';
+  expiresAt: Date;
+  note: string | null;
+  requestedBy: { id?: number; email?: string } | null;
+}
+
+/** The request's emails, rendered, waiting for the request's id to be signed. */
+export interface PreparedRequest {
+  /** the language of each approver's email, by approver index */
+  languages: string[];
+  templates: Map<string, EmailTemplate>;
+  replyTo: string;
+}
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /**
@@ -60,7 +92,65 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
   }
 
+  /** Strapi's public addresses (server.url / admin.url, made absolute by Strapi at boot). */
+  function publicUrls() {
+    const clean = (v: unknown) => String(v ?? '').replace(/\/$/, '');
+    const serverUrl = clean(strapi.config.get('server.absoluteUrl', ''));
+    return { serverUrl, adminUrl: clean(strapi.config.get('admin.absoluteUrl', serverUrl)) };
+  }
+
+  /** The entry's edit view in the admin panel (its locale selected when it has one). */
+  function entryLink(adminUrl: string, target: RequestDraft['target']): string | null {
+    if (!/^https?:\/\//i.test(adminUrl)) return null;
+    // Uids keep their "::" (the admin's routes name them so); anything unexpected is encoded.
+    const segment = (v: string) => v.replace(/[^A-Za-z0-9:._-]/g, (c) => encodeURIComponent(c));
+    const kind = (strapi.contentType(target.uid as never) as { kind?: string } | undefined)?.kind;
+    const path =
+      kind === 'singleType'
+        ? `single-types/${segment(target.uid)}`
+        : `collection-types/${segment(target.uid)}/${segment(target.documentId)}`;
+    const locale = target.locale
+      ? `?plugins[i18n][locale]=${encodeURIComponent(target.locale)}`
+      : '';
+    return `${adminUrl}/content-manager/${path}${locale}`;
+  }
+
   return {
+    /**
+     * Renders the request's emails (one per language among its approvers) before the request
+     * exists, so that the markdown and MJML work stays out of the request's transaction; the
+     * request's reference is filled in per approver by `queueRequest`, inside it.
+     */
+    async prepareRequest(
+      draft: RequestDraft,
+      { reminder = false }: { reminder?: boolean } = {}
+    ): Promise<PreparedRequest> {
+      const view = await loadEntryView(strapi, draft.target);
+      if (!view)
+        throw new PluginError('ENOTFOUND', 'The entry does not exist.', undefined, ['documentId']);
+      const { serverUrl, adminUrl } = publicUrls();
+      const { address: replyTo } = await mailbox();
+      const facts: RequestFacts = {
+        title: draft.title,
+        action: draft.action,
+        requester: draft.requestedBy?.email ?? null,
+        note: draft.note,
+        policy: draft.policy,
+        expiresAt: draft.expiresAt,
+        link: entryLink(adminUrl, draft.target),
+        replyTo,
+        serverUrl,
+        reminder,
+      };
+      const preferences = await approverLanguages(strapi, draft.approvers);
+      const languages = draft.approvers.map((a) => emailLanguage(preferences.get(a)));
+      const templates = new Map<string, EmailTemplate>();
+      for (const language of new Set(languages)) {
+        templates.set(language, await renderTemplate(view, facts, language));
+      }
+      return { languages, templates, replyTo };
+    },
+
     /**
      * Keeps the request to one approver in the outbox, in `trx` (the request's own transaction);
      * returns the Message-ID it carries.
@@ -68,57 +158,106 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async queueRequest(
       request: ApprovalRow,
       approver: number,
-      adminUrl: string,
+      prepared: PreparedRequest,
       trx?: Knex
     ): Promise<string> {
       const key = getService(strapi, 'secrets').signingKey();
       const address = request.approvers[approver]!;
       const ref = referenceFor(key, { requestId: request.id, approver }, address);
-      const { address: replyTo, domain } = await mailbox();
+      const { domain } = await mailbox();
       const messageId = messageIdFor(key, { requestId: request.id, approver }, address, domain);
-      const link = `${adminUrl}/content-manager/collection-types/${request.targetUid}/${request.targetDocumentId}`;
-      const who = request.requestedBy?.email
-        ? `${request.requestedBy.email} asks`
-        : 'You are asked';
-      const lines = [
-        `${who} you to approve: ${request.action} "${request.title}".`,
-        ...(request.note ? ['', `Note: ${request.note}`] : []),
-        '',
-        `Open it in Strapi: ${link}`,
-        '',
-        'Reply to this email with APPROVE or REJECT on the first line.',
-        'Anything after that first line becomes your comment.',
-        request.policy === 'all' ? 'Every approver must approve.' : 'The first answer decides.',
-        request.expiresAt
-          ? `This request expires on ${new Date(request.expiresAt).toUTCString()}.`
-          : '',
-        '',
-        `Ref: ${ref}`,
-      ];
-      const escape = (s: string) =>
-        s.replace(
-          /[&<>"]/g,
-          (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!
-        );
+      const template = prepared.templates.get(prepared.languages[approver] ?? 'en')!;
+      const email = sign(template, ref);
       await keep(
         {
           to: address,
-          replyTo: replyTo || undefined,
-          subject: `Approval requested: ${request.title} [Ref: ${ref}]`,
-          text: lines.join('\n'),
-          html: lines
-            .map((l) =>
-              l.startsWith('Open it')
-                ? `<p><a href="${escape(link)}">Open it in Strapi</a></p>`
-                : `<p>${escape(l)}</p>`
-            )
-            .join(''),
+          replyTo: prepared.replyTo || undefined,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
           messageId,
           headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
         },
         trx
       );
       return messageId;
+    },
+
+    /**
+     * Keeps the reminder to one approver in the outbox, in `trx` (the one that marks the request
+     * reminded). Its own Message-ID (the request's is taken), threaded below the request, so a
+     * reply to either finds the request: by its threading headers or by the Ref token.
+     */
+    async queueReminder(
+      request: ApprovalRow,
+      approver: number,
+      prepared: PreparedRequest,
+      trx?: Knex
+    ): Promise<void> {
+      const key = getService(strapi, 'secrets').signingKey();
+      const address = request.approvers[approver]!;
+      const ref = referenceFor(key, { requestId: request.id, approver }, address);
+      const { domain } = await mailbox();
+      const original = messageIdFor(key, { requestId: request.id, approver }, address, domain);
+      const email = sign(prepared.templates.get(prepared.languages[approver] ?? 'en')!, ref);
+      await keep(
+        {
+          to: address,
+          replyTo: prepared.replyTo || undefined,
+          subject: email.subject,
+          text: email.text,
+          html: email.html,
+          inReplyTo: original,
+          references: original,
+          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+        },
+        trx
+      );
+    },
+
+    /**
+     * Tells the requester how their request was decided, in the transaction that records the
+     * decision (approvals.ts `decide`; the outbox joins it): the notice exists if and only if
+     * the decision does. In the requester's admin language; no reference in it, so a reply to
+     * it can never decide anything.
+     */
+    async queueDecisionNotice(
+      request: ApprovalRow,
+      decision: { approver: string; decision: 'approve' | 'reject'; comment?: string | null }
+    ): Promise<void> {
+      const to = request.requestedBy?.email;
+      if (!to) return;
+      const language = emailLanguage((await approverLanguages(strapi, [to])).get(to));
+      const t = translator(language);
+      const title = defuseReferences(request.title.replace(/[\r\n\t]+/g, ' '));
+      const approved = decision.decision === 'approve';
+      const link = entryLink(publicUrls().adminUrl, {
+        uid: request.targetUid,
+        documentId: request.targetDocumentId,
+        locale: request.targetLocale,
+      });
+      const lines = [
+        t(approved ? 'approvedBy' : 'rejectedBy', { who: decision.approver, title }),
+        ...(decision.comment ? ['', `${t('comment')}:`, defuseReferences(decision.comment)] : []),
+        ...(link ? ['', `${t('open')}: ${link}`] : []),
+      ];
+      const options: OutgoingMessage = {
+        to,
+        subject: t(approved ? 'approvedSubject' : 'rejectedSubject', { title }),
+        text: `${lines.join('\n')}\n`,
+        headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+      };
+      let composed: ComposedMessage;
+      try {
+        composed = await compose(options);
+      } catch (err) {
+        // As for answers: the decision stands, only its notice is lost.
+        strapi.log.warn(
+          `[mail-server] could not tell the requester (${(err as { code?: string }).code ?? 'error'})`
+        );
+        return;
+      }
+      await keep(options, undefined, composed);
     },
 
     /**

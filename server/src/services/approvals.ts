@@ -125,6 +125,41 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await strapi.db.transaction(async ({ onCommit }) => onCommit(emit));
   }
 
+  /**
+   * One request's reminders: rendered before the transaction, as for the request itself, then
+   * kept in the outbox in the transaction of the conditional update that marks it reminded.
+   * False when another instance got there first.
+   */
+  async function remindOne(request: ApprovalRow, waiting: Array<{ index: number }>, now: Date) {
+    const mail = getService(strapi, 'approval-mail');
+    const prepared = await mail.prepareRequest(
+      {
+        target: {
+          uid: request.targetUid,
+          documentId: request.targetDocumentId,
+          locale: request.targetLocale,
+        },
+        title: request.title,
+        action: request.action,
+        approvers: request.approvers,
+        policy: request.policy,
+        expiresAt: new Date(request.expiresAt!),
+        note: request.note,
+        requestedBy: request.requestedBy,
+      },
+      { reminder: true }
+    );
+    return strapi.db.transaction(async ({ trx }) => {
+      const { count } = await query().updateMany({
+        where: { id: request.id, status: 'pending', remindedAt: { $null: true } },
+        data: { remindedAt: now },
+      });
+      if (count !== 1) return false;
+      for (const { index } of waiting) await mail.queueReminder(request, index, prepared, trx);
+      return true;
+    });
+  }
+
   return {
     /**
      * A custom action. `permission` is what each approver's role must be allowed on the entry
@@ -195,34 +230,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const title = String(
         entry.title ?? entry.name ?? entry.documentId ?? params.documentId
       ).slice(0, 200);
-      const adminUrl = String(
-        strapi.config.get('admin.absoluteUrl', strapi.config.get('server.absoluteUrl', '')) ?? ''
-      ).replace(/\/$/, '');
       const mail = getService(strapi, 'approval-mail');
-      // The request and its emails in one transaction: with the mail server down the emails
-      // wait in the outbox; a request that cannot be composed (no SMTP settings) is not created.
+      const data = {
+        targetUid: params.uid,
+        targetDocumentId: params.documentId,
+        // The locale the entry was found in (the default one when none was given), so that
+        // later checks and the action address exactly this entry.
+        targetLocale: target.locale,
+        title,
+        action: params.action,
+        approvers: params.approvers,
+        policy: params.policy,
+        status: 'pending' as const,
+        expiresAt: new Date(Date.now() + params.expiresIn * 1000),
+        note: params.note ?? null,
+        requestedBy: requestedBy ?? null,
+        entryVersion: current.version,
+        decisions: [],
+      };
+      // The emails are rendered first (reads and layout, no lock held), then the request and
+      // its emails go in one transaction: with the mail server down the emails wait in the
+      // outbox; a request that cannot be composed (no SMTP settings) is not created.
+      const prepared = await mail.prepareRequest({ ...data, target });
       const created = await strapi.db.transaction(async ({ trx }) => {
-        const row = (await query().create({
-          data: {
-            targetUid: params.uid,
-            targetDocumentId: params.documentId,
-            // The locale the entry was found in (the default one when none was given), so that
-            // later checks and the action address exactly this entry.
-            targetLocale: target.locale,
-            title,
-            action: params.action,
-            approvers: params.approvers,
-            policy: params.policy,
-            status: 'pending',
-            expiresAt: new Date(Date.now() + params.expiresIn * 1000),
-            note: params.note ?? null,
-            requestedBy: requestedBy ?? null,
-            entryVersion: current.version,
-            decisions: [],
-          },
-        })) as ApprovalRow;
+        const row = (await query().create({ data })) as ApprovalRow;
         for (const [index] of params.approvers.entries()) {
-          await mail.queueRequest(row, index, adminUrl, trx);
+          await mail.queueRequest(row, index, prepared, trx);
         }
         return row;
       });
@@ -284,8 +317,61 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return row;
     },
 
-    /** Marks every pending request past its expiry as expired; returns how many. */
+    /**
+     * Reminds, once, the approvers who have not answered a request that expires within
+     * `approvals.reminderBeforeHours` and has lived at least half its time (a request asked for
+     * one hour is not "reminded" the minute it was sent). Exactly once across instances: the
+     * reminder emails are kept in the outbox in the transaction of a conditional update of the
+     * request's `remindedAt` (only the instance whose update changed the row sends). Returns
+     * how many requests were reminded.
+     */
+    async remindDue(now = new Date()): Promise<number> {
+      const hours = getPluginConfig(strapi).approvals.reminderBeforeHours;
+      if (!hours) return 0;
+      const due = (await query().findMany({
+        where: {
+          status: 'pending',
+          remindedAt: { $null: true },
+          expiresAt: { $gt: now, $lte: new Date(now.getTime() + hours * HOUR_MS) },
+        },
+        orderBy: { expiresAt: 'asc' },
+        limit: 100,
+      })) as ApprovalRow[];
+      let reminded = 0;
+      for (const request of due) {
+        const created = new Date(request.createdAt ?? 0).getTime();
+        const expires = new Date(request.expiresAt!).getTime();
+        if (now.getTime() - created < (expires - created) / 2) continue;
+        const answered = new Set((request.decisions ?? []).map((d) => d.approver.toLowerCase()));
+        const waiting = request.approvers
+          .map((address, index) => ({ address, index }))
+          .filter(({ address }) => !answered.has(address.toLowerCase()));
+        if (waiting.length === 0) continue;
+        try {
+          if (await remindOne(request, waiting, now)) reminded += 1;
+        } catch (err) {
+          // The entry is gone, or the email cannot be composed: not tried again on every pass.
+          strapi.log.warn(
+            `[mail-server] no reminder for approval request ${request.id}: ${(err as Error).message}`
+          );
+          await query().updateMany({
+            where: { id: request.id, remindedAt: { $null: true } },
+            data: { remindedAt: now },
+          });
+        }
+      }
+      return reminded;
+    },
+
+    /**
+     * Marks every pending request past its expiry as expired; returns how many. Reminds the
+     * approvers of those about to expire first (`remindDue`): the expiry check runs on one
+     * instance at a time, and a failed reminder never stops the expiry.
+     */
     async expireDue(now = new Date()) {
+      await this.remindDue(now).catch((err: Error) =>
+        strapi.log.warn(`[mail-server] approval reminders failed: ${err.message}`)
+      );
       // The due ids first, by a plain read, then only those rows: an UPDATE with this WHERE
       // locks every row it scans on MySQL/MariaDB, in id order, and deadlocks with a batch
       // deciding requests in reply order.
@@ -326,8 +412,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (status === 'approved') {
         await actions.get(request.action)!({ strapi, request: updated });
       }
-      if (status !== 'pending')
+      if (status !== 'pending') {
+        // In this transaction too (the outbox joins it): told if and only if decided.
+        await getService(strapi, 'approval-mail').queueDecisionNotice(updated, decision);
         await emitAfterCommit('mail-server.approval.decided', { request: updated, decision });
+      }
       return status;
     },
   };
