@@ -1,7 +1,8 @@
 /**
  * Pages that follow what happens behind them, in a real browser:
- * - the Content Manager's edit view follows the approval of the entry it shows: a reply
- *   decides the request while the view is open, and the view shows the entry published and the
+ * - the Content Manager's edit view follows the approval of the entry it shows: the reply the
+ *   request email's Approve button pre-fills (sent by a real SMTP client from the approver's
+ *   account) decides the request while the view is open, and the view shows the entry published and the
  *   request approved without a reload (the side panel looks again while a request is pending,
  *   and tells the Content Manager to read the entry again when one is decided);
  * - Settings → Mail Server's health strip shows the mailbox job failing (the code and the fix a
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ParsedMail } from 'mailparser';
 import { screenshot } from '../helpers/browser';
 import { waitForMail } from '../helpers/mailbox';
-import { sendReply } from '../helpers/replies';
+import { button, sendAsMailApp } from '../helpers/mailto';
 import { until } from '../helpers/wait';
 import { startFixture, type SettingsFixture } from './fixture';
 import { useStackMailbox } from './approvals-setup';
@@ -30,7 +31,7 @@ describe('live pages: the edit view and the mail health', () => {
     await f?.stop();
   });
 
-  test('an APPROVE reply publishes the entry, and the open edit view shows it without a reload', async () => {
+  test("the Approve button's reply publishes the entry, and the open edit view shows it without a reload", async () => {
     const { page, reader: approver } = f;
     const title = `Live ${Date.now()}`;
     const entry = (await f.app.strapi.documents(ARTICLE).create({ data: { title } })) as {
@@ -53,7 +54,10 @@ describe('live pages: the edit view and the mail health', () => {
     const [notification] = (await waitForMail(f.stack, approver, {
       subject: title,
     })) as ParsedMail[];
-    await sendReply(f.stack, approver, mailboxAddress, notification!, 'APPROVE');
+    // The approver taps Approve: the reply the mailto: button pre-fills, sent as is.
+    const link = button(notification!, 'APPROVE');
+    expect(link.to).toBe(mailboxAddress);
+    await sendAsMailApp(f.stack, approver, link);
     const report = await f.app.strapi.plugin('mail-server').service('inbox').run();
     expect(report.applied).toBe(1);
     expect(
