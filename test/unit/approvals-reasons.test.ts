@@ -6,7 +6,12 @@
 import { describe, expect, test } from '@jest/globals';
 import { APPROVER, replyAnalysis } from '../helpers/analysis';
 import { REPLY_REASONS, noDecision, type ReplyAnalysis } from '../../server/src/mail';
-import { answerFor, VERDICT_REASONS, type VerdictReason } from '../../server/src/approvals/reasons';
+import {
+  answerFor,
+  answerText,
+  VERDICT_REASONS,
+  type VerdictReason,
+} from '../../server/src/approvals/reasons';
 import { approvalMailbox } from '../../server/src/approvals/mailbox';
 import type { Effective } from '../../server/src/settings/model';
 
@@ -93,6 +98,24 @@ describe('answerFor', () => {
       undefined
     );
     expect(answerFor(reply(), { outcome: 'quarantined', reason: 'no-reference' })).toBeUndefined();
+  });
+
+  test('in the approver’s language: every answer has its French words, English otherwise', () => {
+    const applied = answerFor(reply(), {
+      request,
+      approver: APPROVER,
+      outcome: 'applied',
+      reason: 'decision',
+    });
+    expect(answerText(applied!.words, 'fr')).toContain('Décision : APPROVED pour « Spring »');
+    expect(answerText(applied!.words, 'de')).toBe(applied!.text); // no German: English
+    for (const reason of HELD_WITH_REQUEST) {
+      const answer = held(reason)!;
+      const fr = answerText(answer.words, 'fr');
+      // A French sentence, not the English words in a French frame.
+      expect(fr.startsWith("Votre réponse n'a pas été acceptée : ")).toBe(true);
+      expect(fr).not.toContain((VERDICT_REASONS[reason] as { answer?: string }).answer!);
+    }
   });
 
   test('no answer for a reason with no words for the approver', () => {

@@ -97,12 +97,64 @@ export const VERDICT_REASONS = {
 
 export type VerdictReason = keyof typeof VERDICT_REASONS;
 
+const COMMENT_BELOW_FR =
+  'Mettez APPROVE ou REJECT seul sur la première ligne et votre commentaire sur les lignes suivantes';
+
+/**
+ * The answers in French, for approvers whose admin language is French (the request email's
+ * languages, approvals/email/i18n.ts); a reason missing here is answered in English.
+ */
+const ANSWERS_FR: Partial<Record<VerdictReason, string>> = {
+  'no-decision-line': 'la première ligne de votre réponse ne dit ni APPROVE ni REJECT',
+  negated: `la première ligne de votre réponse contient une négation (comme « not », « nicht », « pas »), elle n'a donc pas été prise pour une décision. ${COMMENT_BELOW_FR}`,
+  ambiguous: `la première ligne de votre réponse pose une question ou nomme à la fois APPROVE et REJECT. ${COMMENT_BELOW_FR}`,
+  'unverified-sender':
+    "le serveur de messagerie de votre organisation n'a pas confirmé qu'elle venait de vous (ni DKIM, ni DMARC, ni envoi authentifié), elle n'a donc pas été prise pour une décision ; un administrateur va l'examiner",
+  'request-approved': 'la demande a déjà été approuvée',
+  'request-rejected': 'la demande a déjà été rejetée',
+  'request-cancelled': 'la demande a été annulée',
+  'request-expired': 'la demande a expiré',
+  expired: 'la demande a expiré',
+  'already-decided': 'vous avez déjà répondu à cette demande',
+  'entry-changed':
+    "l'entrée a été modifiée après l'envoi de la demande ; une nouvelle demande est nécessaire",
+  'approver-not-allowed':
+    "votre compte Strapi ne peut plus faire cela (inactif, bloqué, ou son rôle a perdu l'autorisation) ; un administrateur a été prévenu",
+  'requester-not-allowed':
+    "la personne qui a demandé cette approbation ne peut plus modifier l'entrée ; un administrateur a été prévenu",
+  'action-failed': "l'action approuvée n'a pas pu être effectuée ; un administrateur a été prévenu",
+  'store-failed': "votre réponse n'a pas pu être enregistrée ; un administrateur a été prévenu",
+};
+
+/** What an answer says, before it is put in words (in the approver's language). */
+export type AnswerWords =
+  | { outcome: 'applied'; decision: 'approve' | 'reject'; title: string }
+  | { outcome: 'refused'; reason: VerdictReason; title: string };
+
+/** The answer's text in `language` ("fr", else English). */
+export function answerText(words: AnswerWords, language = 'en'): string {
+  const fr = language === 'fr';
+  if (words.outcome === 'applied') {
+    const decided = words.decision === 'approve' ? 'APPROVED' : 'REJECTED';
+    return fr
+      ? `Merci, votre réponse a été enregistrée. Décision : ${decided} pour « ${words.title} ».\n`
+      : `Thank you, your answer was recorded. Decision: ${decided} for "${words.title}".\n`;
+  }
+  const english = (VERDICT_REASONS[words.reason] as Reason).answer ?? '';
+  const why = (fr && ANSWERS_FR[words.reason]) || english;
+  return fr && ANSWERS_FR[words.reason]
+    ? `Votre réponse n'a pas été acceptée : ${why}. (Demande « ${words.title} »)\n`
+    : `Your reply was not accepted: ${why}. (Request "${words.title}")\n`;
+}
+
 /** The short answer to an approver's reply, ready to send. */
 export interface Answer {
   to: string;
   inReplyTo: string | null;
   subject: string;
+  /** in English; `words` puts it in the approver's language */
   text: string;
+  words: AnswerWords;
 }
 
 /**
@@ -123,17 +175,21 @@ export function answerFor(
   if (!request || !approver || analysis.kind !== 'reply') return undefined;
   if (analysis.from !== approver.toLowerCase()) return undefined;
   const title = request.title ?? '';
-  let text: string;
+  let words: AnswerWords;
   if (outcome === 'applied') {
-    const decided = analysis.decision === 'approve' ? 'APPROVED' : 'REJECTED';
-    text = `Thank you, your answer was recorded. Decision: ${decided} for "${title}".`;
+    words = { outcome, decision: analysis.decision === 'approve' ? 'approve' : 'reject', title };
   } else {
-    const why = (VERDICT_REASONS[reason] as Reason).answer;
-    if (!why) return undefined;
-    text = `Your reply was not accepted: ${why}. (Request "${title}")`;
+    if (!(VERDICT_REASONS[reason] as Reason).answer) return undefined;
+    words = { outcome: 'refused', reason, title };
   }
   const subject = analysis.subject.toLowerCase().startsWith('re:')
     ? analysis.subject
     : `Re: ${analysis.subject}`;
-  return { to: analysis.from, inReplyTo: analysis.messageId, subject, text: `${text}\n` };
+  return {
+    to: analysis.from,
+    inReplyTo: analysis.messageId,
+    subject,
+    text: answerText(words),
+    words,
+  };
 }

@@ -14,7 +14,7 @@ import { messageIdFor, referenceFor, type ComposedMessage, type OutgoingMessage 
 import { getService } from '../utils/get-service';
 import type { ApprovalRow } from '../approvals/types';
 import { approvalMailbox } from '../approvals/mailbox';
-import type { Answer } from '../approvals/reasons';
+import { answerText, type Answer } from '../approvals/reasons';
 import { describeRecipients } from './outbound-messages';
 import { PluginError } from '../errors';
 import { approverLanguages, loadEntryView } from '../approvals/email/load';
@@ -265,11 +265,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * decision it reports). Decisions never wait for the SMTP server: Microsoft 365 accepts
      * some 30 messages a minute from one mailbox, far fewer than a backlog is decided in.
      */
-    async queueAnswer({ to, inReplyTo, subject, text }: Answer, trx?: Knex): Promise<void> {
+    async queueAnswer({ to, inReplyTo, subject, words }: Answer, trx?: Knex): Promise<void> {
+      // In the approver's admin language, as the request was.
+      const language = emailLanguage((await approverLanguages(strapi, [to])).get(to));
       const options: OutgoingMessage = {
         to,
         subject,
-        text,
+        text: answerText(words, language),
         inReplyTo: inReplyTo ?? undefined,
         references: inReplyTo ?? undefined,
         // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
