@@ -16,8 +16,10 @@ const root = path.resolve(import.meta.dirname, '..');
 const PARALLEL = ['unit'];
 const SERIAL = ['integration', 'api', 'e2e'];
 // The outbox (claims, two instances, SIGKILL, limits), the inbox job end to end, its batches
-// and their transaction, the lease (two instances, a crash, IDLE), the provider's delivery
-// log and the settings store: what differs between SQLite, PostgreSQL and MySQL/MariaDB.
+// and their transaction, the lease (two instances, a crash, IDLE), the request email and its
+// reminder (once across instances: a conditional update), the approvals list with its entries'
+// titles and audit trail, the provider's delivery log and the settings store: what differs
+// between SQLite, PostgreSQL and MySQL/MariaDB.
 const DB_SUITES = [
   'outbox-faults',
   'outbox-admin',
@@ -25,6 +27,8 @@ const DB_SUITES = [
   'approvals',
   'approvals-batch',
   'approvals-idle',
+  'approvals-mailto',
+  'approvals-audit',
   'provider',
   'settings',
 ].map((name) => `test/api/${name}.test.ts`);
