@@ -10,6 +10,7 @@ import { outboundMessageListSchema } from '../../shared/contracts/outbound-messa
 import { screenshot } from '../helpers/browser';
 import { until } from '../helpers/wait';
 import { seriousA11yViolations } from '../helpers/axe';
+import { takeBlockedConnections } from '../helpers/no-internet';
 import { readMailbox } from '../helpers/mailbox';
 import { startFixture, type SettingsFixture } from './fixture';
 
@@ -246,6 +247,8 @@ describe('Settings → Mail Server: setup that explains itself (#15.4)', () => {
       .getByText(/identity platform at login\.microsoftonline\.com/)
       .first()
       .waitFor();
+    // Refused by the test guard before any packet left; nothing else was attempted.
+    expect(takeBlockedConnections()).toStrictEqual(['connection to login.microsoftonline.com:443']);
   });
 
   test('a healthy first IMAP test shows the missing Processed folder as OK, not a warning', async () => {

@@ -54,6 +54,15 @@ export function blockedConnections(): string[] {
   return [...blocked];
 }
 
+/**
+ * The attempts refused so far, forgotten once taken: for a test whose point is an attempt that
+ * would leave loopback (refused here, before any packet), so that the suites run after it in
+ * the same process still see only their own.
+ */
+export function takeBlockedConnections(): string[] {
+  return blocked.splice(0);
+}
+
 function target(args: unknown[]): { host?: string; port?: unknown; path?: string } {
   // net.connect() passes its normalized arguments as an array; users pass them spread.
   const list = Array.isArray(args[0]) ? (args[0] as unknown[]) : args;
