@@ -153,6 +153,8 @@ describe('the request email', () => {
     const [notice] = await waitForMail(stack, fx.editor, { subject: 'Tell the requester' });
     expect(notice).toBeDefined();
     expect(notice!.headers.get('auto-submitted')).toBe('auto-generated');
+    // Answering it reaches the approver, not the approvals mailbox.
+    expect(notice!.replyTo?.value[0]?.address).toBe(approver.address);
     expect(notice!.text ?? '').toContain(approver.address);
     expect(notice!.text ?? '').toContain('Nice work.');
     // No reference in it: a reply to the notice can decide nothing.

@@ -241,8 +241,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ...(decision.comment ? ['', `${t('comment')}:`, defuseReferences(decision.comment)] : []),
         ...(link ? ['', `${t('open')}: ${link}`] : []),
       ];
+      // A reply to the notice is a conversation with the approver, not a message for the
+      // approvals mailbox (where it would only be held as naming no request).
+      const approverAddress = /^[^\s@<>"]+@[^\s@<>"]+$/.test(decision.approver)
+        ? decision.approver
+        : undefined;
       const options: OutgoingMessage = {
         to,
+        replyTo: approverAddress,
         subject: t(approved ? 'approvedSubject' : 'rejectedSubject', { title }),
         text: `${lines.join('\n')}\n`,
         headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
