@@ -5,13 +5,13 @@
  * In-Reply-To or References.
  */
 import { expect } from '@jest/globals';
-import nodemailer from 'nodemailer';
 // htmlparser2 and domutils come with html-to-text (a dependency of the plugin).
 import { parseDocument } from 'htmlparser2';
 import { findAll, getAttributeValue } from 'domutils';
 import type { Element } from 'domhandler';
 import type { ParsedMail } from 'mailparser';
 import type { MailStack, MailUser } from '../mailstack/types';
+import { submissionAs } from './replies';
 
 /** The parsed HTML part of a notification. */
 export function htmlOf(mail: ParsedMail) {
@@ -56,14 +56,7 @@ export async function sendAsMailApp(
   from: MailUser,
   link: { to: string; subject: string; body: string }
 ): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: stack.smtp.port,
-    secure: false,
-    requireTLS: true,
-    tls: { ca: [stack.caPem] },
-    auth: { user: from.address, pass: from.password },
-  });
+  const transport = submissionAs(stack, from);
   try {
     const info = await transport.sendMail({
       from: from.address,

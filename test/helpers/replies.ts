@@ -33,14 +33,7 @@ export async function sendReply(
     fromHeader?: string;
   } = {}
 ): Promise<string> {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port: stack.smtp.port,
-    secure: false,
-    requireTLS: true,
-    tls: { ca: [stack.caPem] },
-    auth: { user: from.address, pass: from.password },
-  });
+  const transport = submissionAs(stack, from);
   try {
     const info = await transport.sendMail({
       from: extra.fromHeader ?? from.address,
@@ -55,4 +48,16 @@ export async function sendReply(
   } finally {
     transport.close();
   }
+}
+
+/** An SMTP client logged in as `from` on the stack's submission port (STARTTLS), as a mail app. */
+export function submissionAs(stack: MailStack, from: MailUser) {
+  return nodemailer.createTransport({
+    host: '127.0.0.1',
+    port: stack.smtp.port,
+    secure: false,
+    requireTLS: true,
+    tls: { ca: [stack.caPem] },
+    auth: { user: from.address, pass: from.password },
+  });
 }

@@ -72,6 +72,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return composed.messageId;
   }
 
+  /**
+   * Keeps an email that reports a decision (an answer, the requester's notice). One that cannot
+   * be composed (no SMTP settings, a bad address) is only logged: the decision stands, only its
+   * email is lost.
+   */
+  async function keepBesideDecision(options: OutgoingMessage, trx: Knex | undefined, what: string) {
+    let composed: ComposedMessage;
+    try {
+      composed = await compose(options);
+    } catch (err) {
+      strapi.log.warn(
+        `[mail-server] could not ${what} (${(err as { code?: string }).code ?? 'error'})`
+      );
+      return;
+    }
+    await keep(options, trx, composed);
+  }
+
   function compose(options: OutgoingMessage): Promise<ComposedMessage> {
     // The app's defaults, as the provider would pass them (Settings → Mail Server's come first).
     const app = (strapi.config.get('plugin::email.settings') ?? {}) as {
@@ -253,17 +271,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         text: `${lines.join('\n')}\n`,
         headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
       };
-      let composed: ComposedMessage;
-      try {
-        composed = await compose(options);
-      } catch (err) {
-        // As for answers: the decision stands, only its notice is lost.
-        strapi.log.warn(
-          `[mail-server] could not tell the requester (${(err as { code?: string }).code ?? 'error'})`
-        );
-        return;
-      }
-      await keep(options, undefined, composed);
+      await keepBesideDecision(options, undefined, 'tell the requester');
     },
 
     /**
@@ -283,17 +291,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // RFC 3834: an automatic answer; well-behaved responders will not answer it back.
         headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
       };
-      let composed: ComposedMessage;
-      try {
-        composed = await compose(options);
-      } catch (err) {
-        // No SMTP settings (or a bad address): the decision stands, only its answer is lost.
-        strapi.log.warn(
-          `[mail-server] could not answer an approver (${(err as { code?: string }).code ?? 'error'})`
-        );
-        return;
-      }
-      await keep(options, trx, composed);
+      await keepBesideDecision(options, trx, 'answer an approver');
     },
   };
 };
