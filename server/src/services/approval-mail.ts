@@ -90,6 +90,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await keep(options, trx, composed);
   }
 
+  /**
+   * The request email for one approver: the template of their language with their signed
+   * reference filled in, and the Message-ID that carries the same signature.
+   */
+  async function signedFor(request: ApprovalRow, approver: number, prepared: PreparedRequest) {
+    const key = getService(strapi, 'secrets').signingKey();
+    const address = request.approvers[approver]!;
+    const ref = referenceFor(key, { requestId: request.id, approver }, address);
+    const { domain } = await mailbox();
+    const messageId = messageIdFor(key, { requestId: request.id, approver }, address, domain);
+    const signed = sign(prepared.templates.get(prepared.languages[approver] ?? 'en')!, ref);
+    const email: OutgoingMessage = {
+      to: address,
+      replyTo: prepared.replyTo || undefined,
+      subject: signed.subject,
+      text: signed.text,
+      html: signed.html,
+      headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+    };
+    return { email, messageId };
+  }
+
   function compose(options: OutgoingMessage): Promise<ComposedMessage> {
     // The app's defaults, as the provider would pass them (Settings → Mail Server's come first).
     const app = (strapi.config.get('plugin::email.settings') ?? {}) as {
@@ -179,25 +201,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       prepared: PreparedRequest,
       trx?: Knex
     ): Promise<string> {
-      const key = getService(strapi, 'secrets').signingKey();
-      const address = request.approvers[approver]!;
-      const ref = referenceFor(key, { requestId: request.id, approver }, address);
-      const { domain } = await mailbox();
-      const messageId = messageIdFor(key, { requestId: request.id, approver }, address, domain);
-      const template = prepared.templates.get(prepared.languages[approver] ?? 'en')!;
-      const email = sign(template, ref);
-      await keep(
-        {
-          to: address,
-          replyTo: prepared.replyTo || undefined,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          messageId,
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
-        },
-        trx
-      );
+      const { email, messageId } = await signedFor(request, approver, prepared);
+      await keep({ ...email, messageId }, trx);
       return messageId;
     },
 
@@ -212,25 +217,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       prepared: PreparedRequest,
       trx?: Knex
     ): Promise<void> {
-      const key = getService(strapi, 'secrets').signingKey();
-      const address = request.approvers[approver]!;
-      const ref = referenceFor(key, { requestId: request.id, approver }, address);
-      const { domain } = await mailbox();
-      const original = messageIdFor(key, { requestId: request.id, approver }, address, domain);
-      const email = sign(prepared.templates.get(prepared.languages[approver] ?? 'en')!, ref);
-      await keep(
-        {
-          to: address,
-          replyTo: prepared.replyTo || undefined,
-          subject: email.subject,
-          text: email.text,
-          html: email.html,
-          inReplyTo: original,
-          references: original,
-          headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
-        },
-        trx
-      );
+      const { email, messageId: original } = await signedFor(request, approver, prepared);
+      await keep({ ...email, inReplyTo: original, references: original }, trx);
     },
 
     /**
