@@ -95,6 +95,23 @@ describe('the approvals list and the replies received', () => {
       title: null,
       path: null,
     });
+    // Nor the words of the replies about it (their subject is the entry's title): the verdict
+    // and who sent them stay, as the audit needs.
+    const replies = await get('/inbound-messages', reader, { requestId: applied.row.id }).expect(
+      200
+    );
+    expect(replies.body.data.length).toBeGreaterThan(0);
+    for (const reply of replies.body.data) {
+      expect([reply.subject, reply.comment, typeof reply.verdict]).toStrictEqual([
+        null,
+        null,
+        'string',
+      ]);
+    }
+    const full = await get('/inbound-messages', fx.admin, { requestId: applied.row.id }).expect(
+      200
+    );
+    expect(full.body.data.some((r: { subject: string | null }) => !!r.subject)).toBe(true);
   });
 
   test('the audit trail: the reply from another address, accepted by the admin', async () => {

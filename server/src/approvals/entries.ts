@@ -17,7 +17,8 @@ type ContentType = {
   options?: { draftAndPublish?: boolean };
 };
 
-const READ = 'plugin::content-manager.explorer.read';
+/** The Content Manager's read action: who may read a type may see its entries' words. */
+export const READ = 'plugin::content-manager.explorer.read';
 const TITLE_TYPES = new Set(['string', 'text', 'email', 'uid', 'enumeration', 'integer']);
 
 /** The main field of a type: what the Content Manager's list shows, when it can be read. */

@@ -11,7 +11,10 @@ import { parseInput } from '../utils/validate';
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async find(ctx: Context) {
     const query = parseInput(inboundListQuerySchema, ctx.query);
-    ctx.body = await getService(strapi, 'inbound-messages').list(query);
+    // The reading admin's ability: replies about entries they may not read come without words.
+    ctx.body = await getService(strapi, 'inbound-messages').list(query, {
+      ability: ctx.state.userAbility,
+    });
   },
 
   async accept(ctx: Context) {

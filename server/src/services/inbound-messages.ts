@@ -10,6 +10,8 @@ import type {
   InboundRow,
 } from '../../../shared/contracts/inbound-message';
 import { redactRefs } from '../mail';
+import { READ } from '../approvals/entries';
+import { APPROVAL_UID } from './approvals';
 import { PluginError } from '../errors';
 import { getService } from '../utils/get-service';
 import { getPluginConfig } from '../utils/plugin-config';
@@ -29,12 +31,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return row;
   };
 
+  /** The requests among `rows` whose content type `ability` may not read (none for server code). */
+  async function unreadableRequests(
+    rows: Array<Record<string, unknown>>,
+    ability?: { can(action: string, subject?: unknown): boolean }
+  ): Promise<Set<number>> {
+    const ids = [...new Set(rows.map((r) => r.requestId).filter((id) => typeof id === 'number'))];
+    if (!ability || ids.length === 0) return new Set();
+    const requests = (await strapi.db.query(APPROVAL_UID).findMany({
+      where: { id: { $in: ids } },
+      select: ['id', 'targetUid'],
+    })) as Array<{ id: number; targetUid: string }>;
+    return new Set(requests.filter((r) => !ability.can(READ, r.targetUid)).map((r) => r.id));
+  }
+
   return {
     /**
      * The answer of GET /inbound-messages (shared/contracts/inbound-message.ts
      * `inboundListSchema`): every reply the mailbox received, newest first, a page at a time.
      */
-    async list(filter: InboundListQuery): Promise<InboundList> {
+    async list(
+      filter: InboundListQuery,
+      { ability }: { ability?: { can(action: string, subject?: unknown): boolean } } = {}
+    ): Promise<InboundList> {
       const where: Record<string, unknown> = {};
       if (filter.verdict) where.verdict = filter.verdict;
       if (filter.requestId) where.requestId = filter.requestId;
@@ -49,12 +68,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ]);
       // The raw message stays on the server; the list shows what a reviewer needs, without
       // approval signatures (a reference and a forged From are half of a decision).
-      const data = rows.map(({ raw: _raw, ...row }: Record<string, unknown>) => ({
-        ...(row as InboundRow),
-        subject: redactRefs(row.subject as string | undefined),
-        messageId: redactRefs(row.messageId as string | undefined),
-        comment: redactRefs(row.comment as string | undefined),
-      }));
+      // A reply's subject and comment speak of its request's entry (the request email's subject
+      // is the entry's title): not for an admin whose role may not read that content type, as
+      // the approvals list withholds the title.
+      const hidden = await unreadableRequests(rows, ability);
+      const data = rows.map(({ raw: _raw, ...row }: Record<string, unknown>) => {
+        const withheld = hidden.has(row.requestId as number);
+        return {
+          ...(row as InboundRow),
+          subject: withheld ? null : redactRefs(row.subject as string | undefined),
+          messageId: redactRefs(row.messageId as string | undefined),
+          comment: withheld ? null : redactRefs(row.comment as string | undefined),
+        };
+      });
       const { page, pageSize } = filter;
       return {
         data,
