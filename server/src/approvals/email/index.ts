@@ -17,19 +17,22 @@ import type { EntryView } from './load';
 export { renderRequestEmail, type RenderedEmail, type RequestEmailModel } from './layout';
 export { emailLanguage } from './i18n';
 
-export interface RequestFacts {
-  title: string;
-  action: string;
-  requester: string | null;
-  note: string | null;
-  policy: 'any' | 'all';
-  expiresAt: Date | null;
-  link: string | null;
-  replyTo: string;
-  serverUrl: string;
-  /** the reminder before the expiry rather than the request */
-  reminder?: boolean;
-}
+/**
+ * What the request itself says, as the email model takes it; the rest of the model (the
+ * language, the entry's type, fields and changes, the reference) is worked out here.
+ */
+export type RequestFacts = Pick<
+  RequestEmailModel,
+  | 'title'
+  | 'action'
+  | 'requester'
+  | 'note'
+  | 'policy'
+  | 'expiresAt'
+  | 'link'
+  | 'replyTo'
+  | 'reminder'
+> & { serverUrl: string };
 
 /** The email of one language, with the reference still to be filled in. */
 export interface EmailTemplate extends RenderedEmail {
@@ -54,22 +57,15 @@ export function requestModel(
   language: string,
   ref: string
 ): RequestEmailModel {
-  const ctx = renderContext(view, language, facts.serverUrl);
+  const { serverUrl, ...said } = facts;
+  const ctx = renderContext(view, language, serverUrl);
   return {
+    ...said,
     language: emailLanguage(language),
-    title: facts.title,
     typeName: view.schema.displayName,
-    action: facts.action,
-    requester: facts.requester,
-    note: facts.note,
-    policy: facts.policy,
-    expiresAt: facts.expiresAt,
-    link: facts.link,
     fields: renderFields(view.schema, view.draft, ctx),
     changes: view.published ? diffEntries(view.schema, view.published, view.draft, ctx) : null,
-    replyTo: facts.replyTo,
     ref,
-    reminder: facts.reminder,
   };
 }
 
